@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs phoenix: builds it when the jar is missing or older than the sources, then becomes the program itself
+# (exec), so the process you see in ps, kill and pkill is phoenix's JVM.
+#   ./run-phoenix.sh [run] [options]   ./run-phoenix.sh status [--json]   ./run-phoenix.sh stop   ./run-phoenix.sh --help
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+jar="$here/target/phoenix.jar"
+
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; else java=java; fi
+if ! command -v "$java" >/dev/null 2>&1; then
+  echo "phoenix: no java found; install a JDK 17 or newer, or set JAVA_HOME" >&2
+  exit 2
+fi
+
+if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  echo "phoenix: building (first run, or the sources changed)..." >&2
+  (cd "$here" && ./mvnw -q -B -DskipTests package) >&2
+fi
+
+if [ "${1:-}" = bench ]; then
+  shift
+  exec "$here/test-scripts/bench.sh" "$@"
+fi
+
+# Small heap and serial GC: a member needs a few MB, and a small heap is torn down fast when killed, which is
+# what makes the standby's death detection quick. C1 only: the counter needs no peak performance.
+exec "$java" -XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+  -cp "$jar:$here/target/lib/*" phoenix.cli.Main "$@"

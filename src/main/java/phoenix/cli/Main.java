@@ -1,0 +1,107 @@
+package phoenix.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import phoenix.counter.Counter;
+import phoenix.pair.Ending;
+import phoenix.pair.PairConfig;
+import phoenix.pair.PairException;
+import phoenix.pair.PairStatus;
+import phoenix.pair.ProcessPair;
+
+/** The command line: parse, build the configuration, run, map the outcome to an exit code. */
+public final class Main {
+    /** Exit code for a command line or environment that cannot be used. */
+    static final int EXIT_USAGE = 2;
+    /** Exit code for status or stop when no member of the pair is running. */
+    static final int EXIT_NOT_RUNNING = 1;
+
+    private Main() {
+    }
+
+    /**
+     * Runs phoenix.
+     *
+     * @param args the command line; see {@link Options#USAGE}
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        long pid = ProcessHandle.current().pid();
+        // slf4j-simple prints the thread name: with the pid in it, interleaved lines of two members stay apart.
+        Thread.currentThread().setName("phoenix " + pid);
+        try {
+            Options o = Options.parse(args);
+            if (o.command == Options.Command.HELP) {
+                System.out.println(Options.USAGE);
+                return 0;
+            }
+            PairConfig config = PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir)
+                    .stepInterval(o.interval).heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal)
+                    .fresh(o.fresh).spawnedBy(o.spawnedBy).build();
+            switch (o.command) {
+                case STATUS:
+                    return status(config, o.json);
+                case STOP:
+                    return stop(config);
+                default:
+                    PairConfig withCommand = PairConfig.builder(o.name).port(config.port())
+                            .stateDir(config.stateDir()).stepInterval(o.interval).heartbeatInterval(o.heartbeat)
+                            .misses(o.misses).terminal(o.terminal).fresh(o.fresh).spawnedBy(o.spawnedBy)
+                            .standbyCommand(memberCommand(o.standbyArgs(config, pid))).build();
+                    Ending ending = ProcessPair.run(withCommand, new Counter(System.out, o.crashAt));
+                    return ending.exitCode();
+            }
+        } catch (UsageException | PairException e) {
+            System.err.println("phoenix: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+    }
+
+    private static int status(PairConfig config, boolean json) {
+        Optional<PairStatus> status = ProcessPair.status(config);
+        if (status.isEmpty()) {
+            System.err.println("phoenix: no pair named '" + config.name() + "' is running (state dir "
+                    + config.stateDir() + ")");
+            return EXIT_NOT_RUNNING;
+        }
+        System.out.print(json ? status.get().toJson() + "\n" : status.get().toText());
+        return 0;
+    }
+
+    private static int stop(PairConfig config) {
+        Optional<PairStatus> last = ProcessPair.stop(config, Duration.ofSeconds(15));
+        if (last.isEmpty()) {
+            System.err.println("phoenix: no pair named '" + config.name() + "' is running (state dir "
+                    + config.stateDir() + ")");
+            return EXIT_NOT_RUNNING;
+        }
+        System.err.println("pair '" + config.name() + "' stopped at count " + last.get().count());
+        return 0;
+    }
+
+    /**
+     * The command that started this JVM, up to and including the main class, followed by {@code args}: a new
+     * member runs on the same Java with the same JVM options and class path.
+     */
+    static List<String> memberCommand(List<String> args) {
+        List<String> command = new ArrayList<>();
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        String[] jvmArgs = info.arguments().orElse(new String[0]);
+        int main = List.of(jvmArgs).indexOf(Main.class.getName());
+        if (info.command().isPresent() && main >= 0) {
+            command.add(info.command().get());
+            command.addAll(List.of(jvmArgs).subList(0, main + 1));
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        }
+        command.addAll(args);
+        return command;
+    }
+}

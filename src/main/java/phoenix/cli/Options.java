@@ -1,0 +1,208 @@
+package phoenix.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import phoenix.pair.PairConfig;
+
+/** The parsed command line: a command and its options, checked as they are read. */
+final class Options {
+    static final String USAGE = String.join("\n",
+            "usage: run-phoenix.sh [run] [options]      count 1, 2, 3, ... as a process pair",
+            "       run-phoenix.sh status [--json] [--name NAME] [--state-dir DIR]",
+            "       run-phoenix.sh stop [--name NAME] [--state-dir DIR]",
+            "",
+            "options:",
+            "  --name NAME          the pair's name (default: default); pairs with different names are independent",
+            "  --port PORT          UDP port on 127.0.0.1 for heartbeats (default: derived from the name, "
+                    + PairConfig.DERIVED_PORT_BASE + "-" + (PairConfig.DERIVED_PORT_BASE + 19999) + ")",
+            "  --state-dir DIR      checkpoint, secret and control sockets (default: $XDG_STATE_HOME/phoenix/NAME",
+            "                       or ~/.local/state/phoenix/NAME)",
+            "  --interval DURATION  pause between two numbers (default: 1s)",
+            "  --heartbeat DURATION pause between two heartbeats (default: 100ms)",
+            "  --misses N           heartbeat periods without a heartbeat before the standby takes over (default: 5)",
+            "  --terminal WHERE     where a new standby runs: auto (a new window on a desktop, a tmux window",
+            "                       inside tmux, else the background), none (the background), or a terminal",
+            "                       program: xterm, gnome-terminal, konsole, xfce4-terminal, kitty, alacritty, tmux",
+            "  --fresh              ignore the checkpoint and count from 1",
+            "  --crash-at N         inject a fault: at number N the counter computes the wrong next number,",
+            "                       its acceptance test fails and the primary ends itself (a crash loop)",
+            "  --json               with status: one JSON object on stdout",
+            "  --help               this text",
+            "",
+            "durations are written with a unit: 10ms, 250ms, 1s, 1.5s, 2m",
+            "stdout carries the numbers only; everything else goes to stderr");
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
+
+    /** What to do. */
+    enum Command {
+        /** Run a member of the pair. */
+        RUN,
+        /** Print the pair's status. */
+        STATUS,
+        /** Stop the pair. */
+        STOP,
+        /** Print the usage. */
+        HELP
+    }
+
+    Command command = Command.RUN;
+    String name = "default";
+    int port;
+    Path stateDir;
+    Duration interval = PairConfig.DEFAULT_STEP_INTERVAL;
+    Duration heartbeat = PairConfig.DEFAULT_HEARTBEAT_INTERVAL;
+    int misses = PairConfig.DEFAULT_MISSES;
+    String terminal = "auto";
+    boolean fresh;
+    boolean json;
+    long crashAt;
+    long spawnedBy;
+
+    static Options parse(String[] args) {
+        Options o = new Options();
+        int i = 0;
+        if (args.length > 0 && !args[0].startsWith("-")) {
+            switch (args[0]) {
+                case "run":
+                    o.command = Command.RUN;
+                    break;
+                case "status":
+                    o.command = Command.STATUS;
+                    break;
+                case "stop":
+                    o.command = Command.STOP;
+                    break;
+                case "help":
+                    o.command = Command.HELP;
+                    break;
+                default:
+                    throw new UsageException("unknown command '" + args[0] + "'; use run, status, stop or --help");
+            }
+            i = 1;
+        }
+        for (; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            switch (arg) {
+                case "--help":
+                case "-h":
+                    o.command = Command.HELP;
+                    break;
+                case "--fresh":
+                    o.fresh = true;
+                    break;
+                case "--json":
+                    o.json = true;
+                    break;
+                case "--name":
+                    o.name = value != null ? value : next(args, ++i, arg);
+                    break;
+                case "--port":
+                    o.port = integer(arg, value != null ? value : next(args, ++i, arg), 1024, 65535,
+                            "a port from 1024 to 65535");
+                    break;
+                case "--state-dir":
+                    String dir = value != null ? value : next(args, ++i, arg);
+                    if (dir.isEmpty()) {
+                        throw new UsageException("--state-dir needs a directory, not an empty string");
+                    }
+                    o.stateDir = Path.of(dir);
+                    break;
+                case "--interval":
+                    o.interval = duration(arg, value != null ? value : next(args, ++i, arg));
+                    break;
+                case "--heartbeat":
+                    o.heartbeat = duration(arg, value != null ? value : next(args, ++i, arg));
+                    break;
+                case "--misses":
+                    o.misses = integer(arg, value != null ? value : next(args, ++i, arg), 2, 100,
+                            "a whole number from 2 to 100");
+                    break;
+                case "--terminal":
+                    o.terminal = value != null ? value : next(args, ++i, arg);
+                    if (o.terminal.isBlank() || o.terminal.contains("/") && !Path.of(o.terminal).isAbsolute()) {
+                        throw new UsageException("--terminal takes auto, none or a terminal program such as xterm");
+                    }
+                    break;
+                case "--crash-at":
+                    o.crashAt = longValue(arg, value != null ? value : next(args, ++i, arg), 1, Long.MAX_VALUE,
+                            "a number from 1 up");
+                    break;
+                case "--spawned-by":
+                    o.spawnedBy = longValue(arg, value != null ? value : next(args, ++i, arg), 1, Long.MAX_VALUE,
+                            "the pid of the spawning primary (set by phoenix itself)");
+                    break;
+                default:
+                    throw new UsageException("unknown option '" + args[i] + "'; see --help");
+            }
+        }
+        return o;
+    }
+
+    private static String next(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new UsageException(option + " needs a value; see --help");
+        }
+        return args[i];
+    }
+
+    private static int integer(String option, String text, long min, long max, String accepted) {
+        long v = longValue(option, text, min, max, accepted);
+        return (int) Math.min(v, Integer.MAX_VALUE);
+    }
+
+    private static long longValue(String option, String text, long min, long max, String accepted) {
+        try {
+            long v = Long.parseLong(text);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with what is accepted.
+        }
+        throw new UsageException(option + " '" + text + "' is not accepted; use " + accepted);
+    }
+
+    /** Reads a duration written as people write them: {@code 10ms}, {@code 1s}, {@code 1.5s}, {@code 2m}. */
+    static Duration duration(String option, String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new UsageException(option + " '" + text + "' is not a duration; write it with a unit, such as "
+                    + "10ms, 1s or 1.5s");
+        }
+        double amount = Double.parseDouble(m.group(1));
+        double nanos = amount * ("ms".equals(m.group(2)) ? 1e6 : "s".equals(m.group(2)) ? 1e9 : 60e9);
+        if (nanos < 1e6 || nanos > 3600e9) {
+            throw new UsageException(option + " '" + text + "' is out of range; use 1ms to 1h");
+        }
+        return Duration.ofNanos(Math.round(nanos));
+    }
+
+    private static String millis(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString() + "ms";
+    }
+
+    /** The options a spawned standby needs, with every derived value spelled out. */
+    List<String> standbyArgs(PairConfig config, long primaryPid) {
+        List<String> out = new ArrayList<>(List.of("run", "--name", config.name(), "--port",
+                String.valueOf(config.port()), "--state-dir", config.stateDir().toString(),
+                "--interval", millis(config.stepInterval()), "--heartbeat", millis(config.heartbeatInterval()),
+                "--misses", String.valueOf(config.misses()), "--terminal", config.terminal()));
+        if (crashAt > 0) {
+            out.addAll(List.of("--crash-at", String.valueOf(crashAt)));
+        }
+        out.addAll(List.of("--spawned-by", String.valueOf(primaryPid)));
+        return out;
+    }
+}

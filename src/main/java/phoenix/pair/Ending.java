@@ -1,0 +1,24 @@
+package phoenix.pair;
+
+/** How a member of a pair ended, with the exit code its program should return. */
+public enum Ending {
+    /** The pair was stopped on request. */
+    STOPPED(0),
+    /** A spawned standby was not needed: the pair already had a standby, or was stopped meanwhile. */
+    NOT_NEEDED(0),
+    /** The task's acceptance test failed: the primary ended itself so that its standby takes over. */
+    ACCEPTANCE_TEST_FAILED(70),
+    /** A newer primary took over while this one was stalled: it ended without printing again. */
+    FENCED(75);
+
+    private final int exitCode;
+
+    Ending(int exitCode) {
+        this.exitCode = exitCode;
+    }
+
+    /** @return the exit code for a process that ends this way */
+    public int exitCode() {
+        return exitCode;
+    }
+}

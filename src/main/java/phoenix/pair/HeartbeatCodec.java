@@ -1,0 +1,121 @@
+package phoenix.pair;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The heartbeat wire format, version 1, big-endian:
+ *
+ * <pre>
+ *  0 int   magic 'PHNX'          32 long  step
+ *  4 byte  version (1)           40 long  stepAtTakeover (-1: none)
+ *  5 byte  type (1: heartbeat)   48 int   takeovers
+ *  6 short data length n         52 int   streak
+ *  8 long  pair id               56 int   sender pid
+ * 16 long  epoch                 60 int   reserved (0)
+ * 24 long  sequence              64       n bytes of task data, then 16 bytes of HMAC-SHA256 over all before
+ * </pre>
+ *
+ * <p>Not thread-safe: each member owns one codec.
+ */
+final class HeartbeatCodec {
+    static final int MAGIC = 0x50484E58;
+    static final byte VERSION = 1;
+    static final byte TYPE_HEARTBEAT = 1;
+    static final int HEADER_BYTES = 64;
+    static final int MAC_BYTES = 16;
+    static final int MIN_BYTES = HEADER_BYTES + MAC_BYTES;
+    static final int MAX_BYTES = MIN_BYTES + Snapshot.MAX_DATA_BYTES;
+
+    private final long pairId;
+    private final Mac mac;
+
+    HeartbeatCodec(long pairId, byte[] key) {
+        this.pairId = pairId;
+        try {
+            this.mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK cannot compute HMAC-SHA256", e);
+        }
+    }
+
+    long pairId() {
+        return pairId;
+    }
+
+    /** Writes one heartbeat into {@code out} (cleared first) and flips it for sending. */
+    void encode(long seq, long senderPid, PairState state, ByteBuffer out) {
+        Snapshot s = state.snapshot();
+        out.clear();
+        out.putInt(MAGIC).put(VERSION).put(TYPE_HEARTBEAT).putShort((short) s.dataLength())
+                .putLong(pairId).putLong(state.epoch()).putLong(seq).putLong(s.step())
+                .putLong(state.stepAtTakeover()).putInt((int) state.takeovers()).putInt(state.streak())
+                .putInt((int) senderPid).putInt(0).put(s.dataUnsafe());
+        ByteBuffer signed = out.duplicate().flip();
+        out.put(tag(signed));
+        out.flip();
+    }
+
+    /**
+     * Checks and decodes a datagram.
+     *
+     * @return the heartbeat, or the reason it was refused; epoch and sequence are checked by the receiver
+     */
+    Object decode(ByteBuffer in) {
+        int length = in.remaining();
+        if (length < MIN_BYTES) {
+            return Rejection.SHORT;
+        }
+        if (length > MAX_BYTES) {
+            return Rejection.LONG;
+        }
+        int start = in.position();
+        if (in.getInt(start) != MAGIC) {
+            return Rejection.WRONG_MAGIC;
+        }
+        if (in.get(start + 4) != VERSION) {
+            return Rejection.WRONG_VERSION;
+        }
+        int dataLength = Short.toUnsignedInt(in.getShort(start + 6));
+        if (in.get(start + 5) != TYPE_HEARTBEAT || in.getInt(start + 60) != 0
+                || length != MIN_BYTES + dataLength) {
+            return Rejection.GARBAGE;
+        }
+        if (in.getLong(start + 8) != pairId) {
+            return Rejection.OTHER_PAIR;
+        }
+        ByteBuffer signed = in.duplicate();
+        signed.limit(start + HEADER_BYTES + dataLength);
+        byte[] expected = tag(signed);
+        byte[] actual = new byte[MAC_BYTES];
+        in.get(start + HEADER_BYTES + dataLength, actual);
+        if (!MessageDigest.isEqual(expected, actual)) {
+            return Rejection.BAD_MAC;
+        }
+        long epoch = in.getLong(start + 16);
+        long seq = in.getLong(start + 24);
+        long step = in.getLong(start + 32);
+        long stepAtTakeover = in.getLong(start + 40);
+        int takeovers = in.getInt(start + 48);
+        int streak = in.getInt(start + 52);
+        int pid = in.getInt(start + 56);
+        if (epoch < 1 || step < 0 || takeovers < 0 || streak < 0 || stepAtTakeover < -1) {
+            return Rejection.GARBAGE;
+        }
+        byte[] data = new byte[dataLength];
+        in.get(start + HEADER_BYTES, data);
+        PairState state = new PairState(epoch, takeovers, stepAtTakeover, streak, new Snapshot(step, data));
+        return new Heartbeat(seq, pid, state);
+    }
+
+    /** The truncated HMAC of the remaining bytes of {@code signed}. */
+    private byte[] tag(ByteBuffer signed) {
+        mac.update(signed);
+        return Arrays.copyOf(mac.doFinal(), MAC_BYTES);
+    }
+}

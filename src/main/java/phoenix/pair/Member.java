@@ -1,0 +1,652 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import jdk.net.ExtendedSocketOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process of a pair, from start to end: it starts as the standby, and if it takes over it runs as the
+ * primary until it is stopped, fenced or fails its acceptance test. Everything happens on one thread, in one
+ * selector loop per role: the heartbeat port, the control socket and the watch connection are all channels
+ * of the same selector, and the roles are stepped with the clock read once per pass.
+ */
+final class Member {
+    private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+    private static final long SLOT_WAIT_NS = 5_000_000_000L;
+    private static final long STOP_WAIT_NS = 10_000_000_000L;
+    private static final long PREFLIGHT_TIMEOUT_MS = 3000;
+    private static final int MAX_DATAGRAMS_PER_PASS = 4096;
+    private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
+
+    private final PairConfig config;
+    private final PairTask task;
+    private final NanoClock clock;
+    private final long pid = ProcessHandle.current().pid();
+    private final long timeoutNs;
+    private final ByteBuffer datagram = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES + 1);
+    private final ByteBuffer outgoing = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
+    private final List<Connection> clients = new ArrayList<>();
+    private final UserPrincipal owner;
+
+    private Selector selector;
+    private StateDir dir;
+    private HeartbeatCodec codec;
+    private FileLock standbySlot;
+    private DatagramChannel udp;
+    private ServerSocketChannel server;
+    private Path serverPath;
+    private Connection watch;
+    private Standby standby;
+    private boolean everWatched;
+    private boolean notNeeded;
+    private long lastAckSentNs;
+    private long ackedAccepted;
+    private Primary primary;
+    private StandbyKeeper keeper;
+    private DatagramChannel sender;
+    private InetSocketAddress heartbeatTarget;
+    private Connection stopRequester;
+    private long stopDeadlineNs;
+    private String checkpointError = "";
+    private long checkpointErrorLoggedNs;
+
+    Member(PairConfig config, PairTask task, NanoClock clock) {
+        this.config = config;
+        this.task = task;
+        this.clock = clock;
+        this.timeoutNs = config.takeoverTimeout().toNanos();
+        try {
+            this.owner = config.stateDir().getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (IOException e) {
+            throw new PairException("cannot look up this process's user '" + System.getProperty("user.name")
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    Ending run() {
+        try {
+            selector = Selector.open();
+            if (!startStandby()) {
+                return Ending.NOT_NEEDED;
+            }
+            Standby.State end = runStandby();
+            if (end == Standby.State.STOPPED || notNeeded) {
+                return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
+            }
+            if (dir.isStopped() && config.spawnedBy() != 0) {
+                LOG.info("the pair was stopped while this standby started; not taking over");
+                return Ending.STOPPED;
+            }
+            promote();
+            return runPrimary();
+        } catch (IOException e) {
+            throw new PairException("pair '" + config.name() + "' failed: " + e, e);
+        } finally {
+            closeAll();
+        }
+    }
+
+    // ---- standby -------------------------------------------------------------------------------------------
+
+    private boolean startStandby() throws IOException {
+        dir = StateDir.prepare(config.stateDir());
+        boolean spawned = config.spawnedBy() != 0;
+        if (!spawned) {
+            refuseIfRunning();
+            dir.clearStopped();
+            if (config.fresh()) {
+                dir.deleteCheckpoint();
+                LOG.info("--fresh: the checkpoint was removed; counting starts at 1");
+            } else {
+                dir.readCheckpoint().ifPresent(c -> LOG.info("checkpoint {} holds count {} (epoch {})",
+                        dir.checkpointFile(), c.snapshot().step(), c.epoch()));
+            }
+        }
+        standbySlot = takeStandbySlot(spawned);
+        if (standbySlot == null) {
+            return false;
+        }
+        codec = dir.codec();
+        bindHeartbeatPort();
+        serverPath = config.standbySocket();
+        listen(serverPath);
+        connectToPrimary();
+        Signals.standbyIgnoresInterrupts();
+        standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
+        if (watch == null) {
+            LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
+                    + "one appears", pid, config.name(), config.port(), timeoutNs / 1_000_000);
+        } else {
+            LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
+                    config.port());
+        }
+        return true;
+    }
+
+    private void refuseIfRunning() {
+        Optional<List<String>> answer = ControlClient.request(config.controlSocket(), "STATUS", PREFLIGHT_TIMEOUT_MS);
+        if (answer.isPresent()) {
+            Status s = Status.parse(answer.get());
+            throw new PairException("pair '" + config.name() + "' is already running (primary pid "
+                    + s.get("pid") + ", standby pid " + s.get("standbyPid") + ", state dir " + config.stateDir()
+                    + "); see 'status --name " + config.name() + "' or end it with 'stop --name " + config.name()
+                    + "'");
+        }
+    }
+
+    private FileLock takeStandbySlot(boolean spawned) {
+        long start = System.nanoTime();
+        while (true) {
+            Optional<FileLock> lock = dir.tryLockStandbySlot();
+            if (lock.isPresent()) {
+                return lock.get();
+            }
+            if (!spawned) {
+                throw new PairException("pair '" + config.name() + "' is already starting: another member holds "
+                        + "the standby slot in " + config.stateDir() + "; see 'status --name " + config.name() + "'");
+            }
+            if (System.nanoTime() - start >= SLOT_WAIT_NS) {
+                LOG.warn("another standby holds the slot of pair '{}'; this one is not needed", config.name());
+                return null;
+            }
+            // The member that spawned us releases the slot as it takes over; give it a moment.
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    private void bindHeartbeatPort() throws IOException {
+        udp = DatagramChannel.open(StandardProtocolFamily.INET);
+        try {
+            udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()));
+        } catch (BindException e) {
+            throw new PairException("port " + config.port() + " on 127.0.0.1 is held by another program; choose "
+                    + "another with --port");
+        }
+        udp.configureBlocking(false);
+        udp.register(selector, SelectionKey.OP_READ, udp);
+    }
+
+    private void listen(Path path) throws IOException {
+        Files.deleteIfExists(path);
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT, server);
+    }
+
+    private void connectToPrimary() throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(config.controlSocket()));
+        } catch (IOException e) {
+            channel.close();
+            return;
+        }
+        channel.configureBlocking(false);
+        watch = register(new Connection(channel, Connection.Kind.TO_PRIMARY));
+        watch.send("WATCH " + pid);
+        everWatched = true;
+    }
+
+    private Standby.State runStandby() throws IOException {
+        while (true) {
+            long now = clock.nanoTime();
+            select(standby.deadlineNs() - now);
+            now = clock.nanoTime();
+            for (SelectionKey key : selector.selectedKeys()) {
+                onStandbyKey(key, now);
+            }
+            selector.selectedKeys().clear();
+            sendAck(now);
+            Standby.State state = standby.doWork(now);
+            if (state != Standby.State.WATCHING || notNeeded) {
+                standby.logRejections(now, true);
+                return state;
+            }
+        }
+    }
+
+    private void onStandbyKey(SelectionKey key, long now) throws IOException {
+        if (!key.isValid()) {
+            return;
+        }
+        Object attachment = key.attachment();
+        if (attachment == udp) {
+            receiveDatagrams(now);
+        } else if (attachment == server) {
+            accept();
+        } else {
+            Connection c = (Connection) attachment;
+            List<String> lines = c.readLines();
+            for (String line : lines) {
+                if (c.kind() == Connection.Kind.TO_PRIMARY) {
+                    onPrimaryMessage(line, now);
+                } else {
+                    onStandbyRequest(c, line, now);
+                }
+            }
+            if (c.atEof()) {
+                closeConnection(c);
+                if (c == watch) {
+                    watch = null;
+                    long primaryPid = standby.primaryPid();
+                    standby.onPrimaryGone(now, "primary" + (primaryPid > 0 ? " pid " + primaryPid : "")
+                            + " closed its watch connection: its process has ended");
+                }
+            }
+        }
+    }
+
+    private void receiveDatagrams(long now) throws IOException {
+        for (int i = 0; i < MAX_DATAGRAMS_PER_PASS; i++) {
+            datagram.clear();
+            if (udp.receive(datagram) == null) {
+                return;
+            }
+            datagram.flip();
+            standby.onDatagram(datagram, now);
+        }
+    }
+
+    private void sendAck(long now) {
+        if (watch != null && standby.accepted() != ackedAccepted
+                && now - lastAckSentNs >= config.heartbeatInterval().toNanos() / 2) {
+            watch.send("ACK " + standby.lastSeq());
+            ackedAccepted = standby.accepted();
+            lastAckSentNs = now;
+        }
+    }
+
+    private void onPrimaryMessage(String line, long now) {
+        String[] words = line.split(" ", 4);
+        switch (words[0]) {
+            case "WELCOME":
+                if (words.length == 4) {
+                    PairState state = StateDir.parseCheckpoint(config.controlSocket(), words[3] + "\n");
+                    standby.onWelcome(state, Long.parseLong(words[1]), Long.parseLong(words[2]), now);
+                }
+                break;
+            case "BUSY":
+                LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
+                notNeeded = true;
+                break;
+            case "STOP":
+                standby.onStop(now, "the primary is stopping the pair");
+                break;
+            default:
+                LOG.warn("ignored an unknown message from the primary: {}", line);
+                break;
+        }
+    }
+
+    private void onStandbyRequest(Connection c, String line, long now) {
+        switch (line) {
+            case "STATUS":
+                Status s = new Status();
+                s.put("role", "standby").put("pid", pid).put("name", config.name())
+                        .put("epoch", standby.last().epoch()).put("count", standby.last().snapshot().step())
+                        .put("primaryPid", standby.primaryPid()).put("rejected", Standby.labels(standby.rejected()));
+                reply(c, s.lines());
+                break;
+            case "STOP":
+                standby.onStop(now, "stop requested");
+                reply(c, List.of("STOPPED count=" + standby.last().snapshot().step()));
+                break;
+            default:
+                reply(c, List.of("ERROR unknown request"));
+                break;
+        }
+    }
+
+    // ---- takeover ------------------------------------------------------------------------------------------
+
+    private void promote() throws IOException {
+        long now = clock.nanoTime();
+        // Free the port and the standby socket first, so that the standby spawned next can take them.
+        closeQuietly(udp);
+        udp = null;
+        closeServer();
+        standbySlot.channel().close();
+        standbySlot = null;
+
+        boolean takeover = standby.accepted() > 0 || everWatched;
+        Optional<PairState> checkpoint = Optional.empty();
+        try {
+            checkpoint = dir.readCheckpoint();
+        } catch (PairException e) {
+            if (!takeover) {
+                throw e;
+            }
+            LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(),
+                    standby.last().snapshot().step());
+        }
+        PairState held = standby.last();
+        PairState base = checkpoint.map(c -> PairState.newest(held, c)).orElse(held);
+        long epoch = Math.max(held.epoch(), checkpoint.map(PairState::epoch).orElse(0L)) + 1;
+        PairState start = takeover ? base.promoted(epoch)
+                : new PairState(epoch, base.takeovers(), base.stepAtTakeover(), base.streak(), base.snapshot());
+        if (!takeover && start.snapshot().step() > 0) {
+            LOG.info("resuming after count {} from checkpoint {} (epoch {})", start.snapshot().step(),
+                    dir.checkpointFile(), checkpoint.map(PairState::epoch).orElse(0L));
+        }
+
+        serverPath = config.controlSocket();
+        listen(serverPath);
+        writeCheckpoint(start);
+        if (watch != null) {
+            // The old primary is alive but silent (paused or hung): tell it, so that it ends when it resumes.
+            watch.send("FENCE " + epoch + " " + pid);
+            closeConnection(watch);
+            watch = null;
+        }
+        Signals.restoreDefaults();
+        sender = DatagramChannel.open(StandardProtocolFamily.INET);
+        heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
+        primary = new Primary(task, new Io(), start, config.stepInterval().toNanos(),
+                config.heartbeatInterval().toNanos(), timeoutNs, now);
+        Spawners spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
+                Spawners.resolve(config.terminal(), System.getenv()));
+        keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
+        LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
+                config.name(), takeover ? "takeover " + start.takeovers() : "first start", epoch,
+                start.snapshot().step());
+    }
+
+    // ---- primary -------------------------------------------------------------------------------------------
+
+    private Ending runPrimary() throws IOException {
+        while (true) {
+            long now = clock.nanoTime();
+            long wake = Math.min(primary.nextWakeNs(), keeper.nextWakeNs(now));
+            if (stopRequester != null) {
+                wake = Math.min(wake, now + 20_000_000L);
+            }
+            select(wake - now);
+            now = clock.nanoTime();
+            for (SelectionKey key : selector.selectedKeys()) {
+                onPrimaryKey(key, now);
+            }
+            selector.selectedKeys().clear();
+            Primary.State state = primary.doWork(now, keeper.isProtected(now));
+            if (state == Primary.State.FENCED) {
+                return Ending.FENCED;
+            }
+            if (state == Primary.State.FAILED) {
+                return Ending.ACCEPTANCE_TEST_FAILED;
+            }
+            if (stopRequester != null) {
+                if (watch == null || now - stopDeadlineNs >= 0) {
+                    reply(stopRequester, List.of("STOPPED count=" + primary.current().snapshot().step()));
+                    LOG.info("pair '{}' stopped at count {}", config.name(), primary.current().snapshot().step());
+                    return Ending.STOPPED;
+                }
+            } else {
+                keeper.doWork(now);
+            }
+        }
+    }
+
+    private void onPrimaryKey(SelectionKey key, long now) throws IOException {
+        if (!key.isValid()) {
+            return;
+        }
+        Object attachment = key.attachment();
+        if (attachment == server) {
+            accept();
+            return;
+        }
+        Connection c = (Connection) attachment;
+        for (String line : c.readLines()) {
+            if (c.kind() == Connection.Kind.FROM_STANDBY) {
+                onStandbyMessage(line, now);
+            } else {
+                onPrimaryRequest(c, line, now);
+            }
+        }
+        if (c.atEof()) {
+            closeConnection(c);
+            if (c == watch) {
+                watch = null;
+                keeper.onDetached(now, "standby pid " + keeper.standbyPid() + " closed its watch connection: "
+                        + "its process has ended");
+            }
+        }
+    }
+
+    private void onStandbyMessage(String line, long now) {
+        String[] words = line.split(" ");
+        if (words[0].equals("ACK")) {
+            keeper.onAck(now);
+        } else if (words[0].equals("FENCE") && words.length == 3) {
+            primary.onFence(Long.parseLong(words[1]), Long.parseLong(words[2]), now);
+        } else {
+            LOG.warn("ignored an unknown message from the standby: {}", line);
+        }
+    }
+
+    private void onPrimaryRequest(Connection c, String line, long now) {
+        String[] words = line.split(" ");
+        switch (words[0]) {
+            case "STATUS":
+                reply(c, primaryStatus(now).lines());
+                break;
+            case "STOP":
+                beginStop(c, now);
+                break;
+            case "WATCH":
+                long standbyPid = words.length == 2 ? Long.parseLong(words[1]) : 0;
+                if (stopRequester == null && watch == null && keeper.onAttached(standbyPid, now)) {
+                    c.kind(Connection.Kind.FROM_STANDBY);
+                    clients.remove(c);
+                    watch = c;
+                    c.send("WELCOME " + primary.seq() + " " + pid + " "
+                            + StateDir.formatCheckpoint(primary.current()).trim());
+                } else {
+                    reply(c, List.of("BUSY"));
+                }
+                break;
+            default:
+                reply(c, List.of("ERROR unknown request"));
+                break;
+        }
+    }
+
+    private Status primaryStatus(long now) {
+        PairState s = primary.current();
+        Status status = new Status();
+        status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
+                .put("count", s.snapshot().step()).put("takeovers", s.takeovers())
+                .put("protected", keeper.isProtected(now)).put("standbyPid", keeper.standbyPid())
+                .put("state", primary.state().name().toLowerCase(java.util.Locale.ROOT))
+                .put("streak", s.streak()).put("stepAtTakeover", s.stepAtTakeover())
+                .put("spawnFailures", keeper.failures()).put("checkpointError", checkpointError);
+        if (primary.state() == Primary.State.BACKING_OFF) {
+            status.put("backoffLeftMs", Math.max(0, primary.resumeAtNs() - now) / 1_000_000);
+        }
+        return status;
+    }
+
+    private void beginStop(Connection c, long now) {
+        if (stopRequester != null) {
+            reply(c, List.of("STOPPING"));
+            return;
+        }
+        LOG.info("stop requested: ending the standby, then this primary");
+        dir.markStopped();
+        stopRequester = c;
+        clients.remove(c);
+        stopDeadlineNs = now + STOP_WAIT_NS;
+        primary.stop(now);
+        keeper.stop(now);
+        if (watch != null) {
+            watch.send("STOP");
+        }
+    }
+
+    // ---- shared plumbing -----------------------------------------------------------------------------------
+
+    private void select(long waitNs) throws IOException {
+        if (waitNs <= 0) {
+            selector.selectNow();
+        } else {
+            selector.select(Math.max(1, (waitNs + 999_999) / 1_000_000));
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel channel = server.accept();
+        if (channel == null) {
+            return;
+        }
+        UserPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+        if (!peer.equals(owner)) {
+            LOG.warn("refused a control connection from user {}: only {} may control this pair", peer.getName(),
+                    owner.getName());
+            channel.close();
+            return;
+        }
+        channel.configureBlocking(false);
+        clients.add(register(new Connection(channel, Connection.Kind.CLIENT)));
+    }
+
+    private Connection register(Connection c) throws IOException {
+        c.key(c.channel().register(selector, SelectionKey.OP_READ, c));
+        return c;
+    }
+
+    private void reply(Connection c, List<String> lines) {
+        for (String line : lines) {
+            c.send(line);
+        }
+        clients.remove(c);
+        c.close();
+    }
+
+    private void closeConnection(Connection c) {
+        clients.remove(c);
+        c.close();
+    }
+
+    private void writeCheckpoint(PairState state) {
+        try {
+            dir.writeCheckpoint(state);
+            if (!checkpointError.isEmpty()) {
+                LOG.info("checkpoint {} is written again", dir.checkpointFile());
+                checkpointError = "";
+            }
+        } catch (IOException e) {
+            checkpointError = StateDir.describe(e);
+            long now = clock.nanoTime();
+            if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
+                checkpointErrorLoggedNs = now;
+                LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
+                        + "restart after both members die would resume from an older count", dir.checkpointFile(),
+                        checkpointError);
+            }
+        }
+    }
+
+    private void closeServer() throws IOException {
+        if (server != null) {
+            server.close();
+            server = null;
+            Files.deleteIfExists(serverPath);
+        }
+    }
+
+    private void closeAll() {
+        if (server != null) {
+            closeQuietly(server);
+            // Before the watch connection closes: once it has, the standby takes over and binds this path anew.
+            // A fenced primary leaves it alone: its successor listens there already.
+            if (primary == null || primary.state() != Primary.State.FENCED) {
+                try {
+                    Files.deleteIfExists(serverPath);
+                } catch (IOException ignored) {
+                    // Best effort: a stale socket file is replaced by the next member anyway.
+                }
+            }
+        }
+        for (Connection c : new ArrayList<>(clients)) {
+            c.close();
+        }
+        if (watch != null) {
+            watch.close();
+        }
+        if (stopRequester != null) {
+            stopRequester.close();
+        }
+        closeQuietly(udp);
+        closeQuietly(sender);
+        closeQuietly(selector);
+        if (standbySlot != null) {
+            closeQuietly(standbySlot.channel());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Closing on the way out: nothing left to do about it.
+        }
+    }
+
+    /** The primary's outside world: the checkpoint file and the heartbeat datagrams. */
+    private final class Io implements Primary.Io {
+        @Override
+        public void sendHeartbeat(long seq, PairState state) {
+            codec.encode(seq, pid, state, outgoing);
+            try {
+                sender.send(outgoing, heartbeatTarget);
+            } catch (IOException e) {
+                // Nobody on the port yet, or a full buffer: the next heartbeat follows shortly.
+                LOG.debug("heartbeat {} not sent: {}", seq, e.toString());
+            }
+        }
+
+        @Override
+        public void writeCheckpoint(PairState state) {
+            Member.this.writeCheckpoint(state);
+        }
+
+        @Override
+        public long checkpointEpoch() {
+            try {
+                return dir.readCheckpoint().map(PairState::epoch).orElse(-1L);
+            } catch (PairException e) {
+                return -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package phoenix.pair;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How one process pair runs: its name, where its members meet (a UDP port and a state directory), how fast
+ * it works and how soon a silent primary is replaced. Built with {@link #builder(String)} and checked once,
+ * up front, by {@link Builder#build()}.
+ */
+public final class PairConfig {
+    /** The default pause between two steps of the primary. */
+    public static final Duration DEFAULT_STEP_INTERVAL = Duration.ofSeconds(1);
+    /** The default pause between two heartbeats when the primary has no new step to send. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(100);
+    /** The default number of heartbeat periods without a valid heartbeat after which a standby takes over. */
+    public static final int DEFAULT_MISSES = 5;
+    /** Where the derived ports start; {@link #derivedPort(String)} picks one of the next 20000. */
+    public static final int DERIVED_PORT_BASE = 40000;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
+    // sun_path is 108 bytes on Linux (104 on macOS) including the terminating NUL.
+    private static final int MAX_SOCKET_PATH_BYTES = 103;
+
+    private final String name;
+    private final int port;
+    private final Path stateDir;
+    private final Duration stepInterval;
+    private final Duration heartbeatInterval;
+    private final int misses;
+    private final String terminal;
+    private final boolean fresh;
+    private final long spawnedBy;
+    private final List<String> standbyCommand;
+
+    private PairConfig(Builder b) {
+        this.name = b.name;
+        this.port = b.port == 0 ? derivedPort(b.name) : b.port;
+        this.stateDir = (b.stateDir == null ? defaultStateDir(b.name) : b.stateDir).toAbsolutePath().normalize();
+        this.stepInterval = b.stepInterval;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.misses = b.misses;
+        this.terminal = b.terminal;
+        this.fresh = b.fresh;
+        this.spawnedBy = b.spawnedBy;
+        this.standbyCommand = List.copyOf(b.standbyCommand);
+    }
+
+    /**
+     * A builder with every setting at its default.
+     *
+     * @param name the pair's name; pairs with different names are independent
+     * @return the builder
+     */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * The port a pair uses when none is given: stable for a name, spread over 20000 ports.
+     *
+     * @param name the pair's name
+     * @return a port from {@link #DERIVED_PORT_BASE} to {@code DERIVED_PORT_BASE + 19999}
+     */
+    public static int derivedPort(String name) {
+        int h = 0;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h = h * 31 + (b & 0xff);
+        }
+        return DERIVED_PORT_BASE + Math.floorMod(h, 20000);
+    }
+
+    /**
+     * The state directory a pair uses when none is given: {@code $XDG_STATE_HOME/phoenix/NAME}, or
+     * {@code ~/.local/state/phoenix/NAME}.
+     *
+     * @param name the pair's name
+     * @return the directory
+     */
+    public static Path defaultStateDir(String name) {
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank()
+                ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("phoenix").resolve(name);
+    }
+
+    /** @return the pair's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the UDP port on 127.0.0.1 where the standby listens for heartbeats */
+    public int port() {
+        return port;
+    }
+
+    /** @return the absolute state directory: secret, checkpoint, control sockets */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /** @return the pause between two steps */
+    public Duration stepInterval() {
+        return stepInterval;
+    }
+
+    /** @return the pause between two heartbeats */
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** @return how many heartbeat periods may pass without a valid heartbeat before the standby takes over */
+    public int misses() {
+        return misses;
+    }
+
+    /** @return how long a standby waits for a heartbeat before it takes over: misses times the heartbeat */
+    public Duration takeoverTimeout() {
+        return heartbeatInterval.multipliedBy(misses);
+    }
+
+    /** @return where a new standby runs: {@code auto}, {@code none} or the name of a terminal program */
+    public String terminal() {
+        return terminal;
+    }
+
+    /** @return whether this start ignores the checkpoint and counts from the beginning */
+    public boolean fresh() {
+        return fresh;
+    }
+
+    /** @return the pid of the primary that spawned this member, or 0 when a person started it */
+    public long spawnedBy() {
+        return spawnedBy;
+    }
+
+    /** @return the command that starts a standby of this pair, without a shell */
+    public List<String> standbyCommand() {
+        return standbyCommand;
+    }
+
+    Path controlSocket() {
+        return stateDir.resolve("primary.sock");
+    }
+
+    Path standbySocket() {
+        return stateDir.resolve("standby.sock");
+    }
+
+    @Override
+    public String toString() {
+        return "pair '" + name + "' (port " + port + ", state " + stateDir + ", step every " + stepInterval.toMillis()
+                + " ms, heartbeat every " + heartbeatInterval.toMillis() + " ms, takeover after " + misses
+                + " misses)";
+    }
+
+    /** Collects a pair's settings; {@link #build()} checks them all at once. */
+    public static final class Builder {
+        private final String name;
+        private int port;
+        private Path stateDir;
+        private Duration stepInterval = DEFAULT_STEP_INTERVAL;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private int misses = DEFAULT_MISSES;
+        private String terminal = "auto";
+        private boolean fresh;
+        private long spawnedBy;
+        private List<String> standbyCommand = List.of();
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /**
+         * Sets the UDP port; 0 derives one from the name.
+         *
+         * @param port 1024 to 65535, or 0
+         * @return this builder
+         */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Sets the state directory.
+         *
+         * @param dir the directory; created with owner-only permissions when missing
+         * @return this builder
+         */
+        public Builder stateDir(Path dir) {
+            this.stateDir = dir;
+            return this;
+        }
+
+        /**
+         * Sets the pause between two steps.
+         *
+         * @param interval 1 ms or more
+         * @return this builder
+         */
+        public Builder stepInterval(Duration interval) {
+            this.stepInterval = interval;
+            return this;
+        }
+
+        /**
+         * Sets the pause between two heartbeats.
+         *
+         * @param interval 1 ms to 10 s
+         * @return this builder
+         */
+        public Builder heartbeatInterval(Duration interval) {
+            this.heartbeatInterval = interval;
+            return this;
+        }
+
+        /**
+         * Sets how many heartbeat periods may pass in silence before the standby takes over.
+         *
+         * @param misses 2 to 100
+         * @return this builder
+         */
+        public Builder misses(int misses) {
+            this.misses = misses;
+            return this;
+        }
+
+        /**
+         * Sets where a new standby runs.
+         *
+         * @param terminal {@code auto}, {@code none}, or a terminal program such as {@code xterm} or {@code tmux}
+         * @return this builder
+         */
+        public Builder terminal(String terminal) {
+            this.terminal = terminal;
+            return this;
+        }
+
+        /**
+         * Makes this start ignore any checkpoint and begin again at the first step.
+         *
+         * @param fresh whether to start fresh
+         * @return this builder
+         */
+        public Builder fresh(boolean fresh) {
+            this.fresh = fresh;
+            return this;
+        }
+
+        /**
+         * Marks this member as a standby spawned by a running primary.
+         *
+         * @param pid the spawning primary's pid
+         * @return this builder
+         */
+        public Builder spawnedBy(long pid) {
+            this.spawnedBy = pid;
+            return this;
+        }
+
+        /**
+         * Sets the command that starts a new standby of this pair: program and arguments, never a shell line.
+         *
+         * @param command the program followed by its arguments
+         * @return this builder
+         */
+        public Builder standbyCommand(List<String> command) {
+            this.standbyCommand = List.copyOf(command);
+            return this;
+        }
+
+        /**
+         * Checks every setting and builds the configuration.
+         *
+         * @return the configuration
+         * @throws PairException naming the first setting that is out of range and what is accepted
+         */
+        public PairConfig build() {
+            if (!NAME.matcher(name).matches()) {
+                throw new PairException("pair name '" + name + "' is not accepted; use 1 to 40 letters, digits, "
+                        + "'.', '_' or '-', starting with a letter or digit");
+            }
+            if (port != 0 && (port < 1024 || port > 65535)) {
+                throw new PairException("port " + port + " is out of range; use 1024 to 65535");
+            }
+            requireBetween("step interval", stepInterval, Duration.ofMillis(1), Duration.ofHours(1));
+            requireBetween("heartbeat interval", heartbeatInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
+            if (misses < 2 || misses > 100) {
+                throw new PairException("misses " + misses + " is out of range; use 2 to 100");
+            }
+            if (terminal == null || terminal.isBlank()) {
+                throw new PairException("terminal must be auto, none or the name of a terminal program");
+            }
+            if (spawnedBy < 0) {
+                throw new PairException("spawned-by pid " + spawnedBy + " is not a pid");
+            }
+            PairConfig config = new PairConfig(this);
+            int socketPathBytes = config.standbySocket().toString().getBytes(StandardCharsets.UTF_8).length;
+            if (socketPathBytes > MAX_SOCKET_PATH_BYTES) {
+                throw new PairException("state directory " + config.stateDir + " is too long for a Unix socket path ("
+                        + socketPathBytes + " bytes, at most " + MAX_SOCKET_PATH_BYTES
+                        + "); choose a shorter one with --state-dir");
+            }
+            return config;
+        }
+
+        private static void requireBetween(String what, Duration value, Duration min, Duration max) {
+            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new PairException(what + " " + (value == null ? "(none)" : value.toMillis() + " ms")
+                        + " is out of range; use " + min.toMillis() + " ms to " + max.toMillis() + " ms");
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package phoenix.pair;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary role: steps the task once per interval and replicates each step (checkpoint, then heartbeat)
+ * before the next one, and sends heartbeats in between. Before every step it runs the pair's half of the
+ * acceptance test: no newer primary may exist. A newer primary is known from a fence message on the watch
+ * connection, or, after this process stalled long enough to have been replaced, from a newer epoch in the
+ * checkpoint. When a test fails the primary ends itself and leaves the work to its standby.
+ */
+final class Primary {
+    private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
+    static final long CRASH_LOOP_FIRST_BACKOFF_NS = 100_000_000L;
+    static final long CRASH_LOOP_MAX_BACKOFF_NS = 10_000_000_000L;
+
+    /** The primary's states. */
+    enum State {
+        /** A suspected crash loop: waiting out the backoff, and for a standby, before the first step. */
+        BACKING_OFF,
+        /** Stepping the task and sending heartbeats. */
+        RUNNING,
+        /** A newer primary exists: this one ends without another step. */
+        FENCED,
+        /** The task's acceptance test failed: this one ends so that the standby takes over. */
+        FAILED,
+        /** The pair was stopped on purpose. */
+        STOPPED
+    }
+
+    /** What the primary writes to the outside: the checkpoint and heartbeats. */
+    interface Io {
+        /** Sends one heartbeat with the given sequence number and state. */
+        void sendHeartbeat(long seq, PairState state);
+
+        /** Writes the checkpoint; failures are the writer's to report, the count goes on. */
+        void writeCheckpoint(PairState state);
+
+        /** @return the epoch in the checkpoint, or -1 when it cannot be read */
+        long checkpointEpoch();
+    }
+
+    private final PairTask task;
+    private final Io io;
+    private final long stepIntervalNs;
+    private final long heartbeatIntervalNs;
+    private final long stallNs;
+    private final long maxStandbyWaitNs;
+    private State state;
+    private long stateChangedNs;
+    private String reason = "";
+    private PairState current;
+    private long seq;
+    private long nextStepNs;
+    private long nextHeartbeatNs;
+    private long lastPassNs;
+    private long resumeAtNs;
+    private long fencedBy;
+
+    Primary(PairTask task, Io io, PairState start, long stepIntervalNs, long heartbeatIntervalNs,
+            long takeoverTimeoutNs, long nowNs) {
+        this.task = task;
+        this.io = io;
+        this.current = start;
+        this.stepIntervalNs = stepIntervalNs;
+        this.heartbeatIntervalNs = heartbeatIntervalNs;
+        // A pass this much later than the previous one means this process was stopped or starved long enough
+        // for its standby to have taken over: look for a newer epoch before stepping again.
+        this.stallNs = Math.max(takeoverTimeoutNs / 2, 1);
+        this.maxStandbyWaitNs = StandbyKeeper.ATTACH_TIMEOUT_NS;
+        this.lastPassNs = nowNs;
+        this.stateChangedNs = nowNs;
+        this.nextStepNs = nowNs;
+        this.nextHeartbeatNs = nowNs;
+        task.resume(start.snapshot());
+        if (start.streak() > 0) {
+            long backoff = crashLoopBackoffNs(start.streak());
+            resumeAtNs = nowNs + backoff;
+            state = State.BACKING_OFF;
+            LOG.warn("crash loop suspected at count {}: {} takeovers in a row at count {} without progress; "
+                    + "waiting {} ms and for a standby before trying again", start.snapshot().step() + 1,
+                    start.streak() + 1, start.snapshot().step(), backoff / 1_000_000);
+        } else {
+            state = State.RUNNING;
+        }
+    }
+
+    static long crashLoopBackoffNs(int streak) {
+        int doublings = Math.min(streak - 1, 20);
+        return Math.min(CRASH_LOOP_FIRST_BACKOFF_NS << doublings, CRASH_LOOP_MAX_BACKOFF_NS);
+    }
+
+    /**
+     * Advances by one pass.
+     *
+     * @param nowNs the clock, read once for this pass
+     * @param standbyReady whether a standby is attached, so that a failing step would be taken over
+     * @return the state after the pass
+     */
+    State doWork(long nowNs, boolean standbyReady) {
+        switch (state) {
+            case BACKING_OFF:
+                onBackingOff(nowNs, standbyReady);
+                break;
+            case RUNNING:
+                onRunning(nowNs);
+                break;
+            case FENCED:
+            case FAILED:
+            case STOPPED:
+                break;
+            default:
+                throw new IllegalStateException("unknown state " + state);
+        }
+        lastPassNs = nowNs;
+        return state;
+    }
+
+    private void onBackingOff(long nowNs, boolean standbyReady) {
+        heartbeatIfDue(nowNs);
+        boolean waitedOut = nowNs - resumeAtNs >= 0;
+        if (waitedOut && (standbyReady || nowNs - stateChangedNs >= maxStandbyWaitNs)) {
+            nextStepNs = nowNs;
+            state(State.RUNNING, nowNs, standbyReady ? "backoff over, standby ready" : "backoff over, no standby");
+            onRunning(nowNs);
+        }
+    }
+
+    private void onRunning(long nowNs) {
+        if (nowNs - lastPassNs >= stallNs) {
+            long epoch = io.checkpointEpoch();
+            if (epoch > current.epoch()) {
+                fencedBy = epoch;
+                state(State.FENCED, nowNs, "stalled " + (nowNs - lastPassNs) / 1_000_000
+                        + " ms and the checkpoint holds epoch " + epoch + ", newer than this primary's "
+                        + current.epoch());
+                return;
+            }
+        }
+        if (nowNs - nextStepNs >= 0) {
+            step(nowNs);
+            if (state != State.RUNNING) {
+                return;
+            }
+        }
+        heartbeatIfDue(nowNs);
+    }
+
+    private void step(long nowNs) {
+        Snapshot last = current.snapshot();
+        Snapshot next;
+        try {
+            next = task.step(last);
+        } catch (AcceptanceTestFailedException e) {
+            state(State.FAILED, nowNs, "acceptance test failed at count " + (last.step() + 1) + ": "
+                    + e.getMessage());
+            return;
+        }
+        if (next.step() != last.step() + 1) {
+            state(State.FAILED, nowNs, "the task returned step " + next.step() + " after step " + last.step());
+            return;
+        }
+        current = current.withSnapshot(next);
+        io.writeCheckpoint(current);
+        sendHeartbeat(nowNs);
+        nextStepNs += stepIntervalNs;
+        if (nowNs - nextStepNs >= 0) {
+            // Fell behind (a pause, a slow terminal): keep the rhythm instead of printing a burst.
+            nextStepNs = nowNs + stepIntervalNs;
+        }
+    }
+
+    private void heartbeatIfDue(long nowNs) {
+        if (nowNs - nextHeartbeatNs >= 0) {
+            sendHeartbeat(nowNs);
+        }
+    }
+
+    private void sendHeartbeat(long nowNs) {
+        io.sendHeartbeat(++seq, current);
+        nextHeartbeatNs = nowNs + heartbeatIntervalNs;
+    }
+
+    /** A member that took over says so: a newer epoch ends this primary before its next step. */
+    void onFence(long epoch, long pid, long nowNs) {
+        if (epoch > current.epoch() && state != State.FENCED) {
+            fencedBy = epoch;
+            state(State.FENCED, nowNs, "primary pid " + pid + " took over with epoch " + epoch
+                    + ", newer than this one's " + current.epoch());
+        }
+    }
+
+    /** The pair is being stopped on purpose: no more steps. */
+    void stop(long nowNs) {
+        if (state == State.RUNNING || state == State.BACKING_OFF) {
+            state(State.STOPPED, nowNs, "stop requested");
+        }
+    }
+
+    /** @return when this role next needs a pass, as a clock value */
+    long nextWakeNs() {
+        switch (state) {
+            case BACKING_OFF:
+                return Math.min(resumeAtNs, nextHeartbeatNs);
+            case RUNNING:
+                return nextStepNs - nextHeartbeatNs < 0 ? nextStepNs : nextHeartbeatNs;
+            default:
+                return lastPassNs + heartbeatIntervalNs;
+        }
+    }
+
+    private void state(State next, long nowNs, String why) {
+        if (next == State.FENCED || next == State.FAILED) {
+            LOG.warn("primary {} -> {}: {}", state, next, why);
+        } else {
+            LOG.info("primary {} -> {}: {}", state, next, why);
+        }
+        state = next;
+        stateChangedNs = nowNs;
+        reason = why;
+    }
+
+    State state() {
+        return state;
+    }
+
+    String reason() {
+        return reason;
+    }
+
+    PairState current() {
+        return current;
+    }
+
+    long seq() {
+        return seq;
+    }
+
+    long fencedBy() {
+        return fencedBy;
+    }
+
+    long resumeAtNs() {
+        return resumeAtNs;
+    }
+}

@@ -1,0 +1,200 @@
+package phoenix.pair;
+
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standby role: holds the newest state the primary replicated and decides when to take over. It takes
+ * over at once when the primary's process is gone (its watch connection closed), and after {@code misses}
+ * heartbeat periods without an acceptable heartbeat when the primary is alive but silent (hung, paused or cut
+ * off). Heartbeats are accepted only when authentic and newer than any seen: a newer epoch, or the same epoch
+ * with a higher sequence number, so that replayed heartbeats of a dead primary cannot keep it waiting.
+ */
+final class Standby {
+    private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
+    private static final long REJECTION_LOG_PERIOD_NS = 5_000_000_000L;
+
+    /** The standby's states. */
+    enum State {
+        /** Receiving heartbeats and watching the primary; the takeover deadline is running. */
+        WATCHING,
+        /** The primary is gone or silent: this member becomes the primary. */
+        PROMOTED,
+        /** The pair was stopped on purpose: this member ends without taking over. */
+        STOPPED
+    }
+
+    private final HeartbeatCodec codec;
+    private final long timeoutNs;
+    private final Map<Rejection, Long> rejected = new EnumMap<>(Rejection.class);
+    private final Map<Rejection, Long> rejectedSinceLog = new EnumMap<>(Rejection.class);
+    private State state = State.WATCHING;
+    private long stateChangedNs;
+    private String reason = "started";
+    private PairState last;
+    private long lastSeq = Long.MIN_VALUE;
+    private long lastHeartbeatNs;
+    private long primaryPid;
+    private long accepted;
+    private long lastRejectionLogNs;
+
+    Standby(HeartbeatCodec codec, long timeoutNs, PairState initial, long nowNs) {
+        this.codec = codec;
+        this.timeoutNs = timeoutNs;
+        this.last = initial;
+        this.lastHeartbeatNs = nowNs;
+        this.stateChangedNs = nowNs;
+        this.lastRejectionLogNs = nowNs;
+    }
+
+    /** Advances the role by one pass: checks the takeover deadline and reports rejections now and then. */
+    State doWork(long nowNs) {
+        switch (state) {
+            case WATCHING:
+                onWatching(nowNs);
+                break;
+            case PROMOTED:
+            case STOPPED:
+                break;
+            default:
+                throw new IllegalStateException("unknown state " + state);
+        }
+        return state;
+    }
+
+    private void onWatching(long nowNs) {
+        logRejections(nowNs, false);
+        if (nowNs - lastHeartbeatNs >= timeoutNs) {
+            state(State.PROMOTED, nowNs, "no valid heartbeat for " + (nowNs - lastHeartbeatNs) / 1_000_000
+                    + " ms (timeout " + timeoutNs / 1_000_000 + " ms)");
+        }
+    }
+
+    /** Handles one datagram from the heartbeat port. */
+    void onDatagram(ByteBuffer datagram, long nowNs) {
+        Object decoded = codec.decode(datagram);
+        if (decoded instanceof Rejection) {
+            reject((Rejection) decoded);
+            return;
+        }
+        Heartbeat hb = (Heartbeat) decoded;
+        long epoch = hb.state().epoch();
+        if (epoch < last.epoch()) {
+            reject(Rejection.STALE_EPOCH);
+            return;
+        }
+        if (epoch == last.epoch() && hb.seq() <= lastSeq) {
+            reject(Rejection.REPLAYED);
+            return;
+        }
+        if (epoch > last.epoch() && last.epoch() > 0) {
+            LOG.info("heartbeats now come from epoch {} (primary pid {})", epoch, hb.senderPid());
+        }
+        accept(hb.state(), hb.seq(), hb.senderPid(), nowNs);
+    }
+
+    /** Takes the state the primary handed over when this standby attached to it. */
+    void onWelcome(PairState state, long seq, long pid, long nowNs) {
+        if (state.epoch() < last.epoch() || (state.epoch() == last.epoch() && seq < lastSeq)) {
+            return;
+        }
+        accept(state, seq, pid, nowNs);
+    }
+
+    private void accept(PairState state, long seq, long pid, long nowNs) {
+        if (pid != primaryPid) {
+            LOG.info("watching primary pid {} (epoch {}), holding count {}", pid, state.epoch(),
+                    state.snapshot().step());
+            primaryPid = pid;
+        }
+        last = state;
+        lastSeq = seq;
+        lastHeartbeatNs = nowNs;
+        accepted++;
+    }
+
+    /** The primary's process closed its watch connection: it has died, or is ending on a signal. */
+    void onPrimaryGone(long nowNs, String why) {
+        if (state == State.WATCHING) {
+            state(State.PROMOTED, nowNs, why);
+        }
+    }
+
+    /** The pair is being stopped on purpose. */
+    void onStop(long nowNs, String why) {
+        if (state == State.WATCHING) {
+            state(State.STOPPED, nowNs, why);
+        }
+    }
+
+    private void reject(Rejection why) {
+        rejected.merge(why, 1L, Long::sum);
+        rejectedSinceLog.merge(why, 1L, Long::sum);
+    }
+
+    /** Logs the rejections since the last report, at most once per period unless forced. */
+    void logRejections(long nowNs, boolean force) {
+        if (rejectedSinceLog.isEmpty() || (!force && nowNs - lastRejectionLogNs < REJECTION_LOG_PERIOD_NS)) {
+            return;
+        }
+        long total = rejectedSinceLog.values().stream().mapToLong(Long::longValue).sum();
+        LOG.warn("rejected {} datagrams on the heartbeat port in the last {} ms: {}", total,
+                (nowNs - lastRejectionLogNs) / 1_000_000, labels(rejectedSinceLog));
+        rejectedSinceLog.clear();
+        lastRejectionLogNs = nowNs;
+    }
+
+    static String labels(Map<Rejection, Long> counts) {
+        StringBuilder sb = new StringBuilder();
+        counts.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ").append(k.label()).append('=').append(v));
+        return sb.toString();
+    }
+
+    private void state(State next, long nowNs, String why) {
+        LOG.info("standby {} -> {}: {}", state, next, why);
+        state = next;
+        stateChangedNs = nowNs;
+        reason = why;
+    }
+
+    State state() {
+        return state;
+    }
+
+    String reason() {
+        return reason;
+    }
+
+    long stateChangedNs() {
+        return stateChangedNs;
+    }
+
+    /** @return the newest state received; what a takeover continues from */
+    PairState last() {
+        return last;
+    }
+
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    long primaryPid() {
+        return primaryPid;
+    }
+
+    long accepted() {
+        return accepted;
+    }
+
+    /** @return when the takeover deadline falls, as a clock value */
+    long deadlineNs() {
+        return lastHeartbeatNs + timeoutNs;
+    }
+
+    Map<Rejection, Long> rejected() {
+        return new EnumMap<>(rejected);
+    }
+}

@@ -1,0 +1,226 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's half of the pair's healing: it keeps exactly one standby. It spawns one when there is none,
+ * waits for it to attach, notices when it dies (its watch connection closes) or hangs (it stops acknowledging
+ * heartbeats), and spawns the next one after an exponential backoff when spawning keeps failing.
+ */
+final class StandbyKeeper {
+    private static final Logger LOG = LoggerFactory.getLogger(StandbyKeeper.class);
+    static final long FIRST_BACKOFF_NS = 100_000_000L;
+    static final long MAX_BACKOFF_NS = 30_000_000_000L;
+    /** A standby that stayed attached this long was healthy: the next failure starts the backoff afresh. */
+    static final long HEALTHY_NS = 10_000_000_000L;
+    static final long ATTACH_TIMEOUT_NS = 20_000_000_000L;
+
+    /** The keeper's states. */
+    enum State {
+        /** No standby: a new one is spawned once the backoff has passed. */
+        UNPROTECTED,
+        /** A standby was spawned and has not attached yet. */
+        SPAWNING,
+        /** A standby is attached and acknowledges heartbeats. */
+        PROTECTED,
+        /** The pair is stopping: no more standbys. */
+        STOPPING
+    }
+
+    /** Starts standby processes. */
+    interface Spawner {
+        /** Starts one standby; throws when the program cannot be started at all. */
+        Spawned spawn() throws IOException;
+
+        /** The way of spawning just failed; the next spawn should fall back if it can. */
+        void failed(Spawned spawned, String why);
+    }
+
+    /** A process this primary started, which may be the standby itself or a terminal that runs it. */
+    interface Spawned {
+        /** @return the pid of the process started */
+        long pid();
+
+        /** @return whether it ended in a way that means the standby will never attach */
+        boolean failedToStart();
+
+        /** Ends the process (a terminal window closes with it). */
+        void kill();
+    }
+
+    private final Spawner spawner;
+    private final long ackTimeoutNs;
+    private State state = State.UNPROTECTED;
+    private long stateChangedNs;
+    private long nextSpawnNs;
+    private long backoffNs = FIRST_BACKOFF_NS;
+    private int failures;
+    private Spawned spawned;
+    private long standbyPid;
+    private long lastAckNs;
+
+    StandbyKeeper(Spawner spawner, long ackTimeoutNs, long nowNs) {
+        this.spawner = spawner;
+        this.ackTimeoutNs = ackTimeoutNs;
+        this.stateChangedNs = nowNs;
+        this.nextSpawnNs = nowNs;
+    }
+
+    /** Advances by one pass: spawns when due, gives up on a spawn that never attaches, a standby that hangs. */
+    State doWork(long nowNs) {
+        switch (state) {
+            case UNPROTECTED:
+                onUnprotected(nowNs);
+                break;
+            case SPAWNING:
+                onSpawning(nowNs);
+                break;
+            case PROTECTED:
+                onProtected(nowNs);
+                break;
+            case STOPPING:
+                break;
+            default:
+                throw new IllegalStateException("unknown state " + state);
+        }
+        return state;
+    }
+
+    private void onUnprotected(long nowNs) {
+        if (nowNs - nextSpawnNs < 0) {
+            return;
+        }
+        try {
+            spawned = spawner.spawn();
+            state(State.SPAWNING, nowNs, "spawned pid " + spawned.pid());
+        } catch (IOException | RuntimeException e) {
+            failed(nowNs, "cannot start a standby: " + e.getMessage());
+        }
+    }
+
+    private void onSpawning(long nowNs) {
+        if (spawned.failedToStart()) {
+            spawner.failed(spawned, "pid " + spawned.pid() + " ended before its standby attached");
+            failed(nowNs, "spawned pid " + spawned.pid() + " ended before attaching");
+        } else if (nowNs - stateChangedNs >= ATTACH_TIMEOUT_NS) {
+            spawned.kill();
+            spawner.failed(spawned, "no standby attached within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s");
+            failed(nowNs, "spawned pid " + spawned.pid() + " did not attach within "
+                    + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s; killed it");
+        }
+    }
+
+    private void onProtected(long nowNs) {
+        if (nowNs - lastAckNs >= ackTimeoutNs) {
+            // A standby that stops acknowledging is hung or paused: it could not take over in time.
+            ProcessHandle.of(standbyPid).ifPresent(ProcessHandle::destroyForcibly);
+            detached(nowNs, "standby pid " + standbyPid + " stopped acknowledging heartbeats for "
+                    + (nowNs - lastAckNs) / 1_000_000 + " ms; killed it");
+        }
+    }
+
+    private void failed(long nowNs, String why) {
+        failures++;
+        nextSpawnNs = nowNs + backoffNs;
+        String message = why + "; next try in " + backoffNs / 1_000_000 + " ms (failure " + failures + ")";
+        backoffNs = Math.min(backoffNs * 2, MAX_BACKOFF_NS);
+        spawned = null;
+        state(State.UNPROTECTED, nowNs, message);
+    }
+
+    /** A standby connected and asked to watch; returns false when one is attached already. */
+    boolean onAttached(long pid, long nowNs) {
+        if (state == State.PROTECTED || state == State.STOPPING) {
+            return false;
+        }
+        standbyPid = pid;
+        lastAckNs = nowNs;
+        spawned = null;
+        state(State.PROTECTED, nowNs, "standby pid " + pid + " attached");
+        return true;
+    }
+
+    /** The standby acknowledged a heartbeat. */
+    void onAck(long nowNs) {
+        lastAckNs = nowNs;
+    }
+
+    /** The standby's watch connection closed: it has died. */
+    void onDetached(long nowNs, String why) {
+        if (state == State.PROTECTED) {
+            detached(nowNs, why);
+        }
+    }
+
+    private void detached(long nowNs, String why) {
+        if (nowNs - stateChangedNs >= HEALTHY_NS) {
+            backoffNs = FIRST_BACKOFF_NS;
+            failures = 0;
+            nextSpawnNs = nowNs;
+        } else {
+            // Died soon after attaching: count it as a failed spawn so that a crashing standby cannot thrash.
+            failures++;
+            nextSpawnNs = nowNs + backoffNs;
+            backoffNs = Math.min(backoffNs * 2, MAX_BACKOFF_NS);
+        }
+        standbyPid = 0;
+        state(State.UNPROTECTED, nowNs, why + "; next standby in " + Math.max(0, nextSpawnNs - nowNs) / 1_000_000
+                + " ms");
+    }
+
+    /** Stops keeping a standby; a spawned one that has not attached yet is killed. */
+    void stop(long nowNs) {
+        if (spawned != null) {
+            spawned.kill();
+            spawned = null;
+        }
+        state(State.STOPPING, nowNs, "pair stopping");
+    }
+
+    /** @return whether a standby is attached and acknowledged a heartbeat within the timeout */
+    boolean isProtected(long nowNs) {
+        return state == State.PROTECTED && nowNs - lastAckNs < ackTimeoutNs;
+    }
+
+    /** @return when this keeper next needs a pass, as a clock value */
+    long nextWakeNs(long nowNs) {
+        switch (state) {
+            case UNPROTECTED:
+                return nextSpawnNs;
+            case SPAWNING:
+                return nowNs + 50_000_000L;
+            case PROTECTED:
+                return lastAckNs + ackTimeoutNs;
+            default:
+                return nowNs + 1_000_000_000L;
+        }
+    }
+
+    private void state(State next, long nowNs, String why) {
+        if (next == State.UNPROTECTED || next == State.STOPPING) {
+            LOG.warn("standby {} -> {}: {}", state, next, why);
+        } else {
+            LOG.info("standby {} -> {}: {}", state, next, why);
+        }
+        state = next;
+        stateChangedNs = nowNs;
+    }
+
+    State state() {
+        return state;
+    }
+
+    long standbyPid() {
+        return standbyPid;
+    }
+
+    int failures() {
+        return failures;
+    }
+
+    long backoffNs() {
+        return backoffNs;
+    }
+}

@@ -1,0 +1,43 @@
+/**
+ * A small library that makes any Java program a process pair: two copies of one program, a primary that
+ * works and a standby that takes over when the primary dies, hangs or fails its own acceptance test.
+ *
+ * <p>The public face is {@link phoenix.pair.ProcessPair} (run a member; ask or stop a running pair),
+ * {@link phoenix.pair.PairConfig}, the {@link phoenix.pair.PairTask} a program implements, the
+ * {@link phoenix.pair.Snapshot} it replicates, {@link phoenix.pair.PairStatus}, {@link phoenix.pair.Ending}
+ * and the two exceptions. Everything else here is the engine and is package-private.
+ *
+ * <h2>Roles</h2>
+ * Every member starts as the standby ({@code Standby}) and may become the primary ({@code Primary}); the
+ * primary keeps one standby alive ({@code StandbyKeeper}). Each role is a state machine stepped by
+ * {@code doWork(nowNs)} with the clock read once per pass; {@code Member} runs the single-threaded selector
+ * loop that feeds them.
+ *
+ * <h2>Heartbeats</h2>
+ * The primary sends a UDP heartbeat to 127.0.0.1:port after every step and at least every heartbeat
+ * interval. It carries the pair id, the epoch, a sequence number, the last completed step with the task's
+ * data, the takeover count and the crash-loop record, and an HMAC-SHA256 (truncated to 16 bytes) keyed by a
+ * per-pair secret in the owner-only state directory ({@code HeartbeatCodec} has the layout). The standby
+ * accepts a heartbeat only from a newer epoch, or from the same epoch with a higher sequence number; all else
+ * is refused and counted by reason.
+ *
+ * <h2>Detecting failure</h2>
+ * Success is what is detected: a standby that has not accepted a heartbeat for {@code misses} heartbeat
+ * intervals takes over. Death is detected faster: the standby holds a Unix-domain "watch" connection to the
+ * primary's control socket, and the kernel closes it the moment the primary's process ends, whatever killed
+ * it. So a crash is taken over in milliseconds, and the heartbeat timeout only has to catch hangs and pauses;
+ * it can be generous, which keeps a busy machine from causing false takeovers.
+ *
+ * <h2>Takeover and fencing</h2>
+ * The promoted standby closes its heartbeat port and socket, resumes from the newer of its last heartbeat and
+ * the checkpoint, raises the epoch, writes the checkpoint, and, if the old primary is merely silent, sends it
+ * a fence message on the watch connection. It prints its first number before it spawns its own standby. A
+ * primary checks before every step that no newer primary exists: a fence message, or after a stall longer
+ * than half the takeover timeout, a newer epoch in the checkpoint. A paused primary that resumes therefore
+ * prints at most one more number (the one it had decided on before the pause) and ends.
+ *
+ * <h2>Crash loops</h2>
+ * Heartbeats carry the step at the last takeover and how many takeovers in a row made no progress. A new
+ * primary in such a streak waits, 100 ms doubling up to 10 s, and for its own standby, before it tries again.
+ */
+package phoenix.pair;
