@@ -41,18 +41,14 @@ public final class Main {
                 System.out.println(Options.USAGE);
                 return 0;
             }
-            PairConfig config = PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir)
-                    .stepInterval(o.interval).heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal)
-                    .fresh(o.fresh).spawnedBy(o.spawnedBy).build();
+            PairConfig config = configure(o).build();
             switch (o.command) {
                 case STATUS:
                     return status(config, o.json);
                 case STOP:
                     return stop(config);
                 default:
-                    PairConfig withCommand = PairConfig.builder(o.name).port(config.port())
-                            .stateDir(config.stateDir()).stepInterval(o.interval).heartbeatInterval(o.heartbeat)
-                            .misses(o.misses).terminal(o.terminal).fresh(o.fresh).spawnedBy(o.spawnedBy)
+                    PairConfig withCommand = configure(o).port(config.port()).stateDir(config.stateDir())
                             .standbyCommand(memberCommand(o.standbyArgs(config, pid))).build();
                     Ending ending = ProcessPair.run(withCommand, new Counter(System.out, o.crashAt));
                     return ending.exitCode();
@@ -61,6 +57,12 @@ public final class Main {
             System.err.println("phoenix: " + e.getMessage());
             return EXIT_USAGE;
         }
+    }
+
+    private static PairConfig.Builder configure(Options o) {
+        return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
+                .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).fresh(o.fresh)
+                .spawnedBy(o.spawnedBy).heartbeatOnly(o.heartbeatOnly);
     }
 
     private static int status(PairConfig config, boolean json) {

@@ -31,6 +31,8 @@ final class Options {
             "  --fresh              ignore the checkpoint and count from 1",
             "  --crash-at N         inject a fault: at number N the counter computes the wrong next number,",
             "                       its acceptance test fails and the primary ends itself (a crash loop)",
+            "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
+            "                       pairs (for comparisons: takeover after a crash then waits for the timeout)",
             "  --json               with status: one JSON object on stdout",
             "  --help               this text",
             "",
@@ -60,6 +62,7 @@ final class Options {
     int misses = PairConfig.DEFAULT_MISSES;
     String terminal = "auto";
     boolean fresh;
+    boolean heartbeatOnly;
     boolean json;
     long crashAt;
     long spawnedBy;
@@ -104,6 +107,9 @@ final class Options {
                     break;
                 case "--json":
                     o.json = true;
+                    break;
+                case "--heartbeat-only":
+                    o.heartbeatOnly = true;
                     break;
                 case "--name":
                     o.name = value != null ? value : next(args, ++i, arg);
@@ -201,6 +207,9 @@ final class Options {
                 "--misses", String.valueOf(config.misses()), "--terminal", config.terminal()));
         if (crashAt > 0) {
             out.addAll(List.of("--crash-at", String.valueOf(crashAt)));
+        }
+        if (heartbeatOnly) {
+            out.add("--heartbeat-only");
         }
         out.addAll(List.of("--spawned-by", String.valueOf(primaryPid)));
         return out;

@@ -132,7 +132,7 @@ final class Member {
         serverPath = config.standbySocket();
         listen(serverPath);
         connectToPrimary();
-        Signals.standbyIgnoresInterrupts();
+        Signals.standby();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
         if (watch == null) {
             LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
@@ -257,6 +257,9 @@ final class Member {
                 if (c == watch) {
                     watch = null;
                     long primaryPid = standby.primaryPid();
+                    if (config.heartbeatOnly()) {
+                        return;
+                    }
                     standby.onPrimaryGone(now, "primary" + (primaryPid > 0 ? " pid " + primaryPid : "")
                             + " closed its watch connection: its process has ended");
                 }
@@ -366,7 +369,7 @@ final class Member {
             closeConnection(watch);
             watch = null;
         }
-        Signals.restoreDefaults();
+        Signals.primary();
         sender = DatagramChannel.open(StandardProtocolFamily.INET);
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
         primary = new Primary(task, new Io(), start, config.stepInterval().toNanos(),

@@ -35,6 +35,7 @@ public final class PairConfig {
     private final String terminal;
     private final boolean fresh;
     private final long spawnedBy;
+    private final boolean heartbeatOnly;
     private final List<String> standbyCommand;
 
     private PairConfig(Builder b) {
@@ -47,6 +48,7 @@ public final class PairConfig {
         this.terminal = b.terminal;
         this.fresh = b.fresh;
         this.spawnedBy = b.spawnedBy;
+        this.heartbeatOnly = b.heartbeatOnly;
         this.standbyCommand = List.copyOf(b.standbyCommand);
     }
 
@@ -139,6 +141,14 @@ public final class PairConfig {
         return spawnedBy;
     }
 
+    /**
+     * @return whether the standby ignores the end of the primary's process and waits for the heartbeat timeout
+     *     even after a crash, as heartbeat-only process pairs do; for comparisons, not for use
+     */
+    public boolean heartbeatOnly() {
+        return heartbeatOnly;
+    }
+
     /** @return the command that starts a standby of this pair, without a shell */
     public List<String> standbyCommand() {
         return standbyCommand;
@@ -170,6 +180,7 @@ public final class PairConfig {
         private String terminal = "auto";
         private boolean fresh;
         private long spawnedBy;
+        private boolean heartbeatOnly;
         private List<String> standbyCommand = List.of();
 
         private Builder(String name) {
@@ -261,6 +272,17 @@ public final class PairConfig {
          */
         public Builder spawnedBy(long pid) {
             this.spawnedBy = pid;
+            return this;
+        }
+
+        /**
+         * Makes the standby detect a dead primary by missed heartbeats alone, as simpler process pairs do.
+         *
+         * @param heartbeatOnly whether to ignore the kernel's news that the primary's process ended
+         * @return this builder
+         */
+        public Builder heartbeatOnly(boolean heartbeatOnly) {
+            this.heartbeatOnly = heartbeatOnly;
             return this;
         }
 

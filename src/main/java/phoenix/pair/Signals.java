@@ -2,64 +2,66 @@ package phoenix.pair;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signal dispositions the roles need and the JDK has no public API for: a standby ignores SIGINT and SIGTERM
- * (it exists to outlive the primary) and a promoted standby gets the JVM's usual handling back. Reached by
- * reflection on {@code sun.misc.Signal} (module jdk.unsupported, present in every JDK from 9 to 25), which
- * keeps the build free of its compile-time warning. Where it is missing, the standby keeps default handling.
+ * The signal handling each role needs, which the JDK has no public API for. A standby ignores SIGINT and
+ * SIGTERM (it exists to outlive the primary) and ends on SIGHUP (its window was closed). A primary ends at
+ * once on all three: it halts rather than running shutdown hooks, because every millisecond between the
+ * signal and the end of the process is a millisecond in which the standby waits. Reached by reflection on
+ * {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which keeps the build free of
+ * its compile-time warning; where it is missing the JVM's own handling stays.
  */
 final class Signals {
     private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
-    private static final Map<String, Object> SAVED = new HashMap<>();
 
     private Signals() {
     }
 
-    /** Makes SIGINT and SIGTERM harmless to this process, saying so on stderr when they arrive. */
-    static void standbyIgnoresInterrupts() {
+    /** A standby: SIGINT and SIGTERM are logged and ignored, SIGHUP ends it. */
+    static void standby() {
         for (String name : new String[] {"INT", "TERM"}) {
-            install(name, "standby ignores SIG" + name + ": it exists to outlive the primary; "
-                    + "end the pair with 'run-phoenix.sh stop', or close this standby's window");
+            install(name, false, "standby ignores SIG" + name + ": it exists to outlive the primary; "
+                    + "end the pair with 'run-phoenix.sh stop'");
+        }
+        install("HUP", true, "standby ends on SIGHUP (its terminal closed); the primary starts another");
+    }
+
+    /** A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over. */
+    static void primary() {
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            install(name, true, "primary ends on SIG" + name + "; its standby takes over");
         }
     }
 
-    /** Gives SIGINT and SIGTERM back to the JVM: a primary ends on them. */
-    static void restoreDefaults() {
+    private static void install(String name, boolean halt, String message) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            for (Map.Entry<String, Object> e : SAVED.entrySet()) {
-                handle.invoke(null, signalClass.getConstructor(String.class).newInstance(e.getKey()), e.getValue());
-            }
-            SAVED.clear();
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot restore signal handling: {}", e.toString());
-        }
-    }
-
-    private static void install(String name, String message) {
-        try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object signal = signalClass.getConstructor(String.class).newInstance(name);
+            int number = (int) signalClass.getMethod("getNumber").invoke(signal);
             Object handler = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
                     (proxy, method, args) -> {
-                        if ("handle".equals(method.getName())) {
-                            LOG.warn(message);
-                            return null;
+                        switch (method.getName()) {
+                            case "handle":
+                                LOG.warn(message);
+                                if (halt) {
+                                    Runtime.getRuntime().halt(128 + number);
+                                }
+                                return null;
+                            case "hashCode":
+                                return System.identityHashCode(proxy);
+                            case "equals":
+                                return proxy == args[0];
+                            default:
+                                return "phoenix handler for SIG" + name;
                         }
-                        return method.getName().equals("toString") ? "phoenix-ignore-" + name : null;
                     });
             Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            Object previous = handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
-            SAVED.putIfAbsent(name, previous);
+            handle.invoke(null, signal, handler);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot make the standby ignore SIG{}: {}", name, e.toString());
+            LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
         }
     }
 }

@@ -1,0 +1,63 @@
+package phoenix.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import phoenix.pair.PairStatus;
+import phoenix.pair.ProcessPair;
+
+/** The pair survives its primary being killed over and over, and never skips a number. */
+@Tag("integration")
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class TakeoverIT {
+    private PairHarness pair;
+
+    @BeforeEach
+    void start() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+    }
+
+    @AfterEach
+    void killEverything() throws Exception {
+        pair.close();
+    }
+
+    @Test
+    void survivesTwentySigkillsAndTwentySigtermsWithoutSkippingANumber() throws Exception {
+        int kills = 40;
+        for (int i = 0; i < kills; i++) {
+            PairStatus before = pair.awaitProtected();
+            assertEquals(2, pair.liveMemberPids().size(),
+                    "members alive while protected before kill " + i + ": " + pair.liveMemberPids());
+            pair.awaitLines(pair.lines().size() + 2);
+            PairHarness.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
+            long takeovers = before.takeovers();
+            pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != before.primaryPid(), "taken over");
+        }
+        PairStatus last = pair.awaitProtected();
+        assertEquals(kills, last.takeovers());
+        int printed = pair.lines().size();
+        pair.awaitLines(printed + 5);
+
+        Optional<PairStatus> stopped = ProcessPair.stop(pair.config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair");
+        assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
+        assertEquals(List.of(), pair.liveMemberPids(), "nothing left running after stop");
+        assertEquals(List.of(), pair.zombies(), "no zombie left");
+
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+        assertTrue(seq.duplicates() <= kills, "at most one duplicate per takeover, found " + seq.duplicates());
+        assertEquals(stopped.get().count(), seq.max(), "stop reports the last number printed");
+        assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair after stop");
+    }
+}
