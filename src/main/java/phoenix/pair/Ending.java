@@ -8,6 +8,8 @@ public enum Ending {
     NOT_NEEDED(0),
     /** The task's acceptance test failed: the primary ended itself so that its standby takes over. */
     ACCEPTANCE_TEST_FAILED(70),
+    /** A crash loop went on for {@code 8} takeovers without progress: the pair gave up and ended. */
+    GAVE_UP(71),
     /** A newer primary took over while this one was stalled: it ended without printing again. */
     FENCED(75);
 

@@ -98,8 +98,7 @@ final class Member {
                 LOG.info("the pair was stopped while this standby started; not taking over");
                 return Ending.STOPPED;
             }
-            promote();
-            return runPrimary();
+            return promote() ? runPrimary() : Ending.GAVE_UP;
         } catch (IOException e) {
             throw new PairException("pair '" + config.name() + "' failed: " + e, e);
         } finally {
@@ -330,7 +329,8 @@ final class Member {
 
     // ---- takeover ------------------------------------------------------------------------------------------
 
-    private void promote() throws IOException {
+    /** Takes over; returns false when a crash loop has gone on too long to try again. */
+    private boolean promote() throws IOException {
         long now = clock.nanoTime();
         // Free the port and the standby socket first, so that the standby spawned next can take them.
         closeQuietly(udp);
@@ -353,13 +353,21 @@ final class Member {
         PairState held = standby.last();
         PairState base = checkpoint.map(c -> PairState.newest(held, c)).orElse(held);
         long epoch = Math.max(held.epoch(), checkpoint.map(PairState::epoch).orElse(0L)) + 1;
+        // A start by a person is a fresh attempt: it forgets any crash-loop streak.
         PairState start = takeover ? base.promoted(epoch)
-                : new PairState(epoch, base.takeovers(), base.stepAtTakeover(), base.streak(), base.snapshot());
+                : new PairState(epoch, base.takeovers(), -1, 0, base.snapshot());
         if (!takeover && start.snapshot().step() > 0) {
             LOG.info("resuming after count {} from checkpoint {} (epoch {})", start.snapshot().step(),
                     dir.checkpointFile(), checkpoint.map(PairState::epoch).orElse(0L));
         }
 
+        if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            writeCheckpoint(start);
+            LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
+                    + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
+                    start.streak() + 1, start.snapshot().step(), start.snapshot().step());
+            return false;
+        }
         serverPath = config.controlSocket();
         listen(serverPath);
         writeCheckpoint(start);
@@ -380,6 +388,7 @@ final class Member {
         LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
                 config.name(), takeover ? "takeover " + start.takeovers() : "first start", epoch,
                 start.snapshot().step());
+        return true;
     }
 
     // ---- primary -------------------------------------------------------------------------------------------
@@ -402,7 +411,13 @@ final class Member {
                 return Ending.FENCED;
             }
             if (state == Primary.State.FAILED) {
-                return Ending.ACCEPTANCE_TEST_FAILED;
+                // Self-termination hands the work to the standby, so there must be one: a primary that fails
+                // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
+                if (keeper.isProtected(now) || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
+                    return Ending.ACCEPTANCE_TEST_FAILED;
+                }
+                keeper.doWork(now);
+                continue;
             }
             if (stopRequester != null) {
                 if (watch == null || now - stopDeadlineNs >= 0) {

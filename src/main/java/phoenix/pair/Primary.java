@@ -14,6 +14,8 @@ final class Primary {
     private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
     static final long CRASH_LOOP_FIRST_BACKOFF_NS = 100_000_000L;
     static final long CRASH_LOOP_MAX_BACKOFF_NS = 10_000_000_000L;
+    /** Takeovers in a row without progress after which the pair stops trying: the fault is not transient. */
+    static final int CRASH_LOOP_LIMIT = 8;
 
     /** The primary's states. */
     enum State {
@@ -223,6 +225,10 @@ final class Primary {
 
     State state() {
         return state;
+    }
+
+    long stateChangedNs() {
+        return stateChangedNs;
     }
 
     String reason() {

@@ -65,6 +65,10 @@ final class StateDir {
             throw new PairException("cannot create state directory " + dir + ": " + describe(e)
                     + "; choose another with --state-dir");
         }
+        if (!Files.isDirectory(dir)) {
+            throw new PairException("state directory " + dir + " exists but is not a directory; choose another with "
+                    + "--state-dir");
+        }
         StateDir stateDir = new StateDir(dir);
         stateDir.requirePrivate(dir, "chmod 700");
         if (!Files.isWritable(dir)) {

@@ -41,6 +41,7 @@ final class PairHarness implements AutoCloseable {
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
     private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
+    private final List<Process> previousRoots = new ArrayList<>();
     private Process root;
     private Thread reader;
 
@@ -56,6 +57,9 @@ final class PairHarness implements AutoCloseable {
 
     /** Starts the first member with {@code --terminal none} and the given extra options. */
     PairHarness start(String... extra) throws IOException {
+        if (root != null) {
+            previousRoots.add(root);
+        }
         List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
                 ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
                 "--state-dir", stateDir.toString(), "--terminal", "none"));
@@ -67,6 +71,37 @@ final class PairHarness implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         return this;
+    }
+
+    /** What a one-off command printed and returned. */
+    record Result(int exit, String out, String err) {
+    }
+
+    /**
+     * Runs {@code run-phoenix.sh COMMAND ARGS --name .. --port .. --state-dir ..} to its end, for commands
+     * that must finish on their own (status, stop, a start that must be refused).
+     */
+    Result runOnce(String command, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("run-phoenix.sh").toString(), command));
+        cmd.addAll(List.of(args));
+        if (!"status".equals(command) && !"stop".equals(command)) {
+            cmd.addAll(List.of("--port", String.valueOf(port), "--terminal", "none"));
+        }
+        cmd.addAll(List.of("--name", name, "--state-dir", stateDir.toString()));
+        Path out = Files.createTempFile("phoenix-out", ".txt");
+        Path err = Files.createTempFile("phoenix-err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try {
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     private void readNumbers() {
@@ -202,6 +237,12 @@ final class PairHarness implements AutoCloseable {
     @Override
     public void close() throws IOException {
         List<ProcessHandle> all = new ArrayList<>(members());
+        for (Process p : previousRoots) {
+            try (Stream<ProcessHandle> d = p.descendants()) {
+                d.forEach(all::add);
+            }
+            p.destroyForcibly();
+        }
         for (long pid : seenPids) {
             ProcessHandle.of(pid).ifPresent(all::add);
         }

@@ -1,0 +1,237 @@
+package phoenix.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import phoenix.pair.HostileSender;
+import phoenix.pair.PairStatus;
+
+/** Faults beyond a plain kill: pauses, double failure, bad state, crash loops, hostile traffic, other users. */
+@Tag("integration")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HardeningIT {
+    private PairHarness pair;
+
+    @AfterEach
+    void killEverything() throws Exception {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    private static void assertOneLineError(PairHarness.Result r, String... fragments) {
+        assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("phoenix: "), "one line saying what was wrong: " + r.err());
+        for (String f : fragments) {
+            assertTrue(last.contains(f), "message mentions '" + f + "': " + last);
+        }
+    }
+
+    @Test
+    void pausedPrimaryIsReplacedAndEndsItselfWhenResumed() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        long old = before.primaryPid();
+        PairHarness.signal(old, "STOP");
+        pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != old, "taken over from the paused primary");
+        int printedBeforeResume = pair.lines().size();
+        pair.awaitLines(printedBeforeResume + 10);
+        PairHarness.signal(old, "CONT");
+        await("paused primary " + old + " ends after resuming").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20)).until(() -> ProcessHandle.of(old).map(h -> !h.isAlive()
+                        || "Z".equals(PairHarness.procState(old))).orElse(true));
+        assertTrue(pair.memberLog().contains("[phoenix " + old + "] WARN primary RUNNING -> FENCED"),
+                "the resumed primary says it was fenced:\n" + pair.memberLog());
+        pair.awaitLines(pair.lines().size() + 10);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+        assertTrue(seq.duplicates() <= 2, "a takeover duplicate and at most one number from the resumed primary: "
+                + seq.duplicates());
+        assertEquals(1, pair.awaitProtected().takeovers(), "the resumed primary caused no further takeover");
+    }
+
+    @Test
+    void doubleFailureResumesAfterTheCheckpointWithoutAGap() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus s = pair.awaitProtected();
+        pair.awaitLines(30);
+        PairHarness.signal(s.primaryPid(), "KILL");
+        PairHarness.signal(s.standbyPid(), "KILL");
+        assertTrue(pair.root().waitFor(20, TimeUnit.SECONDS), "every member is gone");
+        long printed = Sequence.of(pair.lines()).max();
+        pair.start("--interval", "20ms");
+        pair.awaitProtected();
+        pair.awaitLines(pair.lines().size() + 10);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+        assertTrue(seq.duplicates() <= 1, "at most the number in flight is repeated: " + seq.duplicates());
+        assertTrue(seq.max() > printed, "counting went on");
+        assertTrue(pair.memberLog().contains("resuming after count"), "the restart says where it resumes");
+    }
+
+    @Test
+    void tornEmptyOrCorruptCheckpointIsRefusedNeverReadAsZero() throws Exception {
+        pair = new PairHarness();
+        Files.createDirectories(pair.stateDir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Path checkpoint = pair.stateDir.resolve("checkpoint");
+        String torn = "phoenix-checkpoint 1 epoch=3 takeovers=2 step=41";
+        String corrupt = torn + " stepAtTakeover=-1 streak=0 data= crc32c=00000000\n";
+        for (String content : new String[] {"", torn, corrupt}) {
+            Files.writeString(checkpoint, content);
+            PairHarness.Result r = pair.runOnce("run");
+            assertOneLineError(r, checkpoint.toString(), "--fresh");
+            assertEquals("", r.out(), "nothing counted");
+        }
+    }
+
+    @Test
+    void crashLoopBacksOffExponentiallyAndSaysAtWhichCount() throws Exception {
+        pair = new PairHarness().start("--interval", "10ms", "--crash-at", "25");
+        pair.awaitStatus(s -> s.crashLoopStreak() >= 3, "crash loop detected");
+        String log = pair.memberLog();
+        assertTrue(log.contains("crash loop suspected at count 25"), log);
+        for (String wait : List.of("waiting 100 ms", "waiting 200 ms", "waiting 400 ms")) {
+            assertTrue(log.contains(wait), "backoff doubles (" + wait + "):\n" + log);
+        }
+        assertTrue(log.contains("acceptance test failed at count 25"), log);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+        assertEquals(24, seq.max(), "never past the poisoned number, never skipping it");
+    }
+
+    @Test
+    void hostileTrafficCausesNoTakeoverAndDoesNotDelayARealOne() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        HostileSender sender = new HostileSender(pair.stateDir, pair.port);
+        Thread flood = new Thread(() -> {
+            try {
+                while (flooding.get()) {
+                    sender.burst(1);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "flood");
+        flood.start();
+        try {
+            int printed = pair.lines().size();
+            pair.awaitLines(printed + 100);
+            PairStatus during = pair.awaitProtected();
+            assertEquals(before.primaryPid(), during.primaryPid(), "no takeover under the flood");
+            assertEquals(0, during.takeovers());
+            PairHarness.signal(during.primaryPid(), "KILL");
+            pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != during.primaryPid(), "taken over");
+            pair.awaitProtected();
+        } finally {
+            flooding.set(false);
+            flood.join();
+            sender.close();
+        }
+        assertTrue(sender.sent() > 5000, "thousands of datagrams sent: " + sender.sent());
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+        String log = pair.memberLog();
+        for (String reason : List.of("short=", "long=", "bad-mac=", "other-pair=", "replayed=")) {
+            assertTrue(log.contains(reason), "rejections by reason are logged (" + reason + "):\n" + log);
+        }
+        long rejectionLines = log.lines().filter(l -> l.contains("datagrams on the heartbeat port")).count();
+        assertTrue(rejectionLines < 20, "rejections are logged rate-limited, not per packet: " + rejectionLines);
+    }
+
+    @Test
+    void portHeldByAnotherProgramIsAClearError() throws Exception {
+        pair = new PairHarness();
+        try (DatagramSocket squatter = new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), pair.port))) {
+            assertTrue(squatter.isBound());
+            assertOneLineError(pair.runOnce("run"), "port " + pair.port, "--port");
+        }
+    }
+
+    @Test
+    void stateDirectoryOpenToOthersOrNotADirectoryIsAClearError() throws Exception {
+        pair = new PairHarness();
+        Files.createDirectories(pair.stateDir);
+        Files.setPosixFilePermissions(pair.stateDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertOneLineError(pair.runOnce("run"), "chmod 700");
+        Files.setPosixFilePermissions(pair.stateDir, PosixFilePermissions.fromString("rwx------"));
+        Files.delete(pair.stateDir);
+        Files.writeString(pair.stateDir, "a file where the state directory should be");
+        assertOneLineError(pair.runOnce("run"), "--state-dir");
+    }
+
+    @Test
+    void secondStartWithTheSameNameIsRefusedAndLeavesThePairAlone() throws Exception {
+        pair = new PairHarness().start("--interval", "50ms");
+        PairStatus before = pair.awaitProtected();
+        PairHarness.Result r = pair.runOnce("run");
+        assertOneLineError(r, "already running", String.valueOf(before.primaryPid()));
+        PairStatus after = pair.awaitProtected();
+        assertEquals(before.primaryPid(), after.primaryPid());
+        assertEquals(before.standbyPid(), after.standbyPid());
+        assertEquals(0, after.takeovers());
+    }
+
+    @Test
+    void stateDirectoryNamedLikeShellCodeIsJustAName() throws Exception {
+        pair = new PairHarness("a b 'c' \"d\" $(touch PWNED) `touch PWNED2`");
+        pair.start("--interval", "20ms");
+        PairStatus s = pair.awaitProtected();
+        PairHarness.signal(s.primaryPid(), "KILL");
+        pair.awaitStatus(st -> st.takeovers() == 1 && st.isProtected(), "taken over and protected again");
+        assertTrue(Files.isDirectory(pair.stateDir), "the directory has exactly that name");
+        Path home = Path.of(System.getProperty("user.home"));
+        for (Path dir : List.of(pair.stateDir.getParent(), PairHarness.ROOT, home)) {
+            assertFalse(Files.exists(dir.resolve("PWNED")) || Files.exists(dir.resolve("PWNED2")),
+                    "no shell ran the name in " + dir);
+        }
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void controlSocketRefusesOtherUsers() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"),
+                "needs root to run a client as another user");
+        pair = new PairHarness().start("--interval", "50ms");
+        pair.awaitProtected();
+        // Open the directory and socket to everyone, so that only the peer-credential check stands in the way.
+        Files.setPosixFilePermissions(pair.stateDir.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(pair.stateDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path socket = pair.stateDir.resolve("primary.sock");
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+        String client = "import socket,sys\n"
+                + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+                + "try:\n  s.sendall(b'STATUS\\n'); a=s.recv(4096)\nexcept OSError: a=b''\n"
+                + "print('ANSWER' if a else 'REFUSED')\n";
+        Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "/usr/bin/python3", "-c", client, socket.toString()).redirectErrorStream(true).start();
+        String answer = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertEquals("REFUSED", answer.strip(), "another user gets nothing from the control socket");
+        assertTrue(pair.memberLog().contains("refused a control connection from user"), pair.memberLog());
+        assertNotEquals(0, pair.awaitProtected().primaryPid());
+    }
+}
