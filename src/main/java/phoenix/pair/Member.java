@@ -132,6 +132,7 @@ final class Member {
         listen(serverPath);
         connectToPrimary();
         Signals.standby();
+        warmUpTakeoverPath();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
         if (watch == null) {
             LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
@@ -141,6 +142,26 @@ final class Member {
                     config.port());
         }
         return true;
+    }
+
+    /**
+     * Loads and runs once, while nothing is at stake, the code a takeover needs: class loading and first calls
+     * cost tens of milliseconds on a fresh JVM, and a takeover should not pay them.
+     */
+    private void warmUpTakeoverPath() {
+        Signals.prepare();
+        for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
+            StandbyKeeper.State.class, Spawners.class, ProcessBuilder.class, Io.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        StateDir.parseCheckpoint(dir.checkpointFile(), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
+        codec.encode(0, pid, PairState.NONE.promoted(1), outgoing);
+        Spawners.commandFor("none", "", config.standbyCommand());
+        String.valueOf(Long.MAX_VALUE).length();
     }
 
     private void refuseIfRunning() {

@@ -2,6 +2,8 @@ package phoenix.pair;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Signals {
     private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
+    private static final Map<String, Object> HANDLERS = new ConcurrentHashMap<>();
 
     private Signals() {
     }
@@ -35,13 +38,39 @@ final class Signals {
         }
     }
 
+    /**
+     * Builds the primary's handlers ahead of time: the first proxy class costs milliseconds, which a standby
+     * can spend while it waits rather than during a takeover.
+     */
+    static void prepare() {
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            handler(name, true, "primary ends on SIG" + name + "; its standby takes over");
+        }
+    }
+
     private static void install(String name, boolean halt, String message) {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object handler = handler(name, halt, message);
+            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+            handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
+        }
+    }
+
+    private static Object handler(String name, boolean halt, String message) {
+        return HANDLERS.computeIfAbsent(name + halt, k -> newHandler(name, halt, message));
+    }
+
+    private static Object newHandler(String name, boolean halt, String message) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             Object signal = signalClass.getConstructor(String.class).newInstance(name);
             int number = (int) signalClass.getMethod("getNumber").invoke(signal);
-            Object handler = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
+            return Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
                     (proxy, method, args) -> {
                         switch (method.getName()) {
                             case "handle":
@@ -58,10 +87,8 @@ final class Signals {
                                 return "phoenix handler for SIG" + name;
                         }
                     });
-            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            handle.invoke(null, signal, handler);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("sun.misc.Signal is not usable: " + e, e);
         }
     }
 }

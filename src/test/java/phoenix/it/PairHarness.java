@@ -94,6 +94,13 @@ final class PairHarness implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try {
             if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                // A start that should have been refused became a pair: end all of it, by pid.
+                try (Stream<ProcessHandle> d = p.descendants()) {
+                    d.forEach(h -> {
+                        seenPids.add(h.pid());
+                        h.destroyForcibly();
+                    });
+                }
                 p.destroyForcibly();
                 p.waitFor();
             }
