@@ -37,6 +37,7 @@ final class Member {
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
     private static final int MAX_DATAGRAMS_PER_PASS = 4096;
     private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
+    private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
 
     private final PairConfig config;
     private final PairTask task;
@@ -59,6 +60,8 @@ final class Member {
     private Standby standby;
     private boolean everWatched;
     private boolean notNeeded;
+    private final boolean ownWindow = System.getenv(Spawners.OWN_WINDOW_ENV) != null;
+    private long lastHoldingShownNs;
     private long lastAckSentNs;
     private long ackedAccepted;
     private Primary primary;
@@ -245,6 +248,7 @@ final class Member {
             }
             selector.selectedKeys().clear();
             sendAck(now);
+            showHolding(now);
             Standby.State state = standby.doWork(now);
             if (state != Standby.State.WATCHING || notNeeded) {
                 standby.logRejections(now, true);
@@ -304,6 +308,15 @@ final class Member {
             watch.send("ACK " + standby.lastSeq());
             ackedAccepted = standby.accepted();
             lastAckSentNs = now;
+        }
+    }
+
+    /** In a window of its own, the standby tells its watcher every few seconds what it holds. */
+    private void showHolding(long now) {
+        if (ownWindow && watch != null && now - lastHoldingShownNs >= HOLDING_SHOWN_NS) {
+            lastHoldingShownNs = now;
+            LOG.info("standby: watching primary pid {}, holding count {}", standby.primaryPid(),
+                    standby.last().snapshot().step());
         }
     }
 

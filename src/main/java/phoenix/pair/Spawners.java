@@ -23,6 +23,9 @@ final class Spawners implements StandbyKeeper.Spawner {
     static final List<String> DESKTOP_TERMINALS = List.of(
             "x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "kitty", "alacritty", "xterm");
 
+    /** Set in the environment of a standby spawned into a window of its own, where nobody else writes. */
+    static final String OWN_WINDOW_ENV = "PHOENIX_OWN_WINDOW";
+
     private final List<String> command;
     private final String title;
     private String terminal;
@@ -78,7 +81,7 @@ final class Spawners implements StandbyKeeper.Spawner {
             case "none":
                 return List.copyOf(command);
             case "tmux":
-                out.addAll(List.of("tmux", "new-window", "-d", "-n", title, "--"));
+                out.addAll(List.of("tmux", "new-window", "-d", "-e", OWN_WINDOW_ENV + "=1", "-n", title, "--"));
                 break;
             case "gnome-terminal":
                 out.addAll(List.of("gnome-terminal", "--title=" + title, "--"));
@@ -130,6 +133,7 @@ final class Spawners implements StandbyKeeper.Spawner {
         } else {
             // The terminal's own chatter is not ours to show; the standby writes into its window.
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put(OWN_WINDOW_ENV, "1");
         }
         Process process = pb.start();
         LOG.info("spawned standby {} pid {}", background ? "in the background as" : "in " + terminal + " as",
