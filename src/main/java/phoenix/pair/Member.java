@@ -137,6 +137,7 @@ final class Member {
         Signals.standby();
         warmUpTakeoverPath();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
+        lastHoldingShownNs = clock.nanoTime();
         if (watch == null) {
             LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
                     + "one appears", pid, config.name(), config.port(), timeoutNs / 1_000_000);
