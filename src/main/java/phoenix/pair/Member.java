@@ -413,6 +413,11 @@ final class Member {
             watch = null;
         }
         Signals.primary();
+        if (ownWindow) {
+            // The window was opened as the standby's; say in its title what it is now.
+            System.err.print("\033]0;phoenix " + config.name() + " primary\007");
+            System.err.flush();
+        }
         sender = DatagramChannel.open(StandardProtocolFamily.INET);
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
         primary = new Primary(task, new Io(), start, config.stepInterval().toNanos(),

@@ -77,6 +77,11 @@ final class Spawners implements StandbyKeeper.Spawner {
     /** The full command line that starts the standby with the given terminal. */
     static List<String> commandFor(String terminal, String title, List<String> command) {
         List<String> out = new ArrayList<>();
+        if (!List.of("none", "tmux", "Terminal").contains(terminal) && onPath("setsid", System.getenv())) {
+            // A session of its own: Ctrl+C in the primary's terminal reaches the primary's process group, and
+            // the standby's terminal must not be in it. setsid execs in place here, so the pid stays the same.
+            out.add("setsid");
+        }
         switch (terminal) {
             case "none":
                 return List.copyOf(command);

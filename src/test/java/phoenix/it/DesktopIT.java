@@ -1,0 +1,506 @@
+package phoenix.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import phoenix.pair.PairConfig;
+import phoenix.pair.PairStatus;
+import phoenix.pair.ProcessPair;
+
+/**
+ * The pair on a desktop: under a private Xvfb server, the first member runs in an xterm window, its standby
+ * opens in a window of its own ({@code --terminal xterm}), and after the primary is killed the standby's window
+ * carries on counting while a new standby window opens. Windows are found with {@code xwininfo}, tied to their
+ * xterm process with {@code xprop _NET_WM_PID}, and what each window showed is read from xterm's own log (turned
+ * on for every xterm through {@code XENVIRONMENT}, which the spawned ones inherit). Leaves a screenshot of the
+ * protected pair in {@code target/desktop.png} ({@code -Dphoenix.screenshot=docs/desktop.png} refreshes the README's).
+ */
+@Tag("integration")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DesktopIT {
+    private static final Path ROOT = Path.of(System.getProperty("user.dir"));
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+    private static final Pattern WINDOW = Pattern.compile("^\\s*(0x[0-9a-f]+) \"(.*)\": \\(");
+    private static final Pattern WM_PID = Pattern.compile("_NET_WM_PID\\(CARDINAL\\) = (\\d+)");
+    private static final int FIRST_DISPLAY = 90;
+    private static final int LAST_DISPLAY = 120;
+    private static final int SCREEN_WIDTH = 1024;
+    private static final int SCREEN_HEIGHT = 640;
+    /** The programs this test runs, each with the Debian package that has it. */
+    private static final Map<String, String> TOOLS = tools();
+
+    private final String name = "desk-" + UUID.randomUUID().toString().substring(0, 8);
+    private final int port = freeUdpPort();
+    private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
+    private final Path screenshot = Path.of(System.getProperty("phoenix.screenshot",
+            ROOT.resolve("target/desktop.png").toString()));
+    private Path work;
+    private Path stateDir;
+    private Process xvfb;
+    private int display;
+    private Process root;
+
+    private static Map<String, String> tools() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("Xvfb", "xvfb");
+        t.put("xterm", "xterm");
+        t.put("xwininfo", "x11-utils");
+        t.put("xprop", "x11-utils");
+        t.put("import", "imagemagick");
+        t.put("python3", "python3");
+        return Collections.unmodifiableMap(t);
+    }
+
+    @BeforeEach
+    void startDisplay() throws Exception {
+        requireTools();
+        work = Files.createTempDirectory("phoenix-desktop-");
+        stateDir = work.resolve("state");
+        // Every xterm reads this file, also those phoenix spawns: each logs what it shows to Xterm.log.*.PID in
+        // its working directory, which is this one.
+        Files.writeString(work.resolve("xterm.ad"), "XTerm*logging: true\n");
+        startXvfb();
+    }
+
+    @AfterEach
+    void killEverything() throws Exception {
+        try {
+            killPair();
+        } finally {
+            try {
+                stopXvfb();
+            } finally {
+                if (work != null) {
+                    try (Stream<Path> walk = Files.walk(work)) {
+                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void standbyWindowTakesOverAndANewStandbyWindowOpens() throws Exception {
+        startPair();
+        PairStatus first = awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0,
+                "protected");
+        String primaryTitle = "phoenix " + name + " primary";
+        String standbyTitle = "phoenix " + name + " standby";
+        List<Window> before = awaitWindows(w -> w.size() == 2 && titled(w, primaryTitle).isPresent()
+                && titled(w, standbyTitle).isPresent(), "a primary and a standby window");
+        long primaryXterm = titled(before, primaryTitle).orElseThrow().xtermPid();
+        long standbyXterm = titled(before, standbyTitle).orElseThrow().xtermPid();
+        assertEquals(xtermOf(first.primaryPid()), primaryXterm, "the window titled '" + primaryTitle
+                + "' is the xterm of primary pid " + first.primaryPid() + "; windows: " + before + diagnostics());
+        assertEquals(xtermOf(first.standbyPid()), standbyXterm, "the window titled '" + standbyTitle
+                + "' is the xterm of standby pid " + first.standbyPid() + "; windows: " + before + diagnostics());
+        awaitTrue("numbers 1 to 8 in the primary's window", () -> numbersShownBy(primaryXterm).size() >= 8);
+        List<Long> counted = numbersShownBy(primaryXterm);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), counted.subList(0, 8),
+                "the primary's window counts from 1" + diagnostics());
+        assertEquals(List.of(), numbersShownBy(standbyXterm), "the standby's window shows no numbers"
+                + diagnostics());
+        awaitTrue("the standby's window to show it attached",
+                () -> windowLog(standbyXterm).contains("attached to the primary"));
+        takeScreenshot();
+
+        // SIGKILL: no handler runs, the window closes with the process, as when a machine loses a process.
+        assertTrue(ProcessHandle.of(first.primaryPid()).map(ProcessHandle::destroyForcibly).orElse(false),
+                "SIGKILL sent to primary pid " + first.primaryPid());
+        PairStatus second = awaitStatus(s -> s.takeovers() > first.takeovers()
+                && s.primaryPid() == first.standbyPid() && s.isProtected() && s.standbyPid() > 0
+                && s.standbyPid() != first.primaryPid(),
+                "taken over by standby pid " + first.standbyPid() + " and protected again");
+        // Window ids are no help here: X hands a closed client's ids to the next client, so the new standby's
+        // window may get the killed primary's id. Each window is known by the pid of its xterm instead.
+        // Three windows over time: the killed primary's is gone, the standby's stays, a third one is new.
+        List<Window> after = awaitWindows(w -> w.size() == 2
+                && w.stream().anyMatch(x -> x.xtermPid() == standbyXterm)
+                && w.stream().noneMatch(x -> x.xtermPid() == primaryXterm), "the standby's window and a new one");
+        Window newWindow = after.stream().filter(x -> x.xtermPid() != standbyXterm).findFirst().orElseThrow();
+        assertEquals(standbyTitle, newWindow.title(), "the new window is a standby's" + diagnostics());
+        assertEquals(xtermOf(second.primaryPid()), standbyXterm, "the old standby's window (xterm pid "
+                + standbyXterm + ") now holds the primary, pid " + second.primaryPid() + diagnostics());
+        assertEquals(xtermOf(second.standbyPid()), newWindow.xtermPid(),
+                "the new window holds the new standby, pid " + second.standbyPid() + diagnostics());
+
+        // The old standby's window goes on counting where the killed primary's window stopped.
+        awaitTrue("numbers in the old standby's window", () -> numbersShownBy(standbyXterm).size() >= 5);
+        List<Long> all = new ArrayList<>(numbersShownBy(primaryXterm));
+        List<Long> continued = numbersShownBy(standbyXterm);
+        long lastBefore = all.get(all.size() - 1);
+        all.addAll(continued);
+        Sequence seq = Sequence.of(all.stream().map(String::valueOf).toList());
+        assertTrue(seq.ok(), "the two windows together count without a skip: " + seq.problem() + diagnostics());
+        assertTrue(continued.get(0) >= lastBefore, "the takeover repeats at most one number: the killed primary's "
+                + "window ended at " + lastBefore + ", the new primary's began at " + continued.get(0) + diagnostics());
+
+        // Ctrl+C in the new primary's window: the terminal sends SIGINT to its foreground process group. Only
+        // that window's process may end: the standby's window is in a session of its own.
+        String stat = Files.readString(Path.of("/proc", String.valueOf(second.primaryPid()), "stat"));
+        long group = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        Process ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + group).redirectErrorStream(true).start();
+        assertEquals(0, ctrlC.waitFor(), "SIGINT sent to process group " + group);
+        PairStatus third = awaitStatus(s -> s.takeovers() > second.takeovers()
+                && s.primaryPid() == second.standbyPid() && s.isProtected(),
+                "Ctrl+C taken over by standby pid " + second.standbyPid());
+        List<Window> afterCtrlC = awaitWindows(w -> w.size() == 2
+                && w.stream().anyMatch(x -> x.xtermPid() == newWindow.xtermPid())
+                && w.stream().noneMatch(x -> x.xtermPid() == standbyXterm), "the Ctrl+C'd window gone");
+        assertEquals(primaryTitle, afterCtrlC.stream().filter(x -> x.xtermPid() == newWindow.xtermPid())
+                .findFirst().orElseThrow().title(), "a standby's window that took over says so in its title");
+        assertEquals(xtermOf(third.primaryPid()), newWindow.xtermPid(), "the primary runs in that window");
+
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair" + diagnostics());
+        assertTrue(root.waitFor(20, TimeUnit.SECONDS), "every member and window ended after stop" + diagnostics());
+        List<Long> alive = seenPids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+                .orElse(false)).toList();
+        assertEquals(List.of(), alive, "no member left alive after stop" + diagnostics());
+        assertEquals(List.of(), windows(), "no phoenix window left after stop");
+        assertTrue(ProcessPair.status(config()).isEmpty(), "status finds no pair after stop");
+    }
+
+    // ---- the pair -----------------------------------------------------------------------------------------
+
+    private void startPair() throws IOException {
+        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                "xterm", "-T", "phoenix " + name + " primary", "-geometry", "60x20+530+10",
+                "-e", ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name,
+                "--port", String.valueOf(port), "--state-dir", stateDir.toString(), "--terminal", "xterm",
+                "--interval", "200ms");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        work.resolve("subreaper.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        pb.environment().put("XENVIRONMENT", work.resolve("xterm.ad").toString());
+        root = pb.start();
+    }
+
+    private PairConfig config() {
+        return PairConfig.builder(name).port(port).stateDir(stateDir).build();
+    }
+
+    private Optional<PairStatus> status() {
+        Optional<PairStatus> s = ProcessPair.status(config());
+        s.ifPresent(st -> {
+            if (st.primaryPid() > 0) {
+                seenPids.add(st.primaryPid());
+            }
+            if (st.standbyPid() > 0) {
+                seenPids.add(st.standbyPid());
+            }
+        });
+        return s;
+    }
+
+    private PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {
+        PairStatus[] last = new PairStatus[1];
+        awaitTrue("pair " + name + " " + what, () -> {
+            Optional<PairStatus> s = status();
+            s.ifPresent(st -> last[0] = st);
+            return s.isPresent() && p.test(s.get());
+        });
+        return last[0];
+    }
+
+    /** The pid of the process that started {@code pid}: for a member in a window, its xterm. */
+    private static long xtermOf(long pid) {
+        return ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    /** The numbers an xterm showed, in order: the lines of its log that are a number and nothing else. */
+    private List<Long> numbersShownBy(long xtermPid) throws IOException {
+        List<Long> out = new ArrayList<>();
+        for (String line : windowLog(xtermPid).split("\r?\n")) {
+            String l = line.strip();
+            if (!l.isEmpty() && l.chars().allMatch(Character::isDigit)) {
+                out.add(Long.parseLong(l));
+            }
+        }
+        return out;
+    }
+
+    private String windowLog(long xtermPid) throws IOException {
+        try (Stream<Path> files = Files.list(work)) {
+            Optional<Path> log = files.filter(f -> f.getFileName().toString().startsWith("Xterm.log.")
+                    && f.getFileName().toString().endsWith("." + xtermPid)).findFirst();
+            return log.isPresent() ? Files.readString(log.get(), StandardCharsets.ISO_8859_1) : "";
+        }
+    }
+
+    private void killPair() throws IOException, InterruptedException {
+        if (root == null) {
+            return;
+        }
+        // A killed primary's standby takes over and spawns another window; a few rounds catch what appears.
+        for (int round = 0; round < 20 && root.isAlive(); round++) {
+            List<ProcessHandle> all = new ArrayList<>();
+            try (Stream<ProcessHandle> d = root.descendants()) {
+                d.forEach(all::add);
+            }
+            for (long pid : seenPids) {
+                ProcessHandle.of(pid).ifPresent(all::add);
+            }
+            all.forEach(ProcessHandle::destroyForcibly);
+            // The subreaper reaps what was just killed and then ends by itself; killing it first would hand
+            // them to PID 1, which on some machines never reaps them.
+            if (root.waitFor(500, TimeUnit.MILLISECONDS)) {
+                break;
+            }
+        }
+        if (!root.waitFor(10, TimeUnit.SECONDS)) {
+            root.destroyForcibly();
+            root.waitFor();
+        }
+    }
+
+    // ---- the display --------------------------------------------------------------------------------------
+
+    private static void requireTools() {
+        Map<String, String> missing = new TreeMap<>();
+        for (Map.Entry<String, String> tool : TOOLS.entrySet()) {
+            if (!onPath(tool.getKey())) {
+                missing.put(tool.getKey(), tool.getValue());
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        StringBuilder programs = new StringBuilder();
+        missing.forEach((program, pkg) -> programs.append(programs.length() == 0 ? "" : ", ").append(program)
+                .append(" (Debian package ").append(pkg).append(')'));
+        String message = "the desktop test needs programs that are not on the PATH: " + programs
+                + "; install them with: apt-get install " + String.join(" ", new TreeSet<>(missing.values()));
+        if (Boolean.getBoolean("phoenix.requireTools")) {
+            fail(message + " (phoenix.requireTools=true: missing tools fail the build)");
+        }
+        Assumptions.assumeTrue(false, message);
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Starts Xvfb on the first display number from :90 to :120 that no other server holds. */
+    private void startXvfb() throws IOException, InterruptedException {
+        Path log = work.resolve("xvfb.log");
+        for (int n = FIRST_DISPLAY; n <= LAST_DISPLAY; n++) {
+            Path socket = Path.of("/tmp/.X11-unix/X" + n);
+            Path lock = Path.of("/tmp/.X" + n + "-lock");
+            if (Files.exists(socket) || Files.exists(lock)) {
+                continue;
+            }
+            Process p = new ProcessBuilder("Xvfb", ":" + n, "-screen", "0",
+                    SCREEN_WIDTH + "x" + SCREEN_HEIGHT + "x24", "-nolisten", "tcp", "-noreset")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            // Ours when its socket is there and the lock names its pid; another server may have won the number.
+            awaitTrue("Xvfb :" + n + " to listen or end", () -> !p.isAlive()
+                    || Files.exists(socket) && lockOwner(lock) == p.pid());
+            if (p.isAlive()) {
+                xvfb = p;
+                display = n;
+                return;
+            }
+            p.waitFor();
+        }
+        fail("no free X display from :" + FIRST_DISPLAY + " to :" + LAST_DISPLAY + "; Xvfb said: "
+                + readQuietly(log));
+    }
+
+    private static int freeUdpPort() {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long lockOwner(Path lock) {
+        try {
+            return Long.parseLong(Files.readString(lock).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void stopXvfb() throws InterruptedException {
+        if (xvfb == null) {
+            return;
+        }
+        xvfb.destroy();
+        if (!xvfb.waitFor(5, TimeUnit.SECONDS)) {
+            xvfb.destroyForcibly();
+            xvfb.waitFor();
+        }
+    }
+
+    private void desktopEnvironment(ProcessBuilder pb) {
+        Map<String, String> env = pb.environment();
+        env.put("DISPLAY", ":" + display);
+        // Only this display: no session of the machine's own desktop, terminal multiplexer or Wayland.
+        env.remove("WAYLAND_DISPLAY");
+        env.remove("TMUX");
+        env.remove("XAUTHORITY");
+    }
+
+    /** A top-level window on the display: its X id, its title and the pid of the xterm that shows it. */
+    record Window(String id, String title, long xtermPid) {
+    }
+
+    /** The phoenix windows of this pair on the display. */
+    private List<Window> windows() throws IOException, InterruptedException {
+        List<Window> out = new ArrayList<>();
+        for (String line : run("xwininfo", "-root", "-children").split("\n")) {
+            Matcher m = WINDOW.matcher(line);
+            if (m.find() && m.group(2).startsWith("phoenix " + name + " ")) {
+                out.add(new Window(m.group(1), m.group(2), windowPid(m.group(1))));
+            }
+        }
+        return out;
+    }
+
+    private List<Window> awaitWindows(java.util.function.Predicate<List<Window>> p, String what) {
+        List<List<Window>> last = new ArrayList<>(List.of(List.of()));
+        try {
+            awaitTrue(what, () -> {
+                List<Window> w = windows();
+                last.set(0, w);
+                return p.test(w);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nlast windows seen: " + last.get(0), e);
+        }
+        return last.get(0);
+    }
+
+    private static Optional<Window> titled(List<Window> windows, String title) {
+        return windows.stream().filter(w -> w.title().equals(title)).findFirst();
+    }
+
+    private long windowPid(String window) throws IOException, InterruptedException {
+        String out = run("xprop", "-id", window, "_NET_WM_PID");
+        Matcher m = WM_PID.matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("xprop gives no pid for window " + window + ": " + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private void takeScreenshot() throws IOException, InterruptedException {
+        Files.createDirectories(screenshot.toAbsolutePath().getParent());
+        Path tmp = work.resolve("desktop.png");
+        run("import", "-window", "root", "-depth", "8", "PNG8:" + tmp);
+        byte[] png = Files.readAllBytes(tmp);
+        assertTrue(png.length > 24, "import wrote a PNG of " + png.length + " bytes");
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4), "a PNG file");
+        ByteBuffer header = ByteBuffer.wrap(png, 16, 8);
+        assertEquals(SCREEN_WIDTH, header.getInt(), "screenshot width");
+        assertEquals(SCREEN_HEIGHT, header.getInt(), "screenshot height");
+        Files.copy(tmp, screenshot, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Runs an X client on the test's display and returns what it printed; fails when it fails. */
+    private String run(String... cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        Process p = pb.start();
+        byte[] out;
+        try {
+            out = p.getInputStream().readAllBytes();
+        } finally {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+        }
+        String text = new String(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited with " + p.exitValue() + ": " + text);
+        }
+        return text;
+    }
+
+    // ---- waiting and telling ------------------------------------------------------------------------------
+
+    /** Every wait of this test: short polls, a hard limit, and on timeout what the windows showed. */
+    private void awaitTrue(String what, Callable<Boolean> condition) {
+        try {
+            await(what).atMost(WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out waiting for " + what + diagnostics(), e);
+        }
+    }
+
+    /** What the windows, the subreaper and Xvfb printed, for failure messages. */
+    private String diagnostics() {
+        StringBuilder sb = new StringBuilder();
+        if (work == null) {
+            return "";
+        }
+        try (Stream<Path> files = Files.list(work)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".log")
+                    || f.getFileName().toString().startsWith("Xterm.log.")).sorted().toList()) {
+                String text = readQuietly(f);
+                sb.append("\n--- ").append(f.getFileName()).append(" (last 3000 characters) ---\n")
+                        .append(text.substring(Math.max(0, text.length() - 3000)).replace("\r", ""));
+            }
+        } catch (IOException e) {
+            sb.append("\n(cannot list ").append(work).append(": ").append(e).append(')');
+        }
+        return sb.toString();
+    }
+
+    private static String readQuietly(Path f) {
+        try {
+            return Files.readString(f, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "(cannot read " + f + ": " + e + ")";
+        }
+    }
+}
