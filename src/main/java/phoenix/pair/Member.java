@@ -436,9 +436,9 @@ final class Member {
     private Ending runPrimary() throws IOException {
         while (true) {
             long now = clock.nanoTime();
-            long wake = Math.min(primary.nextWakeNs(), keeper.nextWakeNs(now));
+            long wake = earliest(primary.nextWakeNs(), keeper.nextWakeNs(now));
             if (stopRequester != null) {
-                wake = Math.min(wake, now + 20_000_000L);
+                wake = earliest(wake, now + 20_000_000L);
             }
             select(wake - now);
             now = clock.nanoTime();
@@ -569,6 +569,11 @@ final class Member {
     }
 
     // ---- shared plumbing -----------------------------------------------------------------------------------
+
+    /** The earlier of two clock values; by subtraction, so that it holds when the clock wraps. */
+    private static long earliest(long a, long b) {
+        return a - b < 0 ? a : b;
+    }
 
     private void select(long waitNs) throws IOException {
         if (waitNs <= 0) {

@@ -204,7 +204,9 @@ final class Primary {
     long nextWakeNs() {
         switch (state) {
             case BACKING_OFF:
-                return Math.min(resumeAtNs, nextHeartbeatNs);
+                // Once the backoff is over, only a standby is awaited: its attach wakes the loop by itself.
+                boolean backoffAhead = resumeAtNs - lastPassNs > 0;
+                return backoffAhead && resumeAtNs - nextHeartbeatNs < 0 ? resumeAtNs : nextHeartbeatNs;
             case RUNNING:
                 return nextStepNs - nextHeartbeatNs < 0 ? nextStepNs : nextHeartbeatNs;
             default:

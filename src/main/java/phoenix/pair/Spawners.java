@@ -154,6 +154,11 @@ final class Spawners implements StandbyKeeper.Spawner {
         }
     }
 
+    @Override
+    public void kill(long standbyPid) {
+        ProcessHandle.of(standbyPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
     String terminal() {
         return terminal;
     }

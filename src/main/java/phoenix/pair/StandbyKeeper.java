@@ -36,6 +36,9 @@ final class StandbyKeeper {
 
         /** The way of spawning just failed; the next spawn should fall back if it can. */
         void failed(Spawned spawned, String why);
+
+        /** Kills an attached standby that stopped answering, by its pid. */
+        void kill(long standbyPid);
     }
 
     /** A process this primary started, which may be the standby itself or a terminal that runs it. */
@@ -115,7 +118,7 @@ final class StandbyKeeper {
     private void onProtected(long nowNs) {
         if (nowNs - lastAckNs >= ackTimeoutNs) {
             // A standby that stops acknowledging is hung or paused: it could not take over in time.
-            ProcessHandle.of(standbyPid).ifPresent(ProcessHandle::destroyForcibly);
+            spawner.kill(standbyPid);
             detached(nowNs, "standby pid " + standbyPid + " stopped acknowledging heartbeats for "
                     + (nowNs - lastAckNs) / 1_000_000 + " ms; killed it");
         }

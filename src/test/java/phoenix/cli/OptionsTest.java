@@ -1,0 +1,202 @@
+package phoenix.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import phoenix.pair.PairConfig;
+
+class OptionsTest {
+
+    private static Options parse(String... args) {
+        return Options.parse(args);
+    }
+
+    private static UsageException refused(String... args) {
+        return assertThrows(UsageException.class, () -> Options.parse(args), () -> "accepted " + List.of(args));
+    }
+
+    @Test
+    void runsWithTheDefaultsWhenGivenNothing() {
+        Options o = parse();
+
+        assertEquals(Options.Command.RUN, o.command);
+        assertEquals("default", o.name);
+        assertEquals(0, o.port);
+        assertEquals(null, o.stateDir);
+        assertEquals(Duration.ofSeconds(1), o.interval);
+        assertEquals(Duration.ofMillis(100), o.heartbeat);
+        assertEquals(5, o.misses);
+        assertEquals("auto", o.terminal);
+        assertFalse(o.fresh);
+        assertEquals(0, o.crashAt);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"10ms, 10", "1s, 1000", "1.5s, 1500", "2m, 120000", "250ms, 250", "1ms, 1", "60m, 3600000",
+        "1.25ms, 1.25", "0.5s, 500", "3S, 3000"})
+    void readsADurationWrittenWithAUnit(String text, double millis) {
+        Duration expected = Duration.ofNanos(Math.round(millis * 1e6));
+
+        assertEquals(expected, parse("--interval", text).interval);
+        assertEquals(expected, parse("--heartbeat=" + text).heartbeat);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"5", "10 ms", "-1s", "0ms", "2h", "", "ms", "1.s", ".5s", "1e3ms", "0.5ms", "61m",
+        "1,5s"})
+    void refusesADurationThatIsNotOneOrOutOfRange(String text) {
+        UsageException e = refused("--heartbeat", text);
+
+        assertTrue(e.getMessage().startsWith("--heartbeat '" + text + "' is "), e.getMessage());
+    }
+
+    @Test
+    void saysWhatADurationLooksLike() {
+        assertTrue(refused("--interval", "5").getMessage().contains("10ms, 1s or 1.5s"));
+        assertTrue(refused("--interval", "2h").getMessage().contains("10ms, 1s or 1.5s"));
+        assertTrue(refused("--interval", "0ms").getMessage().contains("out of range; use 1ms to 1h"));
+    }
+
+    @Test
+    void refusesAnUnknownOption() {
+        UsageException e = refused("--name", "p", "--bogus", "1");
+
+        assertEquals("unknown option '--bogus'; see --help", e.getMessage());
+    }
+
+    @Test
+    void refusesAnUnknownOptionWrittenWithAValue() {
+        assertEquals("unknown option '--colour=red'; see --help", refused("--colour=red").getMessage());
+    }
+
+    @Test
+    void refusesAnUnknownCommand() {
+        assertTrue(refused("start").getMessage().contains("unknown command 'start'"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--name", "--port", "--state-dir", "--interval", "--heartbeat", "--misses", "--terminal",
+        "--crash-at"})
+    void refusesAnOptionWithoutItsValue(String option) {
+        UsageException e = refused("run", option);
+
+        assertEquals(option + " needs a value; see --help", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1023", "65536", "-1", "http", "47011.0", "99999999999999999999"})
+    void refusesAPortOutOfRange(String port) {
+        UsageException e = refused("--port", port);
+
+        assertEquals("--port '" + port + "' is not accepted; use a port from 1024 to 65535", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 47011, 65535})
+    void acceptsAPortInRange(int port) {
+        assertEquals(port, parse("--port", String.valueOf(port)).port);
+        assertEquals(port, parse("--port=" + port).port);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1", "101", "-5", "five"})
+    void refusesMissesOutOfRange(String misses) {
+        UsageException e = refused("--misses", misses);
+
+        assertEquals("--misses '" + misses + "' is not accepted; use a whole number from 2 to 100", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 100})
+    void acceptsMissesAtTheLimits(int misses) {
+        assertEquals(misses, parse("--misses", String.valueOf(misses)).misses);
+    }
+
+    @Test
+    void refusesAnEmptyStateDirAndARelativeTerminalPath() {
+        assertTrue(refused("--state-dir=").getMessage().contains("--state-dir"));
+        assertTrue(refused("--terminal", "bin/xterm").getMessage().contains("--terminal"));
+        assertEquals("/usr/bin/xterm", parse("--terminal", "/usr/bin/xterm").terminal);
+    }
+
+    @Test
+    void readsTheCommandsAndFlags() {
+        assertEquals(Options.Command.STATUS, parse("status", "--json").command);
+        assertTrue(parse("status", "--json").json);
+        assertEquals(Options.Command.STOP, parse("stop").command);
+        assertEquals(Options.Command.HELP, parse("run", "--help").command);
+        assertEquals(Options.Command.HELP, parse("-h").command);
+        assertTrue(parse("--fresh").fresh);
+        assertEquals(7, parse("--crash-at", "7").crashAt);
+    }
+
+    @Test
+    void givesTheSpawnedStandbyTheSameSettings() {
+        Options o = parse("run", "--name", "pair-7", "--port", "47011", "--state-dir", "/tmp/phoenix-unit/p7",
+                "--interval", "1.5s", "--heartbeat", "50ms", "--misses", "7", "--terminal", "none", "--crash-at",
+                "12", "--fresh");
+        PairConfig config = config(o);
+
+        List<String> args = o.standbyArgs(config, 4242);
+        Options back = Options.parse(args.toArray(new String[0]));
+
+        assertEquals(Options.Command.RUN, back.command);
+        assertEquals(o.name, back.name);
+        assertEquals(47011, back.port);
+        assertEquals(Path.of("/tmp/phoenix-unit/p7"), back.stateDir);
+        assertEquals(Duration.ofMillis(1500), back.interval);
+        assertEquals(Duration.ofMillis(50), back.heartbeat);
+        assertEquals(7, back.misses);
+        assertEquals("none", back.terminal);
+        assertEquals(12, back.crashAt);
+        assertEquals(4242, back.spawnedBy);
+        assertFalse(back.fresh, "a spawned standby must never discard the checkpoint");
+        assertEquals(config.toString(), config(back).toString());
+    }
+
+    @Test
+    void spellsOutTheDerivedPortAndStateDirectoryForTheStandby() {
+        Options o = parse("--name", "p8", "--heartbeat", "1.234567ms", "--interval", "59.999s");
+        PairConfig config = config(o);
+
+        Options back = Options.parse(o.standbyArgs(config, 99).toArray(new String[0]));
+
+        assertEquals(config.port(), back.port);
+        assertEquals(config.stateDir(), back.stateDir);
+        assertEquals(Duration.ofNanos(1_234_567), back.heartbeat);
+        assertEquals(Duration.ofMillis(59_999), back.interval);
+        assertEquals(0, back.crashAt);
+        assertFalse(o.standbyArgs(config, 99).contains("--crash-at"));
+    }
+
+    @Test
+    void spellsOutEveryDurationExactlyForTheStandby() {
+        Random random = new Random(7);
+        for (int i = 0; i < 2000; i++) {
+            Duration interval = Duration.ofNanos(1_000_000 + (long) (random.nextDouble() * 3_599_000_000_000L));
+            Duration heartbeat = Duration.ofNanos(1_000_000 + random.nextInt(1_000_000_000) * 9L);
+            PairConfig config = PairConfig.builder("p").stateDir(Path.of("/tmp/phoenix-unit/p"))
+                    .stepInterval(interval).heartbeatInterval(heartbeat).build();
+
+            Options back = Options.parse(new Options().standbyArgs(config, 1).toArray(new String[0]));
+
+            assertEquals(interval, back.interval);
+            assertEquals(heartbeat, back.heartbeat);
+        }
+    }
+
+    private static PairConfig config(Options o) {
+        return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
+                .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).spawnedBy(o.spawnedBy).build();
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * Unit tests of the command line: how {@code Options} reads durations, numbers and unknown or incomplete
+ * options, that every refusal is a {@code UsageException} naming the option, and that the arguments a primary
+ * hands to the standby it spawns read back as the same settings.
+ */
+package phoenix.cli;

@@ -1,0 +1,122 @@
+package phoenix.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PairConfigTest {
+    private static final Path DIR = Path.of("/tmp/phoenix-unit/pair");
+
+    private static PairConfig.Builder builder(String name) {
+        return PairConfig.builder(name).stateDir(DIR);
+    }
+
+    private static void assertRefused(PairConfig.Builder b, String... parts) {
+        PairException e = assertThrows(PairException.class, b::build);
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), e.getMessage());
+        }
+    }
+
+    @Test
+    void buildsWithTheDefaults() {
+        PairConfig c = builder("counter").build();
+
+        assertEquals("counter", c.name());
+        assertEquals(PairConfig.derivedPort("counter"), c.port());
+        assertEquals(DIR, c.stateDir());
+        assertEquals(Duration.ofSeconds(1), c.stepInterval());
+        assertEquals(Duration.ofMillis(100), c.heartbeatInterval());
+        assertEquals(5, c.misses());
+        assertEquals(Duration.ofMillis(500), c.takeoverTimeout());
+        assertEquals("auto", c.terminal());
+        assertEquals(List.of(), c.standbyCommand());
+    }
+
+    @Test
+    void makesTheStateDirectoryAbsoluteAndNormal() {
+        PairConfig c = PairConfig.builder("p").stateDir(Path.of("a/./b/../c")).build();
+
+        assertTrue(c.stateDir().isAbsolute(), c.stateDir().toString());
+        assertEquals(Path.of("a/c").toAbsolutePath(), c.stateDir());
+        assertEquals(c.stateDir().resolve("standby.sock"), c.standbySocket());
+    }
+
+    @Test
+    void derivesAStablePortInItsRangeFromTheName() {
+        for (String name : List.of("a", "default", "counter", "Z.9_-x", "x".repeat(40))) {
+            int port = PairConfig.derivedPort(name);
+            assertEquals(port, PairConfig.derivedPort(name));
+            assertTrue(port >= 40000 && port < 60000, name + " -> " + port);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "-lead", ".hidden", "has space", "slash/inside", "\u00fcber",
+        "12345678901234567890123456789012345678901"})
+    void refusesABadName(String name) {
+        assertRefused(builder(name), "pair name '" + name + "'", "1 to 40");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "Pair-1", "p.q_r", "1234567890123456789012345678901234567890"})
+    void acceptsAGoodName(String name) {
+        assertEquals(name, builder(name).build().name());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 1, 1023, 65536, Integer.MAX_VALUE})
+    void refusesAPortOutOfRange(int port) {
+        assertRefused(builder("p").port(port), "port " + port + " ", "1024 to 65535");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 47011, 65535})
+    void acceptsAPortInRange(int port) {
+        assertEquals(port, builder("p").port(port).build().port());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0, 1, 101, 1000})
+    void refusesMissesOutOfRange(int misses) {
+        assertRefused(builder("p").misses(misses), "misses " + misses + " ", "2 to 100");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 100})
+    void acceptsMissesAtTheLimits(int misses) {
+        assertEquals(misses, builder("p").misses(misses).build().misses());
+    }
+
+    @Test
+    void refusesIntervalsOutOfRange() {
+        assertRefused(builder("p").stepInterval(Duration.ZERO), "step interval 0 ms");
+        assertRefused(builder("p").stepInterval(Duration.ofMinutes(61)), "step interval 3660000 ms");
+        assertRefused(builder("p").heartbeatInterval(Duration.ofSeconds(11)), "heartbeat interval 11000 ms");
+        assertRefused(builder("p").heartbeatInterval(null), "heartbeat interval (none)");
+    }
+
+    @Test
+    void refusesAStateDirectoryTooLongForAUnixSocket() {
+        // "/tmp/" + 85 + "/standby.sock" is 103 bytes, the most a socket path may have; one more is too long.
+        Path fits = Path.of("/tmp/" + "d".repeat(85));
+        Path tooLong = Path.of("/tmp/" + "d".repeat(86));
+
+        assertEquals(fits, builder("p").stateDir(fits).build().stateDir());
+        assertRefused(builder("p").stateDir(tooLong), "state directory " + tooLong + " ", "104 bytes, at most 103",
+                "--state-dir");
+    }
+
+    @Test
+    void refusesABlankTerminalAndANegativePid() {
+        assertRefused(builder("p").terminal(" "), "terminal");
+        assertRefused(builder("p").spawnedBy(-3), "spawned-by pid -3");
+    }
+}

@@ -1,0 +1,265 @@
+package phoenix.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class StandbyKeeperTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long ACK_TIMEOUT_NS = 2000 * MS;
+
+    private final FakeClock clock = new FakeClock();
+    private final FakeSpawner spawner = new FakeSpawner();
+    private final StandbyKeeper keeper = new StandbyKeeper(spawner, ACK_TIMEOUT_NS, clock.nanoTime());
+
+    private StandbyKeeper.State doWork() {
+        return keeper.doWork(clock.nanoTime());
+    }
+
+    /** Spawns a standby and lets it attach now. */
+    private long attach() {
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        long pid = spawner.last().pid();
+        assertTrue(keeper.onAttached(pid, clock.nanoTime()));
+        return pid;
+    }
+
+    @Test
+    void spawnsAStandbyAtOnceWhenUnprotected() {
+        assertEquals(StandbyKeeper.State.UNPROTECTED, keeper.state());
+
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+
+        assertEquals(1, spawner.spawned.size());
+        assertFalse(keeper.isProtected(clock.nanoTime()));
+        clock.advanceMillis(50);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(1, spawner.spawned.size(), "one spawn at a time");
+    }
+
+    @Test
+    void isProtectedOnceTheSpawnedStandbyAttaches() {
+        doWork();
+        clock.advanceMillis(700);
+
+        assertTrue(keeper.onAttached(9001, clock.nanoTime()));
+
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+        assertEquals(9001, keeper.standbyPid());
+        assertTrue(keeper.isProtected(clock.nanoTime()));
+        assertEquals(0, spawner.spawned.get(0).kills, "the attached standby's process is not killed");
+        assertEquals(StandbyKeeper.State.PROTECTED, doWork());
+    }
+
+    @Test
+    void backsOffDoublingUpToTheCapWhenSpawnedProcessesFailBeforeAttaching() {
+        List<Long> waitsMs = new ArrayList<>();
+        long lastSpawnNs = clock.nanoTime();
+        doWork();
+        for (int failure = 1; failure <= 12; failure++) {
+            spawner.last().failedToStart = true;
+            clock.advanceMillis(1);
+            assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+            assertEquals(failure, keeper.failures());
+            long failedNs = clock.nanoTime();
+            int spawns = spawner.spawned.size();
+            // Step 1 ms at a time until the next spawn.
+            while (spawner.spawned.size() == spawns) {
+                clock.advanceMillis(1);
+                doWork();
+                assertTrue(clock.nanoTime() - lastSpawnNs < 60_000 * MS, "no respawn within a minute");
+            }
+            waitsMs.add((clock.nanoTime() - failedNs) / MS);
+            lastSpawnNs = clock.nanoTime();
+        }
+
+        assertEquals(List.of(100L, 200L, 400L, 800L, 1600L, 3200L, 6400L, 12800L, 25600L, 30000L, 30000L, 30000L),
+                waitsMs);
+        assertEquals(12, spawner.failures.size(), "the spawner hears of every failure: " + spawner.failures);
+    }
+
+    @Test
+    void doesNotRespawnOneNanosecondBeforeTheBackoffHasPassed() {
+        doWork();
+        spawner.last().failedToStart = true;
+        long failedNs = clock.advanceMillis(5);
+        doWork();
+
+        clock.advance(100 * MS - 1);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(1, spawner.spawned.size());
+        clock.advance(1);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(failedNs + 100 * MS, clock.nanoTime());
+    }
+
+    @Test
+    void backsOffWhenTheSpawnerCannotStartAnything() {
+        spawner.cannotStart = new IOException("xterm: not found");
+
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(1, keeper.failures());
+
+        spawner.cannotStart = null;
+        clock.advance(100 * MS - 1);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        clock.advance(1);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+    }
+
+    @Test
+    void killsASpawnedProcessThatDoesNotAttachInTime() {
+        doWork();
+        FakeSpawner.FakeSpawned s = spawner.last();
+
+        clock.advance(StandbyKeeper.ATTACH_TIMEOUT_NS - 1);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(0, s.kills);
+
+        clock.advance(1);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(1, s.kills);
+        assertEquals(1, keeper.failures());
+        assertEquals(1, spawner.failures.size());
+        assertTrue(spawner.failures.get(0).contains("no standby attached within 20 s"), spawner.failures.toString());
+    }
+
+    @Test
+    void refusesASecondStandbyWhileProtected() {
+        long first = attach();
+
+        assertFalse(keeper.onAttached(first + 1, clock.nanoTime()));
+
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+        assertEquals(first, keeper.standbyPid());
+    }
+
+    @Test
+    void acceptsAStandbyNobodySpawnedWhileUnprotected() {
+        spawner.cannotStart = new IOException("no terminal");
+        doWork();
+
+        assertTrue(keeper.onAttached(777, clock.advanceMillis(10)));
+
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+        assertEquals(777, keeper.standbyPid());
+    }
+
+    @Test
+    void countsAStandbyThatDiesWithinTenSecondsOfAttachingAsAFailedSpawn() {
+        attach();
+        clock.advance(StandbyKeeper.HEALTHY_NS - 1);
+
+        keeper.onDetached(clock.nanoTime(), "watch connection closed");
+
+        assertEquals(StandbyKeeper.State.UNPROTECTED, keeper.state());
+        assertEquals(1, keeper.failures());
+        assertEquals(0, keeper.standbyPid());
+        clock.advance(100 * MS - 1);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        clock.advance(1);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(200 * MS, keeper.backoffNs(), "the next failure waits longer");
+    }
+
+    @Test
+    void respawnsAtOnceWithAFreshBackoffWhenAHealthyStandbyDies() {
+        // Two failed spawns first, so that the reset of the backoff shows.
+        doWork();
+        spawner.last().failedToStart = true;
+        doWork();
+        clock.advanceMillis(100);
+        doWork();
+        spawner.last().failedToStart = true;
+        doWork();
+        clock.advanceMillis(200);
+        assertEquals(400 * MS, keeper.backoffNs());
+        attach();
+
+        clock.advance(StandbyKeeper.HEALTHY_NS);
+        keeper.onAck(clock.nanoTime());
+        keeper.onDetached(clock.nanoTime(), "watch connection closed");
+
+        assertEquals(0, keeper.failures());
+        assertEquals(StandbyKeeper.FIRST_BACKOFF_NS, keeper.backoffNs());
+        int spawns = spawner.spawned.size();
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(spawns + 1, spawner.spawned.size());
+    }
+
+    @Test
+    void ignoresADetachWhenNoStandbyIsAttached() {
+        doWork();
+
+        keeper.onDetached(clock.nanoTime(), "a stray connection closed");
+
+        assertEquals(StandbyKeeper.State.SPAWNING, keeper.state());
+        assertEquals(0, keeper.failures());
+    }
+
+    @Test
+    void isNotProtectedOnceTheStandbyStopsAcknowledging() {
+        attach();
+        clock.advanceMillis(1500);
+        keeper.onAck(clock.nanoTime());
+
+        clock.advance(ACK_TIMEOUT_NS - 1);
+        assertTrue(keeper.isProtected(clock.nanoTime()));
+        clock.advance(1);
+        assertFalse(keeper.isProtected(clock.nanoTime()));
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state(), "until the next pass");
+    }
+
+    @Test
+    void killsAStandbyThatStopsAcknowledgingAndSpawnsAnother() {
+        doWork();
+        assertTrue(keeper.onAttached(4242, clock.nanoTime()));
+        clock.advanceMillis(500);
+        keeper.onAck(clock.nanoTime());
+
+        clock.advance(ACK_TIMEOUT_NS - 1);
+        assertEquals(StandbyKeeper.State.PROTECTED, doWork());
+        assertEquals(List.of(), spawner.killedPids);
+        clock.advance(1);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(List.of(4242L), spawner.killedPids, "the hung standby was killed by pid");
+        assertEquals(1, keeper.failures(), "it was attached for less than 10 s");
+    }
+
+    @Test
+    void killsASpawnInFlightWhenStopped() {
+        doWork();
+        FakeSpawner.FakeSpawned s = spawner.last();
+
+        keeper.stop(clock.nanoTime());
+
+        assertEquals(StandbyKeeper.State.STOPPING, keeper.state());
+        assertEquals(1, s.kills);
+        clock.advance(StandbyKeeper.ATTACH_TIMEOUT_NS);
+        assertEquals(StandbyKeeper.State.STOPPING, doWork());
+        assertEquals(1, spawner.spawned.size(), "no spawn while stopping");
+        assertEquals(1, s.kills);
+        assertFalse(keeper.onAttached(s.pid(), clock.nanoTime()), "no standby attaches while stopping");
+    }
+
+    @Test
+    void wakesWhenTheNextSpawnIsDueOrTheAckDeadlinePasses() {
+        spawner.cannotStart = new IOException("no terminal");
+        doWork();
+        assertEquals(clock.nanoTime() + 100 * MS, keeper.nextWakeNs(clock.nanoTime()));
+
+        spawner.cannotStart = null;
+        clock.advanceMillis(100);
+        attach();
+        clock.advanceMillis(300);
+        long ackNs = clock.nanoTime();
+        keeper.onAck(ackNs);
+        assertEquals(ackNs + ACK_TIMEOUT_NS, keeper.nextWakeNs(clock.advanceMillis(50)));
+    }
+}

@@ -1,0 +1,273 @@
+package phoenix.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class StateDirTest {
+    private static final PairState STATE = new PairState(7, 6, 40, 2, new Snapshot(42, new byte[] {0, 1, -1, 127}));
+
+    @TempDir
+    Path tmp;
+
+    private Path file() {
+        return tmp.resolve("checkpoint");
+    }
+
+    private static String withCrc(String body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body.getBytes(StandardCharsets.US_ASCII));
+        return body + " crc32c=" + String.format("%08x", crc.getValue()) + "\n";
+    }
+
+    /** Asserts that the checkpoint text is refused with a message that names the file and the way out. */
+    private PairException assertRefused(String text, String why) {
+        PairException e = assertThrows(PairException.class, () -> StateDir.parseCheckpoint(file(), text),
+                () -> "accepted: " + text);
+        assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("--fresh"), e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        return e;
+    }
+
+    // ---- the checkpoint -----------------------------------------------------------------------------------
+
+    @Test
+    void parsesWhatItFormats() {
+        String text = StateDir.formatCheckpoint(STATE);
+
+        assertEquals(STATE, StateDir.parseCheckpoint(file(), text));
+        assertTrue(text.endsWith("\n"));
+        assertEquals(1, text.lines().count(), text);
+    }
+
+    @Test
+    void parsesWhatItFormatsAtTheExtremes() {
+        byte[] data = new byte[Snapshot.MAX_DATA_BYTES];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        for (PairState s : List.of(PairState.NONE, new PairState(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 1,
+                Integer.MAX_VALUE, new Snapshot(Long.MAX_VALUE, data)))) {
+            assertEquals(s, StateDir.parseCheckpoint(file(), StateDir.formatCheckpoint(s)));
+        }
+    }
+
+    @Test
+    void refusesAnEmptyCheckpoint() {
+        assertRefused("", "is empty");
+    }
+
+    @Test
+    void refusesACheckpointWithoutItsTrailingNewline() {
+        String text = StateDir.formatCheckpoint(STATE);
+
+        assertRefused(text.substring(0, text.length() - 1), "is torn");
+    }
+
+    @Test
+    void refusesEveryTruncatedCheckpoint() {
+        String text = StateDir.formatCheckpoint(STATE);
+        for (int length = 1; length < text.length(); length++) {
+            assertRefused(text.substring(0, length), "");
+        }
+    }
+
+    @Test
+    void refusesACheckpointWithOneDigitChanged() {
+        String text = StateDir.formatCheckpoint(STATE);
+
+        assertRefused(text.replace(" step=42 ", " step=43 "), "fails its checksum");
+    }
+
+    @Test
+    void refusesACheckpointWithAnotherHeader() {
+        String body = StateDir.formatCheckpoint(STATE).split(" crc32c=")[0];
+
+        assertRefused(withCrc(body.replace("phoenix-checkpoint 1", "phoenix-checkpoint 2")),
+                "is not a phoenix checkpoint of version 1");
+        assertRefused(withCrc(body + " extra=1"), "is not a phoenix checkpoint of version 1");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"step=42, step=x4", "step=42, step=-1", "streak=2, streak=2.5", "data=0001ff7f, data=0g",
+        "data=0001ff7f, data=abc", "epoch=7, epoch=", "takeovers=6, takeover=6"})
+    void refusesACheckpointWithABadFieldEvenUnderAGoodChecksum(String field, String bad) {
+        String body = StateDir.formatCheckpoint(STATE).split(" crc32c=")[0];
+        assertTrue(body.contains(" " + field + " ") || body.endsWith(" " + field), body);
+
+        assertRefused(withCrc(body.replace(" " + field, " " + bad)), "has a bad field");
+    }
+
+    @Test
+    void hasNoCheckpointBeforeTheFirstWrite() {
+        assertEquals(Optional.empty(), StateDir.prepare(tmp.resolve("pair")).readCheckpoint());
+    }
+
+    @Test
+    void readsTheCheckpointItWrote() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(STATE);
+        PairState next = STATE.withSnapshot(Snapshot.ofStep(43));
+        dir.writeCheckpoint(next);
+
+        assertEquals(Optional.of(next), dir.readCheckpoint());
+        try (Stream<Path> files = Files.list(dir.path())) {
+            assertEquals(List.of(dir.checkpointFile()), files.toList(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void refusesToReadAnEmptyCheckpointFileAsZero() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        Files.writeString(dir.checkpointFile(), "");
+
+        PairException e = assertThrows(PairException.class, dir::readCheckpoint);
+
+        assertTrue(e.getMessage().contains(dir.checkpointFile().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("--fresh"), e.getMessage());
+    }
+
+    @Test
+    void deletesTheCheckpoint() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(STATE);
+
+        dir.deleteCheckpoint();
+
+        assertEquals(Optional.empty(), dir.readCheckpoint());
+    }
+
+    // ---- the directory and the secret -----------------------------------------------------------------------
+
+    @Test
+    void preparesAnOwnerOnlyDirectoryAndItsParents() throws IOException {
+        Path dir = tmp.resolve("a").resolve("b").resolve("pair");
+
+        StateDir.prepare(dir);
+
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+
+    @Test
+    void acceptsAnExistingOwnerOnlyDirectory() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("pair"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+
+        assertEquals(dir, StateDir.prepare(dir).path());
+    }
+
+    @Test
+    void refusesADirectoryOpenToOthers() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("pair"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        PairException e = assertThrows(PairException.class, () -> StateDir.prepare(dir));
+
+        assertTrue(e.getMessage().contains("chmod 700 '" + dir + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains("rwxr-xr-x"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rw-------", "rwx------", "rw-r--r--"})
+    void refusesAStateDirectoryThatIsAFile(String mode) throws IOException {
+        // An owner-only file once passed for a directory: its FileAlreadyExistsException was taken for a race.
+        Path file = Files.writeString(tmp.resolve("pair"), "not a directory");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+
+        PairException e = assertThrows(PairException.class, () -> StateDir.prepare(file));
+
+        assertTrue(e.getMessage().contains(file + " exists but is not a directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("--state-dir"), e.getMessage());
+    }
+
+    @Test
+    void refusesAStateDirectoryUnderAFile() throws IOException {
+        Path file = Files.writeString(tmp.resolve("file"), "not a directory");
+        Path dir = file.resolve("pair");
+
+        PairException e = assertThrows(PairException.class, () -> StateDir.prepare(dir));
+
+        assertTrue(e.getMessage().contains("cannot create state directory " + dir), e.getMessage());
+        assertTrue(e.getMessage().contains("--state-dir"), e.getMessage());
+    }
+
+    @Test
+    void createsAnOwnerOnlySecretOnceAndKeepsUsingIt() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        HeartbeatCodec first = dir.codec();
+        Path secret = dir.path().resolve("secret");
+
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
+        HeartbeatCodec second = StateDir.existing(dir.path()).codec();
+        assertEquals(first.pairId(), second.pairId());
+        ByteBuffer out = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
+        first.encode(1, 1, new PairState(1, 0, -1, 0, Snapshot.ofStep(3)), out);
+        assertInstanceOf(Heartbeat.class, second.decode(out), "the two codecs share the key");
+    }
+
+    @Test
+    void twoPairsGetDifferentSecrets() {
+        HeartbeatCodec a = StateDir.prepare(tmp.resolve("a")).codec();
+        HeartbeatCodec b = StateDir.prepare(tmp.resolve("b")).codec();
+
+        ByteBuffer out = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
+        a.encode(1, 1, new PairState(1, 0, -1, 0, Snapshot.ofStep(3)), out);
+        assertInstanceOf(Rejection.class, b.decode(out));
+    }
+
+    @Test
+    void refusesASecretOpenToOthers() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.codec();
+        Path secret = dir.path().resolve("secret");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+
+        PairException e = assertThrows(PairException.class, dir::codec);
+
+        assertTrue(e.getMessage().contains("chmod 600 '" + secret + "'"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "abc\n", "zz"})
+    void refusesADamagedSecret(String text) throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        Path secret = dir.path().resolve("secret");
+        Files.writeString(secret, text.equals("zz") ? "zz".repeat(40) : text);
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+
+        PairException e = assertThrows(PairException.class, dir::codec);
+
+        assertTrue(e.getMessage().contains("secret file " + secret + " is damaged"), e.getMessage());
+    }
+
+    @Test
+    void remembersThatThePairWasStopped() {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        assertFalse(dir.isStopped());
+
+        dir.markStopped();
+        assertTrue(dir.isStopped());
+
+        dir.clearStopped();
+        assertFalse(dir.isStopped());
+    }
+}
