@@ -2,6 +2,7 @@ package phoenix.counter;
 
 import java.io.PrintStream;
 import phoenix.pair.AcceptanceTestFailedException;
+import phoenix.pair.OutputLostException;
 import phoenix.pair.PairTask;
 import phoenix.pair.Snapshot;
 
@@ -44,12 +45,11 @@ public final class Counter implements PairTask {
                     + " number is " + replicated.step() + "; only " + (replicated.step() + 1) + " may follow it");
         }
         if (out.checkError()) {
-            throw new AcceptanceTestFailedException("stdout no longer takes output (closed pipe or terminal)");
+            throw new OutputLostException("stdout no longer takes output (closed pipe or terminal)");
         }
         out.println(next);
         if (out.checkError()) {
-            throw new AcceptanceTestFailedException("stdout did not take number " + next
-                    + " (closed pipe or terminal)");
+            throw new OutputLostException("stdout did not take number " + next + " (closed pipe or terminal)");
         }
         last = next;
         return Snapshot.ofStep(next);

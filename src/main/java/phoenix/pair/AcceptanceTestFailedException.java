@@ -4,7 +4,7 @@ package phoenix.pair;
  * Thrown by a {@link PairTask} whose step did not pass its acceptance test. The primary ends itself
  * instead of repairing anything, so that the standby restarts the work from the last sound snapshot.
  */
-public final class AcceptanceTestFailedException extends RuntimeException {
+public class AcceptanceTestFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -10,6 +10,8 @@ public enum Ending {
     ACCEPTANCE_TEST_FAILED(70),
     /** A crash loop went on for {@code 8} takeovers without progress: the pair gave up and ended. */
     GAVE_UP(71),
+    /** The output is gone and the standby shared it: the pair ended rather than fail over into the void. */
+    OUTPUT_LOST(74),
     /** A newer primary took over while this one was stalled: it ended without printing again. */
     FENCED(75);
 

@@ -68,6 +68,8 @@ final class Member {
     private StandbyKeeper keeper;
     private DatagramChannel sender;
     private InetSocketAddress heartbeatTarget;
+    private Spawners spawners;
+    private Ending stopping;
     private Connection stopRequester;
     private long stopDeadlineNs;
     private String checkpointError = "";
@@ -422,7 +424,7 @@ final class Member {
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
         primary = new Primary(task, new Io(), start, config.stepInterval().toNanos(),
                 config.heartbeatInterval().toNanos(), timeoutNs, now);
-        Spawners spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
+        spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()));
         keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
         LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
@@ -437,7 +439,7 @@ final class Member {
         while (true) {
             long now = clock.nanoTime();
             long wake = earliest(primary.nextWakeNs(), keeper.nextWakeNs(now));
-            if (stopRequester != null) {
+            if (stopping != null) {
                 wake = earliest(wake, now + 20_000_000L);
             }
             select(wake - now);
@@ -450,20 +452,27 @@ final class Member {
             if (state == Primary.State.FENCED) {
                 return Ending.FENCED;
             }
-            if (state == Primary.State.FAILED) {
-                // Self-termination hands the work to the standby, so there must be one: a primary that fails
-                // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
-                if (keeper.isProtected(now) || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
+            if (state == Primary.State.FAILED && stopping == null) {
+                if (primary.outputLost() && spawners.sharesOutput()) {
+                    LOG.error("the output is gone, and the standby writes to the same place: failing over would only "
+                            + "fail again, so the pair ends at count {}, kept in the checkpoint",
+                            primary.current().snapshot().step());
+                    beginStop(null, now, Ending.OUTPUT_LOST);
+                } else if (keeper.isProtected(now)
+                        || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
                     return Ending.ACCEPTANCE_TEST_FAILED;
                 }
-                keeper.doWork(now);
-                continue;
+                // Self-termination hands the work to the standby, so there must be one: a primary that fails
+                // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
             }
-            if (stopRequester != null) {
+            if (stopping != null) {
                 if (watch == null || now - stopDeadlineNs >= 0) {
-                    reply(stopRequester, List.of("STOPPED count=" + primary.current().snapshot().step()));
-                    LOG.info("pair '{}' stopped at count {}", config.name(), primary.current().snapshot().step());
-                    return Ending.STOPPED;
+                    long count = primary.current().snapshot().step();
+                    if (stopRequester != null) {
+                        reply(stopRequester, List.of("STOPPED count=" + count));
+                    }
+                    LOG.info("pair '{}' stopped at count {}", config.name(), count);
+                    return stopping;
                 }
             } else {
                 keeper.doWork(now);
@@ -516,11 +525,11 @@ final class Member {
                 reply(c, primaryStatus(now).lines());
                 break;
             case "STOP":
-                beginStop(c, now);
+                beginStop(c, now, Ending.STOPPED);
                 break;
             case "WATCH":
                 long standbyPid = words.length == 2 ? Long.parseLong(words[1]) : 0;
-                if (stopRequester == null && watch == null && keeper.onAttached(standbyPid, now)) {
+                if (stopping == null && watch == null && keeper.onAttached(standbyPid, now)) {
                     c.kind(Connection.Kind.FROM_STANDBY);
                     clients.remove(c);
                     watch = c;
@@ -551,15 +560,19 @@ final class Member {
         return status;
     }
 
-    private void beginStop(Connection c, long now) {
-        if (stopRequester != null) {
-            reply(c, List.of("STOPPING"));
+    /** Ends the standby, then this primary; {@code requester} (may be null) hears when it is done. */
+    private void beginStop(Connection requester, long now, Ending ending) {
+        if (stopping != null) {
+            if (requester != null) {
+                reply(requester, List.of("STOPPING"));
+            }
             return;
         }
-        LOG.info("stop requested: ending the standby, then this primary");
+        LOG.info("stopping: ending the standby, then this primary");
         dir.markStopped();
-        stopRequester = c;
-        clients.remove(c);
+        stopping = ending;
+        stopRequester = requester;
+        clients.remove(requester);
         stopDeadlineNs = now + STOP_WAIT_NS;
         primary.stop(now);
         keeper.stop(now);

@@ -59,6 +59,7 @@ final class Primary {
     private long lastPassNs;
     private long resumeAtNs;
     private long fencedBy;
+    private boolean outputLost;
 
     Primary(PairTask task, Io io, PairState start, long stepIntervalNs, long heartbeatIntervalNs,
             long takeoverTimeoutNs, long nowNs) {
@@ -155,6 +156,7 @@ final class Primary {
         try {
             next = task.step(last);
         } catch (AcceptanceTestFailedException e) {
+            outputLost = e instanceof OutputLostException;
             state(State.FAILED, nowNs, "acceptance test failed at count " + (last.step() + 1) + ": "
                     + e.getMessage());
             return;
@@ -227,6 +229,11 @@ final class Primary {
 
     State state() {
         return state;
+    }
+
+    /** @return whether the step failed because the task's output is gone */
+    boolean outputLost() {
+        return outputLost;
     }
 
     long stateChangedNs() {

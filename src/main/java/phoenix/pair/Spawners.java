@@ -159,6 +159,11 @@ final class Spawners implements StandbyKeeper.Spawner {
         ProcessHandle.of(standbyPid).ifPresent(ProcessHandle::destroyForcibly);
     }
 
+    /** @return whether the standbys this primary starts write to its own stdout and stderr */
+    boolean sharesOutput() {
+        return "none".equals(terminal);
+    }
+
     String terminal() {
         return terminal;
     }

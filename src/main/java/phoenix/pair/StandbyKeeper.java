@@ -34,7 +34,7 @@ final class StandbyKeeper {
         /** Starts one standby; throws when the program cannot be started at all. */
         Spawned spawn() throws IOException;
 
-        /** The way of spawning just failed; the next spawn should fall back if it can. */
+        /** The way of spawning just failed ({@code spawned} is null when nothing started); fall back if possible. */
         void failed(Spawned spawned, String why);
 
         /** Kills an attached standby that stopped answering, by its pid. */
@@ -99,6 +99,7 @@ final class StandbyKeeper {
             spawned = spawner.spawn();
             state(State.SPAWNING, nowNs, "spawned pid " + spawned.pid());
         } catch (IOException | RuntimeException e) {
+            spawner.failed(null, e.getMessage());
             failed(nowNs, "cannot start a standby: " + e.getMessage());
         }
     }

@@ -212,6 +212,49 @@ class HardeningIT {
     }
 
     @Test
+    void closedStdoutEndsThePairAtOnceWhenTheStandbySharesIt() throws Exception {
+        pair = new PairHarness().start("--interval", "10ms");
+        PairStatus s = pair.awaitProtected();
+        pair.awaitLines(20);
+        pair.root().getInputStream().close();
+        assertTrue(pair.root().waitFor(30, TimeUnit.SECONDS), "the pair ended by itself");
+        String log = pair.memberLog();
+        assertTrue(log.contains("stdout did not take number"), log);
+        assertTrue(log.contains("the output is gone, and the standby writes to the same place"), log);
+        assertFalse(log.contains("\tat "), "no stack trace:\n" + log);
+        assertEquals(List.of(), pair.liveMemberPids());
+        assertFalse(log.contains("(takeover 1,"), "no takeover into the void:\n" + log);
+        assertEquals(0, s.takeovers());
+        assertTrue(Files.readString(pair.stateDir.resolve("checkpoint")).contains(" step="), "the count is kept");
+    }
+
+    @Test
+    void missingTerminalProgramFallsBackToTheBackground() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms", "--terminal", "no-such-terminal-program");
+        PairStatus s = pair.awaitProtected();
+        assertTrue(pair.memberLog().contains("standbys now run in the background"), pair.memberLog());
+        PairHarness.signal(s.primaryPid(), "KILL");
+        pair.awaitStatus(st -> st.takeovers() == 1 && st.isProtected(), "taken over, protected again");
+    }
+
+    @Test
+    void lostStateDirectoryIsReportedAndCountingGoesOn() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        pair.awaitProtected();
+        Path moved = pair.stateDir.resolveSibling("moved-away");
+        Files.move(pair.stateDir, moved);
+        int printed = pair.lines().size();
+        pair.awaitLines(printed + 50);
+        assertTrue(pair.memberLog().contains("cannot write checkpoint"), pair.memberLog());
+        long warnings = pair.memberLog().lines().filter(l -> l.contains("cannot write checkpoint")).count();
+        assertTrue(warnings <= 3, "the failure is reported rate-limited: " + warnings);
+        Files.move(moved, pair.stateDir);
+        pair.awaitStatus(st -> st.checkpointError().isEmpty() && st.isProtected(), "checkpoint written again");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
     void controlSocketRefusesOtherUsers() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"),
                 "needs root to run a client as another user");

@@ -25,7 +25,7 @@ final class FakeSpawner implements StandbyKeeper.Spawner {
 
     @Override
     public void failed(StandbyKeeper.Spawned s, String why) {
-        failures.add(s.pid() + ": " + why);
+        failures.add((s == null ? "not started" : String.valueOf(s.pid())) + ": " + why);
     }
 
     @Override
