@@ -1,0 +1,119 @@
+package phoenix.bench;
+
+import java.nio.file.Path;
+
+/** The benchmark's command line, checked as it is read; {@code --quick} changes the defaults only. */
+final class BenchOptions {
+    static final String USAGE = String.join("\n",
+            "usage: run-phoenix.sh bench [options]      (or test-scripts/bench.sh [options])",
+            "",
+            "  --quick               a smoke run: 10 takeovers per signal, 3 for the peer-like configuration,",
+            "                        15 s of stress",
+            "  --takeovers N         SIGKILL and SIGTERM takeovers each, default configuration (default 30)",
+            "  --peer-takeovers N    the same for the peer-like configuration (default: --takeovers; quick 3)",
+            "  --hangs N             SIGSTOP takeovers, default configuration (default: takeovers / 3, at least 3)",
+            "  --peer-hangs N        the same for the peer-like configuration (default: peer takeovers / 3, at",
+            "                        least 2)",
+            "  --stress-seconds S    how long every core is kept busy (default 60; quick 15)",
+            "  --idle-seconds S      how long an idle pair's CPU is measured (default 10)",
+            "  --settle-ms MS        wait this long after the pair is protected before each signal (default 0:",
+            "                        the signal follows the first number after protection)",
+            "  --json FILE           where the raw samples go (default target/bench.json)",
+            "  --help                this text",
+            "",
+            "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number or a",
+            "measurement could not be made, 2 on a bad command line");
+
+    boolean help;
+    boolean quick;
+    int takeovers;
+    int peerTakeovers;
+    int hangs;
+    int peerHangs;
+    int stressSeconds;
+    int idleSeconds;
+    int settleMs;
+    Path json;
+
+    static BenchOptions parse(String[] args, Path root) {
+        BenchOptions o = new BenchOptions();
+        Integer takeovers = null;
+        Integer peerTakeovers = null;
+        Integer hangs = null;
+        Integer peerHangs = null;
+        Integer stress = null;
+        Integer idle = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help":
+                case "-h":
+                    o.help = true;
+                    break;
+                case "--quick":
+                    o.quick = true;
+                    break;
+                case "--takeovers":
+                    takeovers = number(args, ++i, a, 1);
+                    break;
+                case "--peer-takeovers":
+                    peerTakeovers = number(args, ++i, a, 1);
+                    break;
+                case "--hangs":
+                    hangs = number(args, ++i, a, 0);
+                    break;
+                case "--peer-hangs":
+                    peerHangs = number(args, ++i, a, 0);
+                    break;
+                case "--stress-seconds":
+                    stress = number(args, ++i, a, 1);
+                    break;
+                case "--idle-seconds":
+                    idle = number(args, ++i, a, 1);
+                    break;
+                case "--settle-ms":
+                    o.settleMs = number(args, ++i, a, 0);
+                    break;
+                case "--json":
+                    o.json = Path.of(value(args, ++i, a)).toAbsolutePath();
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
+            }
+        }
+        o.takeovers = takeovers != null ? takeovers : o.quick ? 10 : 30;
+        o.peerTakeovers = peerTakeovers != null ? peerTakeovers : o.quick ? 3 : o.takeovers;
+        o.hangs = hangs != null ? hangs : Math.max(3, o.takeovers / 3);
+        o.peerHangs = peerHangs != null ? peerHangs : Math.max(2, o.peerTakeovers / 3);
+        o.stressSeconds = stress != null ? stress : o.quick ? 15 : 60;
+        o.idleSeconds = idle != null ? idle : 10;
+        if (o.json == null) {
+            o.json = root.resolve("target").resolve("bench.json");
+        }
+        return o;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value; see --help");
+        }
+        return args[i];
+    }
+
+    private static int number(String[] args, int i, String option, int min) {
+        String v = value(args, i, option);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > 100_000) {
+                throw new IllegalArgumentException(option + " " + v + " is out of range; use " + min + " to 100000");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a whole number, not '" + v + "'");
+        }
+    }
+
+    String mode() {
+        return quick ? "quick" : "full";
+    }
+}

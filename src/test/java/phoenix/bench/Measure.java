@@ -1,0 +1,412 @@
+package phoenix.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import phoenix.pair.PairStatus;
+
+/**
+ * Runs the measurements, phase after phase, on pairs it starts and always ends: takeovers of a default and a
+ * peer-like pair, one configuration after the other; then both configurations side by side under the same
+ * busy machine; then two idle pairs side by side, started before the peer-like takeovers so that they have run
+ * a while when they are measured. Progress goes to stderr.
+ */
+final class Measure {
+    private static final Duration PROTECTED_WITHIN = Duration.ofSeconds(30);
+    private static final Duration LINE_WITHIN = Duration.ofSeconds(5);
+    private static final long REPROTECT_POLL_NS = 5_000_000L;
+    private static final long RESUME_END_NS = 2_000_000_000L;
+    /** How long an idle pair runs before its CPU is measured: its heartbeat path is compiled by then. */
+    private static final long IDLE_WARMUP_MS = 45_000;
+    private static final long IDLE_SETTLE_MS = 3000;
+    private static final int JVM_STARTS = 5;
+
+    private final Path root;
+    private final Build build;
+    private final Path logDir;
+    private final Cleanup cleanup;
+    private final Results results;
+    private final BenchOptions options;
+    private final PrintStream progress = System.err;
+
+    Measure(Path root, Build build, Cleanup cleanup, Results results) {
+        this.root = root;
+        this.build = build;
+        this.logDir = root.resolve("target").resolve("bench-logs");
+        this.cleanup = cleanup;
+        this.results = results;
+        this.options = results.options;
+    }
+
+    void run() throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        takeovers(Setup.DEFAULT, options.takeovers, options.hangs);
+        results.phaseNs.put("takeovers " + Setup.DEFAULT.label, System.nanoTime() - start);
+        // The idle pairs start here and warm up while the peer-like takeovers (seconds each, where a percent of
+        // background load does not show) and the stress phase run: an idle pair is one that has run a while, and
+        // for its first half minute a member still compiles its heartbeat path.
+        try (BenchPair d = pair(Setup.DEFAULT, "idle", Setup.DEFAULT.withInterval("1s"));
+                BenchPair p = pair(Setup.PEER, "idle", Setup.PEER.withInterval("1s"))) {
+            d.start();
+            p.start();
+            d.awaitProtected(PROTECTED_WITHIN);
+            p.awaitProtected(PROTECTED_WITHIN);
+            long idleSinceNs = System.nanoTime();
+            progress.printf("idle: pairs %s (default) and %s (peer-like) started at a number a second; measured "
+                    + "after the stress phase%n", d.name, p.name);
+            start = System.nanoTime();
+            takeovers(Setup.PEER, options.peerTakeovers, options.peerHangs);
+            results.phaseNs.put("takeovers " + Setup.PEER.label, System.nanoTime() - start);
+            start = System.nanoTime();
+            stress();
+            results.phaseNs.put("stress", System.nanoTime() - start);
+            start = System.nanoTime();
+            idle(d, p, idleSinceNs);
+            results.phaseNs.put("idle", System.nanoTime() - start);
+        }
+    }
+
+    private BenchPair pair(Setup s, String phase, List<String> opts) throws IOException {
+        return cleanup.register(new BenchPair(root, build.launcher(), logDir,
+                s.name().toLowerCase(Locale.ROOT) + "-" + phase, opts));
+    }
+
+    // ---- takeovers ----------------------------------------------------------------------------------------
+
+    private void takeovers(Setup s, int perSignal, int hangs) throws IOException, InterruptedException {
+        Results.Config out = results.of(s);
+        try (BenchPair pair = pair(s, "takeovers", s.withInterval("10ms"))) {
+            pair.start();
+            progress.printf("%s: pair %s started (%s), %d SIGKILL and %d SIGTERM takeovers, %d SIGSTOP%n",
+                    s.label, pair.name, String.join(" ", s.withInterval("10ms")), perSignal, perSignal, hangs);
+            // Alternate the signals, so that a machine that gets busier halfway skews both alike.
+            for (int i = 0; i < 2 * perSignal; i++) {
+                String signal = i % 2 == 0 ? "KILL" : "TERM";
+                Results.Takeover t = takeover(pair, s, signal);
+                ("KILL".equals(signal) ? out.kill : out.term).add(t);
+                progress.printf(Locale.ROOT, "%s: SIG%s %d/%d: next number after %s ms, protected again after %s ms"
+                        + "%s%s%n", s.label, signal, i / 2 + 1, perSignal, Report.ms(t.latencyMs()),
+                        Report.ms(t.reprotectMs()), t.late() > 0 ? " (the old primary printed " + t.late()
+                        + " number(s) after the signal)" : "", t.attributed() ? ""
+                        : " (no announced count in the log: first line after the signal taken)");
+            }
+            for (int i = 0; i < hangs; i++) {
+                Results.Hang h = hang(pair, s);
+                out.hangs.add(h);
+                progress.printf(Locale.ROOT, "%s: SIGSTOP %d/%d: next number after %s ms (timeout %d ms); after "
+                        + "SIGCONT the old primary %s and printed %d number(s)%n", s.label, i + 1, hangs,
+                        Report.ms(h.latencyMs()), s.timeoutMs, h.endedWithin2s() ? "ended in "
+                        + Report.ms(h.endedMs()) + " ms" : "did NOT end within 2 s", h.printedAfterResume());
+            }
+            pair.stop();
+            out.sequences.add(pair.sequence("takeovers"));
+        }
+    }
+
+    private static ProcessHandle primaryOf(BenchPair pair, PairStatus st) {
+        return ProcessHandle.of(st.primaryPid()).orElseThrow(() -> new BenchException("primary pid "
+                + st.primaryPid() + " of " + pair + " is gone before the signal; member log: " + pair.logFile));
+    }
+
+    /** Waits until the pair is protected, and then for the settle time if one was asked for. */
+    private PairStatus protectedAndSettled(BenchPair pair) throws InterruptedException {
+        PairStatus st = pair.awaitProtected(PROTECTED_WITHIN);
+        if (options.settleMs == 0) {
+            return st;
+        }
+        Thread.sleep(options.settleMs);
+        return pair.awaitProtected(PROTECTED_WITHIN);
+    }
+
+    private Results.Takeover takeover(BenchPair pair, Setup s, String signal) throws InterruptedException {
+        PairStatus before = protectedAndSettled(pair);
+        ProcessHandle old = primaryOf(pair, before);
+        // kill(2) from this JVM, the call kill(1) makes, without the fork and exec of kill(1) in the figure.
+        BenchPair.Mark m = pair.onNextLine(LINE_WITHIN, "KILL".equals(signal) ? old::destroyForcibly : old::destroy);
+        long t0 = m.atNs();
+        if (pair.awaitLine(m.index(), t0, t0 + limitNs(s)) < 0) {
+            throw new BenchException("no number within " + limitNs(s) / 1_000_000 + " ms after SIG" + signal
+                    + " of primary pid " + old.pid() + " of " + pair + "; member log: " + pair.logFile);
+        }
+        BenchPair.Seen again = awaitReprotected(pair, before, old.pid());
+        Located first = locate(pair, m, again.status().primaryPid());
+        long takeoverNs = pair.arrival(first.index());
+        pair.awaitEvent(BenchPair.EventKind.ATTACHED, t0, Duration.ofMillis(500));
+        // The state changed between the previous poll and this one, whose primary answered right after it was sent.
+        return new Results.Takeover(signal, ms(takeoverNs - t0), ms(again.sentNs() - takeoverNs),
+                since(pair, BenchPair.EventKind.PRIMARY_SIGNALLED, t0, t0),
+                since(pair, BenchPair.EventKind.PROMOTED, t0, t0), since(pair, BenchPair.EventKind.PRIMARY, t0, t0),
+                since(pair, BenchPair.EventKind.SPAWNED, t0, takeoverNs),
+                since(pair, BenchPair.EventKind.ATTACHED, t0, takeoverNs), first.attributed(), first.late());
+    }
+
+    /**
+     * Where the new primary's first number is.
+     *
+     * @param index its line
+     * @param attributed whether it was found by the count the new primary announced in its log
+     * @param late how many numbers arrived after the signal before it: the old primary's
+     */
+    private record Located(int index, boolean attributed, int late) {
+    }
+
+    /**
+     * Finds the new primary's first number by the count it announced ("continuing after count C": it prints
+     * C + 1 first). The first line after the signal is not always it: a primary that handles SIGTERM late, or
+     * that kill(1) stops late, prints one more number of its own first.
+     */
+    private static Located locate(BenchPair pair, BenchPair.Mark m, long newPrimaryPid) throws InterruptedException {
+        Optional<BenchPair.Event> announced = pair.awaitEvent(BenchPair.EventKind.PRIMARY, newPrimaryPid, m.atNs(),
+                Duration.ofSeconds(1));
+        int index = announced.map(e -> pair.takeoverLine(m.index(), m.atNs(), e.value())).orElse(-1);
+        if (index >= 0) {
+            return new Located(index, true, index - m.index());
+        }
+        // No announcement in the log (or its number missing): fall back to the first line after the signal.
+        return new Located(pair.awaitLine(m.index(), m.atNs(), System.nanoTime()), false, 0);
+    }
+
+    private BenchPair.Seen awaitReprotected(BenchPair pair, PairStatus before, long oldPid)
+            throws InterruptedException {
+        return pair.awaitStatusEveryPoll(st -> st.isProtected() && st.primaryPid() > 0 && st.primaryPid() != oldPid
+                && st.standbyPid() > 0 && st.takeovers() > before.takeovers(), "protected again", PROTECTED_WITHIN,
+                REPROTECT_POLL_NS);
+    }
+
+    private Results.Hang hang(BenchPair pair, Setup s) throws InterruptedException {
+        PairStatus before = protectedAndSettled(pair);
+        ProcessHandle old = primaryOf(pair, before);
+        BenchPair.Mark m = pair.onNextLine(LINE_WITHIN, () -> true);
+        long t0 = m.atNs();
+        Procs.signal(old.pid(), "STOP");
+        long sentNs = System.nanoTime();
+        results.killCommandMs.add(ms(sentNs - t0));
+        // A number that arrives while kill(1) runs is the old primary's last one: the takeover comes later.
+        if (pair.awaitLine(m.index(), sentNs, t0 + limitNs(s)) < 0) {
+            Procs.signal(old.pid(), "CONT");
+            throw new BenchException("no number within " + limitNs(s) / 1_000_000 + " ms after SIGSTOP of primary"
+                    + " pid " + old.pid() + " of " + pair + "; member log: " + pair.logFile);
+        }
+        long contNs = System.nanoTime();
+        Procs.signal(old.pid(), "CONT");
+        long endNs = 0;
+        boolean ended = false;
+        while (System.nanoTime() - contNs < RESUME_END_NS) {
+            if (!Procs.running(old)) {
+                endNs = System.nanoTime();
+                ended = true;
+                break;
+            }
+            Thread.sleep(5);
+        }
+        if (!ended) {
+            progress.printf("%s: the resumed primary pid %d did not end within 2 s; killing it%n", s.label,
+                    old.pid());
+            old.destroyForcibly();
+        }
+        BenchPair.Seen again = awaitReprotected(pair, before, old.pid());
+        Located first = locate(pair, m, again.status().primaryPid());
+        long takeoverNs = pair.arrival(first.index());
+        // Its last numbers, if any, were written before it ended; give the pipe a moment to deliver them.
+        Thread.sleep(100);
+        int printed = pair.repeatsBetween(contNs, System.nanoTime());
+        return new Results.Hang(ms(takeoverNs - t0), since(pair, BenchPair.EventKind.PROMOTED, t0, t0),
+                ms(again.sentNs() - takeoverNs), ms(sentNs - t0), ended, ended ? ms(endNs - contNs) : Double.NaN,
+                printed, first.attributed(), first.late());
+    }
+
+    private static long limitNs(Setup s) {
+        return TimeUnit.MILLISECONDS.toNanos(3 * s.timeoutMs + 10_000);
+    }
+
+    private static double since(BenchPair pair, BenchPair.EventKind kind, long afterNs, long fromNs) {
+        return pair.firstEvent(kind, afterNs).map(e -> ms(e.arrivalNs() - fromNs)).orElse(Double.NaN);
+    }
+
+    static double ms(long ns) {
+        return ns / 1_000_000.0;
+    }
+
+    // ---- stress -------------------------------------------------------------------------------------------
+
+    private void stress() throws IOException, InterruptedException {
+        int seconds = options.stressSeconds;
+        try (BenchPair d = pair(Setup.DEFAULT, "stress", Setup.DEFAULT.withInterval("10ms"));
+                BenchPair p = pair(Setup.PEER, "stress", Setup.PEER.withInterval("10ms"))) {
+            d.start();
+            p.start();
+            d.awaitProtected(PROTECTED_WITHIN);
+            p.awaitProtected(PROTECTED_WITHIN);
+            Thread.sleep(1000);
+            PairStatus d0 = d.awaitProtected(PROTECTED_WITHIN);
+            PairStatus p0 = p.awaitProtected(PROTECTED_WITHIN);
+            int cores = Runtime.getRuntime().availableProcessors();
+            progress.printf("stress: %d busy loops (sha256sum /dev/zero) for %d s, pairs %s (default) and %s "
+                    + "(peer-like) side by side%n", cores, seconds, d.name, p.name);
+            int[] unprotected = new int[2];
+            int polls = 0;
+            long t0;
+            long t1;
+            double busyPct;
+            try (BusyLoops loops = cleanup.register(new BusyLoops())) {
+                loops.start(cores);
+                t0 = System.nanoTime();
+                long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+                while (System.nanoTime() - end < 0) {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(1_000_000_000L, end - System.nanoTime()));
+                    if (System.nanoTime() - end >= 0) {
+                        break;
+                    }
+                    polls++;
+                    unprotected[0] += isProtected(d) ? 0 : 1;
+                    unprotected[1] += isProtected(p) ? 0 : 1;
+                }
+                t1 = System.nanoTime();
+                busyPct = 100.0 * loops.cpuTicks() / Procs.clockTicksPerSecond() / ((t1 - t0) / 1e9);
+            }
+            results.of(Setup.DEFAULT).stress = stressResult(d, d0, t0, t1, cores, busyPct, unprotected[0], polls);
+            results.of(Setup.PEER).stress = stressResult(p, p0, t0, t1, cores, busyPct, unprotected[1], polls);
+            for (Setup s : Setup.values()) {
+                Results.Stress r = results.of(s).stress;
+                progress.printf(Locale.ROOT, "stress: %s: %d false takeovers, longest pause %s ms, %d numbers%n",
+                        s.label, r.falseTakeovers(), Report.ms(r.longestPauseMs()), r.numbers());
+            }
+            d.stop();
+            p.stop();
+            results.of(Setup.DEFAULT).sequences.add(d.sequence("stress"));
+            results.of(Setup.PEER).sequences.add(p.sequence("stress"));
+        }
+    }
+
+    private static boolean isProtected(BenchPair pair) {
+        try {
+            return pair.status().map(PairStatus::isProtected).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Results.Stress stressResult(BenchPair pair, PairStatus before, long t0, long t1, int cores,
+            double busyPct, int unprotected, int polls) throws InterruptedException {
+        PairStatus after = pair.awaitStatus(st -> true, "reachable", PROTECTED_WITHIN, 20_000_000L).status();
+        return new Results.Stress((t1 - t0) / 1e9, cores, busyPct, after.takeovers() - before.takeovers(),
+                pair.eventsBetween(BenchPair.EventKind.PROMOTED, t0, t1),
+                pair.eventsBetween(BenchPair.EventKind.STANDBY_HUNG, t0, t1), unprotected, polls,
+                pair.linesBetween(t0, t1), ms(pair.longestPauseNs(t0, t1)));
+    }
+
+    // ---- idle ---------------------------------------------------------------------------------------------
+
+    private void idle(BenchPair d, BenchPair p, long sinceNs) throws IOException, InterruptedException {
+        // The machine calms down after the stress phase; then the pairs must have run long enough.
+        Thread.sleep(IDLE_SETTLE_MS);
+        long waitMs = IDLE_WARMUP_MS - (System.nanoTime() - sinceNs) / 1_000_000;
+        if (waitMs > 0) {
+            progress.printf("idle: waiting %d ms more for the idle pairs to warm up%n", waitMs);
+            Thread.sleep(waitMs);
+        }
+        double warmedSeconds = (System.nanoTime() - sinceNs) / 1e9;
+        progress.printf(Locale.ROOT, "idle: pairs ran %.0f s; measuring %d s%n", warmedSeconds,
+                options.idleSeconds);
+        PairStatus ds = d.awaitProtected(PROTECTED_WITHIN);
+        PairStatus ps = p.awaitProtected(PROTECTED_WITHIN);
+        long[] pids = {ds.primaryPid(), ds.standbyPid(), ps.primaryPid(), ps.standbyPid()};
+        List<Map<String, Long>> ticks0 = new ArrayList<>();
+        for (long pid : pids) {
+            ticks0.add(Procs.threadTicks(pid));
+        }
+        long t0 = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(options.idleSeconds));
+        List<Map<String, Long>> ticks1 = new ArrayList<>();
+        for (long pid : pids) {
+            ticks1.add(Procs.threadTicks(pid));
+        }
+        long t1 = System.nanoTime();
+        results.of(Setup.DEFAULT).idle = idleResult(d, ds, ticks0.subList(0, 2), ticks1.subList(0, 2), t1 - t0,
+                warmedSeconds);
+        results.of(Setup.PEER).idle = idleResult(p, ps, ticks0.subList(2, 4), ticks1.subList(2, 4), t1 - t0,
+                warmedSeconds);
+        jvmStart(ds.standbyPid());
+        for (Setup s : Setup.values()) {
+            Results.Idle r = results.of(s).idle;
+            progress.printf(Locale.ROOT, "idle: %s: %.2f %% of a core, RSS %.1f MB + %.1f MB%n", s.label,
+                    r.cpuPct(), r.primaryRssMb(), r.standbyRssMb());
+        }
+        d.stop();
+        p.stop();
+        results.of(Setup.DEFAULT).sequences.add(d.sequence("idle"));
+        results.of(Setup.PEER).sequences.add(p.sequence("idle"));
+    }
+
+    /**
+     * For reference: how long a bare JVM takes here to start, load phoenix's command line and end, with the very
+     * command line a primary uses to start its standby (read from the standby's /proc/PID/cmdline) and
+     * {@code --help} in place of the member's arguments.
+     */
+    private void jvmStart(long standbyPid) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        for (String arg : Files.readString(Path.of("/proc", String.valueOf(standbyPid), "cmdline")).split("\0")) {
+            cmd.add(arg);
+            if ("phoenix.cli.Main".equals(arg)) {
+                break;
+            }
+        }
+        if (!cmd.get(cmd.size() - 1).equals("phoenix.cli.Main")) {
+            progress.println("bench: cannot tell the standby's command line; no JVM start reference");
+            return;
+        }
+        cmd.add("--help");
+        for (int i = 0; i < JVM_STARTS; i++) {
+            long start = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor();
+                throw new BenchException("a bare JVM (" + String.join(" ", cmd) + ") did not end within 30 s");
+            }
+            results.jvmStartMs.add(ms(System.nanoTime() - start));
+        }
+        progress.printf(Locale.ROOT, "reference: the standby's java command with --help runs in %s ms (p50 of %d)%n",
+                Report.ms(Samples.of(results.jvmStartMs).median()), JVM_STARTS);
+    }
+
+    private static Results.Idle idleResult(BenchPair pair, PairStatus st, List<Map<String, Long>> before,
+            List<Map<String, Long>> after, long windowNs, double warmedSeconds) throws InterruptedException {
+        double hz = Procs.clockTicksPerSecond();
+        double seconds = windowNs / 1e9;
+        double[] pct = new double[4];
+        boolean complete = true;
+        String[] kinds = {"all", "main", "jit"};
+        for (int member = 0; member < 2; member++) {
+            Map<String, Long> b = before.get(member);
+            Map<String, Long> a = after.get(member);
+            if (b.isEmpty() || a.isEmpty()) {
+                complete = false;
+                continue;
+            }
+            for (int k = 0; k < kinds.length; k++) {
+                double p = 100.0 * (a.get(kinds[k]) - b.get(kinds[k])) / hz / seconds;
+                if (k == 0) {
+                    pct[member] = p;
+                } else {
+                    pct[1 + k] += p;
+                }
+            }
+        }
+        double primaryRss = Procs.rssKb(st.primaryPid()) / 1024.0;
+        double standbyRss = Procs.rssKb(st.standbyPid()) / 1024.0;
+        PairStatus later = pair.awaitProtected(PROTECTED_WITHIN);
+        boolean same = complete && later.primaryPid() == st.primaryPid() && later.standbyPid() == st.standbyPid();
+        return new Results.Idle(seconds, warmedSeconds, pct[0] + pct[1], pct[0], pct[1], pct[2], pct[3], primaryRss,
+                standbyRss, same);
+    }
+}

@@ -1,0 +1,137 @@
+package phoenix.bench;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything one run measured, per configuration, with the machine it ran on. */
+final class Results {
+    final BenchOptions options;
+    final int cores = Runtime.getRuntime().availableProcessors();
+    final String cpuModel = Procs.cpuModel();
+    final String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+            + System.getProperty("os.arch");
+    final String javaVersion = System.getProperty("java.version");
+    final String javaVm = System.getProperty("java.vm.name");
+    final String loadAtStart = Procs.loadAverage();
+    final long startedNs = System.nanoTime();
+    final long startedMillis = System.currentTimeMillis();
+    final Map<Setup, Config> configs = new EnumMap<>(Setup.class);
+    final List<Double> killCommandMs = new ArrayList<>();
+    final List<Double> jvmStartMs = new ArrayList<>();
+    String loadAtEnd = "";
+    String code = "";
+    long elapsedNs;
+    final Map<String, Long> phaseNs = new LinkedHashMap<>();
+
+    Results(BenchOptions options) {
+        this.options = options;
+        for (Setup s : Setup.values()) {
+            configs.put(s, new Config(s));
+        }
+    }
+
+    Config of(Setup s) {
+        return configs.get(s);
+    }
+
+    boolean sequencesOk() {
+        return configs.values().stream().flatMap(c -> c.sequences.stream()).allMatch(SequenceCheck::ok);
+    }
+
+    /** What one configuration measured. */
+    static final class Config {
+        final Setup setup;
+        final List<Takeover> kill = new ArrayList<>();
+        final List<Takeover> term = new ArrayList<>();
+        final List<Hang> hangs = new ArrayList<>();
+        final List<SequenceCheck> sequences = new ArrayList<>();
+        Stress stress;
+        Idle idle;
+
+        Config(Setup setup) {
+            this.setup = setup;
+        }
+
+        List<Takeover> takeovers() {
+            List<Takeover> all = new ArrayList<>(kill);
+            all.addAll(term);
+            return all;
+        }
+    }
+
+    /**
+     * One SIGKILL or SIGTERM takeover. Times from the signal unless said otherwise; NaN when a log line was not
+     * seen.
+     *
+     * @param signal KILL or TERM
+     * @param latencyMs the signal to the first number that arrived after it
+     * @param reprotectMs the first number to the status saying protected again
+     * @param signalLoggedMs the signal to the old primary's log line that it ends on the signal
+     * @param detectedMs the signal to the standby's log line that it takes over
+     * @param promotedMs the signal to the new primary's log line that it is the primary
+     * @param spawnedMs the first number to the new primary's log line that it spawned a standby
+     * @param attachedMs the first number to the new primary's log line that the new standby attached
+     * @param attributed whether the new primary's first number was found by the count it announced in its log
+     * @param late how many numbers the old primary printed after the signal, before the new primary's first
+     */
+    record Takeover(String signal, double latencyMs, double reprotectMs, double signalLoggedMs, double detectedMs,
+            double promotedMs, double spawnedMs, double attachedMs, boolean attributed, int late) {
+    }
+
+    /**
+     * One SIGSTOP takeover and the SIGCONT after it.
+     *
+     * @param latencyMs the SIGSTOP (taken before kill(1) is started) to the first number after it
+     * @param detectedMs the SIGSTOP to the standby's log line that it takes over
+     * @param reprotectMs the first number to the status saying protected again
+     * @param stopCommandMs how long kill(1) took, start to exit
+     * @param endedWithin2s whether the paused primary ended by itself within 2 s of SIGCONT
+     * @param endedMs SIGCONT to its end, NaN when it did not end
+     * @param printedAfterResume numbers that arrived after SIGCONT repeating one already printed: the old
+     *     primary's
+     * @param attributed whether the new primary's first number was found by the count it announced in its log
+     * @param late how many numbers the old primary printed after the SIGSTOP was started, before it landed
+     */
+    record Hang(double latencyMs, double detectedMs, double reprotectMs, double stopCommandMs,
+            boolean endedWithin2s, double endedMs, int printedAfterResume, boolean attributed, int late) {
+    }
+
+    /**
+     * A pair under a busy machine.
+     *
+     * @param seconds the length of the window
+     * @param busyLoops how many busy loops ran
+     * @param busyLoopCpuPct the CPU the busy loops got, in percent of one core
+     * @param falseTakeovers takeovers that status counted during the window
+     * @param promotionsLogged standbys that logged a takeover during the window
+     * @param standbysKilled standbys the primary killed for not acknowledging heartbeats
+     * @param unprotectedPolls status polls (one a second) that found the pair unprotected or silent
+     * @param polls status polls made
+     * @param numbers numbers printed during the window
+     * @param longestPauseMs the longest time without a number during the window
+     */
+    record Stress(double seconds, int busyLoops, double busyLoopCpuPct, long falseTakeovers, long promotionsLogged,
+            long standbysKilled, int unprotectedPolls, int polls, int numbers, double longestPauseMs) {
+    }
+
+    /**
+     * An idle pair: a number a second.
+     *
+     * @param seconds the length of the window
+     * @param warmedSeconds how long the pair had run (protected) when the window began
+     * @param cpuPct both members together, in percent of one core
+     * @param primaryCpuPct the primary alone
+     * @param standbyCpuPct the standby alone
+     * @param mainThreadsCpuPct of both, the members' own threads (the selector loops)
+     * @param jitCpuPct of both, the compiler threads
+     * @param primaryRssMb the primary's resident memory at the end of the window
+     * @param standbyRssMb the standby's
+     * @param samePids whether the same two members ran through the whole window
+     */
+    record Idle(double seconds, double warmedSeconds, double cpuPct, double primaryCpuPct, double standbyCpuPct,
+            double mainThreadsCpuPct, double jitCpuPct, double primaryRssMb, double standbyRssMb, boolean samePids) {
+    }
+}
