@@ -123,8 +123,8 @@ final class Member {
                 dir.deleteCheckpoint();
                 LOG.info("--fresh: the checkpoint was removed; counting starts at 1");
             } else {
-                dir.readCheckpoint().ifPresent(c -> LOG.info("checkpoint {} holds count {} (epoch {})",
-                        dir.checkpointFile(), c.snapshot().step(), c.epoch()));
+                dir.readCheckpoint().ifPresent(c -> LOG.info("the checkpoint in {} holds count {} (epoch {})",
+                        dir.path(), c.snapshot().step(), c.epoch()));
             }
         }
         standbySlot = takeStandbySlot(spawned);
@@ -164,7 +164,7 @@ final class Member {
                 throw new IllegalStateException(e);
             }
         }
-        StateDir.parseCheckpoint(dir.checkpointFile(), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
+        StateDir.parseCheckpoint(dir.checkpointFile(1), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
         codec.encode(0, pid, PairState.NONE.promoted(1), outgoing);
         Spawners.commandFor("none", "", config.standbyCommand());
         String.valueOf(Long.MAX_VALUE).length();
@@ -377,42 +377,37 @@ final class Member {
         standbySlot = null;
 
         boolean takeover = standby.accepted() > 0 || everWatched;
-        Optional<PairState> checkpoint = Optional.empty();
-        try {
-            checkpoint = dir.readCheckpoint();
-        } catch (PairException e) {
-            if (!takeover) {
-                throw e;
-            }
-            LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(),
-                    standby.last().snapshot().step());
-        }
         PairState held = standby.last();
-        PairState base = checkpoint.map(c -> PairState.newest(held, c)).orElse(held);
-        long epoch = Math.max(held.epoch(), checkpoint.map(PairState::epoch).orElse(0L)) + 1;
-        // A start by a person is a fresh attempt: it forgets any crash-loop streak.
-        PairState start = takeover ? base.promoted(epoch)
-                : new PairState(epoch, base.takeovers(), -1, 0, base.snapshot());
-        if (!takeover && start.snapshot().step() > 0) {
-            LOG.info("resuming after count {} from checkpoint {} (epoch {})", start.snapshot().step(),
-                    dir.checkpointFile(), checkpoint.map(PairState::epoch).orElse(0L));
+        // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
+        // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
+        long epoch = Math.max(held.epoch(), dir.maxCheckpointEpoch()) + 1;
+        PairState claimed = withEpoch(newest(held, takeover), epoch);
+        while (!dir.claimEpoch(claimed)) {
+            claimed = withEpoch(claimed, claimed.epoch() + 1);
         }
-
-        if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
-            writeCheckpoint(start);
-            LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
-                    + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
-                    start.streak() + 1, start.snapshot().step(), start.snapshot().step());
-            return false;
-        }
+        epoch = claimed.epoch();
         serverPath = config.controlSocket();
         listen(serverPath);
-        writeCheckpoint(start);
         if (watch != null) {
             // The old primary is alive but silent (paused or hung): tell it, so that it ends when it resumes.
             watch.send("FENCE " + epoch + " " + pid);
             closeConnection(watch);
             watch = null;
+        }
+        PairState base = newest(held, takeover);
+        // A start by a person is a fresh attempt: it forgets any crash-loop streak.
+        PairState start = takeover ? base.promoted(epoch)
+                : new PairState(epoch, base.takeovers(), -1, 0, base.snapshot());
+        if (!takeover && start.snapshot().step() > 0) {
+            LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(), dir.path());
+        }
+        writeCheckpoint(start);
+        dir.deleteCheckpointsBefore(epoch);
+        if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
+                    + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
+                    start.streak() + 1, start.snapshot().step(), start.snapshot().step());
+            return false;
         }
         Signals.primary();
         if (ownWindow) {
@@ -431,6 +426,23 @@ final class Member {
                 config.name(), takeover ? "takeover " + start.takeovers() : "first start", epoch,
                 start.snapshot().step());
         return true;
+    }
+
+    /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
+    private PairState newest(PairState held, boolean takeover) {
+        try {
+            return dir.readCheckpoint().map(c -> PairState.newest(held, c)).orElse(held);
+        } catch (PairException e) {
+            if (!takeover) {
+                throw e;
+            }
+            LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(), held.snapshot().step());
+            return held;
+        }
+    }
+
+    private static PairState withEpoch(PairState s, long epoch) {
+        return new PairState(epoch, s.takeovers(), s.stepAtTakeover(), s.streak(), s.snapshot());
     }
 
     // ---- primary -------------------------------------------------------------------------------------------
@@ -634,7 +646,7 @@ final class Member {
         try {
             dir.writeCheckpoint(state);
             if (!checkpointError.isEmpty()) {
-                LOG.info("checkpoint {} is written again", dir.checkpointFile());
+                LOG.info("the checkpoint in {} is written again", dir.path());
                 checkpointError = "";
             }
         } catch (IOException e) {
@@ -643,8 +655,8 @@ final class Member {
             if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
                 checkpointErrorLoggedNs = now;
                 LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
-                        + "restart after both members die would resume from an older count", dir.checkpointFile(),
-                        checkpointError);
+                        + "restart after both members die would resume from an older count",
+                        dir.checkpointFile(state.epoch()), checkpointError);
             }
         }
     }
@@ -719,7 +731,7 @@ final class Member {
         @Override
         public long checkpointEpoch() {
             try {
-                return dir.readCheckpoint().map(PairState::epoch).orElse(-1L);
+                return dir.maxCheckpointEpoch();
             } catch (PairException e) {
                 return -1;
             }

@@ -16,8 +16,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,6 +35,7 @@ final class StateDir {
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
     private static final String CHECKPOINT_HEADER = "phoenix-checkpoint 1";
     private static final HexFormat HEX = HexFormat.of();
+    private static final Pattern CHECKPOINT_NAME = Pattern.compile("checkpoint-(\\d{1,18})");
 
     private final Path dir;
 
@@ -81,8 +86,28 @@ final class StateDir {
         return dir;
     }
 
-    Path checkpointFile() {
-        return dir.resolve("checkpoint");
+    /**
+     * The checkpoint of one epoch. Each primary writes only its own epoch's file, so a fenced primary's late
+     * write cannot overwrite a newer primary's record or lower the highest epoch; readers take the newest.
+     */
+    Path checkpointFile(long epoch) {
+        return dir.resolve("checkpoint-" + epoch);
+    }
+
+    /** @return the epochs that have a checkpoint file, in ascending order */
+    List<Long> checkpointEpochs() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> CHECKPOINT_NAME.matcher(f.getFileName().toString()))
+                    .filter(Matcher::matches).map(m -> Long.parseLong(m.group(1))).sorted().toList();
+        } catch (IOException | NumberFormatException e) {
+            throw new PairException("cannot list the checkpoints in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** @return the highest epoch any member has claimed, 0 when none has */
+    long maxCheckpointEpoch() {
+        List<Long> epochs = checkpointEpochs();
+        return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1);
     }
 
     private void requirePrivate(Path file, String fix) {
@@ -146,22 +171,31 @@ final class StateDir {
     }
 
     /**
-     * Reads the checkpoint.
+     * Reads every epoch's checkpoint.
      *
-     * @return the state in it, or empty when there is none
-     * @throws PairException when it exists but is empty, torn or corrupt: it is never read as 0
+     * @return the newest state among them (the highest count, then the highest epoch), or empty when none
+     * @throws PairException when one exists but is empty, torn or corrupt: it is never read as 0
      */
     Optional<PairState> readCheckpoint() {
-        Path file = checkpointFile();
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw corrupt(file, "cannot be read: " + describe(e));
+        PairState newest = null;
+        for (long epoch : checkpointEpochs()) {
+            Path file = checkpointFile(epoch);
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.US_ASCII);
+            } catch (NoSuchFileException e) {
+                // Removed by the newer primary that superseded it, between the listing and now.
+                continue;
+            } catch (IOException e) {
+                throw corrupt(file, "cannot be read: " + describe(e));
+            }
+            PairState state = parseCheckpoint(file, text);
+            if (state.epoch() != epoch) {
+                throw corrupt(file, "holds epoch " + state.epoch() + ", not the " + epoch + " of its name");
+            }
+            newest = newest == null ? state : PairState.newest(newest, state);
         }
-        return Optional.of(parseCheckpoint(file, text));
+        return Optional.ofNullable(newest);
     }
 
     static PairState parseCheckpoint(Path file, String text) {
@@ -220,20 +254,61 @@ final class StateDir {
     }
 
     /**
-     * Replaces the checkpoint atomically: a reader sees the old one or the new one, never a mix. Not synced
-     * to disk: it survives the death of every member, not a crash of the machine.
+     * Claims an epoch for a member that takes over: creates that epoch's checkpoint, atomically and only if no
+     * other member has. Claiming before fencing the old primary and reading the count means that two members
+     * can never hold the same epoch, whatever pauses and fails in between.
+     *
+     * @return false when another member holds the epoch already
      */
-    void writeCheckpoint(PairState state) throws IOException {
-        Path tmp = dir.resolve("checkpoint." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, formatCheckpoint(state), StandardCharsets.US_ASCII);
-        Files.move(tmp, checkpointFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    boolean claimEpoch(PairState state) throws IOException {
+        Path tmp = writeTemporary(state);
+        try {
+            Files.createLink(checkpointFile(state.epoch()), tmp);
+            return true;
+        } catch (FileAlreadyExistsException taken) {
+            return false;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
+    /**
+     * Replaces this epoch's checkpoint atomically: a reader sees the old one or the new one, never a mix. Not
+     * synced to disk: it survives the death of every member, not a crash of the machine.
+     */
+    void writeCheckpoint(PairState state) throws IOException {
+        Path tmp = writeTemporary(state);
+        Files.move(tmp, checkpointFile(state.epoch()), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path writeTemporary(PairState state) throws IOException {
+        Path tmp = dir.resolve(".checkpoint." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(tmp, formatCheckpoint(state), StandardCharsets.US_ASCII);
+        return tmp;
+    }
+
+    /** Removes the checkpoints of epochs before {@code epoch}, once that epoch's own is written. */
+    void deleteCheckpointsBefore(long epoch) {
+        for (long e : checkpointEpochs()) {
+            if (e < epoch) {
+                try {
+                    Files.deleteIfExists(checkpointFile(e));
+                } catch (IOException ignored) {
+                    // An old file left behind costs a read at the next takeover, nothing else.
+                }
+            }
+        }
+    }
+
+    /** Removes every checkpoint: the next primary counts from the beginning. */
     void deleteCheckpoint() {
-        try {
-            Files.deleteIfExists(checkpointFile());
-        } catch (IOException e) {
-            throw new PairException("cannot delete checkpoint " + checkpointFile() + ": " + describe(e));
+        for (long e : checkpointEpochs()) {
+            try {
+                Files.deleteIfExists(checkpointFile(e));
+            } catch (IOException ex) {
+                throw new PairException("cannot delete checkpoint " + checkpointFile(e) + ": " + describe(ex));
+            }
         }
     }
 

@@ -131,19 +131,65 @@ class StateDirTest {
 
         assertEquals(Optional.of(next), dir.readCheckpoint());
         try (Stream<Path> files = Files.list(dir.path())) {
-            assertEquals(List.of(dir.checkpointFile()), files.toList(), "no temporary file is left behind");
+            assertEquals(List.of(dir.checkpointFile(STATE.epoch())), files.toList(),
+                    "no temporary file is left behind");
         }
     }
 
     @Test
     void refusesToReadAnEmptyCheckpointFileAsZero() throws IOException {
         StateDir dir = StateDir.prepare(tmp.resolve("pair"));
-        Files.writeString(dir.checkpointFile(), "");
+        Files.writeString(dir.checkpointFile(3), "");
 
         PairException e = assertThrows(PairException.class, dir::readCheckpoint);
 
-        assertTrue(e.getMessage().contains(dir.checkpointFile().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(dir.checkpointFile(3).toString()), e.getMessage());
         assertTrue(e.getMessage().contains("--fresh"), e.getMessage());
+    }
+
+    @Test
+    void anEpochCanBeClaimedOnlyOnce() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+
+        assertTrue(dir.claimEpoch(STATE));
+        assertFalse(dir.claimEpoch(STATE.withSnapshot(Snapshot.ofStep(99))), "a second claim of epoch 7 fails");
+
+        assertEquals(Optional.of(STATE), dir.readCheckpoint(), "the first claim's state stands");
+        assertEquals(7, dir.maxCheckpointEpoch());
+    }
+
+    @Test
+    void aFencedPrimarysLateWriteNeitherLowersTheEpochNorHidesTheNewerCount() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        PairState newer = new PairState(8, 7, 42, 0, Snapshot.ofStep(60));
+        dir.writeCheckpoint(newer);
+
+        dir.writeCheckpoint(STATE.withSnapshot(Snapshot.ofStep(43)));
+
+        assertEquals(8, dir.maxCheckpointEpoch());
+        assertEquals(Optional.of(newer), dir.readCheckpoint());
+    }
+
+    @Test
+    void readsTheHighestCountAcrossEpochsAndRemovesOlderOnes() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(STATE);
+        PairState newer = new PairState(9, 7, 42, 0, Snapshot.ofStep(42));
+        dir.writeCheckpoint(newer);
+
+        assertEquals(Optional.of(newer), dir.readCheckpoint(), "same count: the later epoch");
+        dir.deleteCheckpointsBefore(9);
+        assertEquals(List.of(9L), dir.checkpointEpochs());
+    }
+
+    @Test
+    void refusesACheckpointWhoseNameAndEpochDisagree() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        Files.writeString(dir.checkpointFile(3), StateDir.formatCheckpoint(STATE));
+
+        PairException e = assertThrows(PairException.class, dir::readCheckpoint);
+
+        assertTrue(e.getMessage().contains("not the 3 of its name"), e.getMessage());
     }
 
     @Test
