@@ -102,6 +102,15 @@ final class Connection {
         return !out.hasRemaining();
     }
 
+    /** Tells the peer that this side is done (it reads end-of-stream) without waiting for anything. */
+    void shutdown() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException ignored) {
+            // Already closed: the peer has its end-of-stream.
+        }
+    }
+
     void close() {
         if (key != null) {
             key.cancel();

@@ -20,6 +20,8 @@ import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,13 +33,13 @@ import org.slf4j.LoggerFactory;
  * of the same selector, and the roles are stepped with the clock read once per pass.
  */
 final class Member {
-    private static final Logger LOG = LoggerFactory.getLogger(Member.class);
     private static final long SLOT_WAIT_NS = 5_000_000_000L;
     private static final long STOP_WAIT_NS = 10_000_000_000L;
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
     private static final int MAX_DATAGRAMS_PER_PASS = 4096;
     private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
+    private static final long HAND_OVER_WAIT_MS = 200;
 
     private final PairConfig config;
     private final PairTask task;
@@ -48,6 +50,9 @@ final class Member {
     private final ByteBuffer outgoing = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
     private final List<Connection> clients = new ArrayList<>();
     private final UserPrincipal owner;
+    // Held by the loop for each pass, and taken for good by a signal handler before it halts: once a signal
+    // has ended this member, not one more step or message gets out.
+    private final ReentrantLock passLock = new ReentrantLock();
 
     private Selector selector;
     private StateDir dir;
@@ -100,7 +105,7 @@ final class Member {
                 return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
             }
             if (dir.isStopped() && config.spawnedBy() != 0) {
-                LOG.info("the pair was stopped while this standby started; not taking over");
+                Log.LOG.info("the pair was stopped while this standby started; not taking over");
                 return Ending.STOPPED;
             }
             return promote() ? runPrimary() : Ending.GAVE_UP;
@@ -121,9 +126,9 @@ final class Member {
             dir.clearStopped();
             if (config.fresh()) {
                 dir.deleteCheckpoint();
-                LOG.info("--fresh: the checkpoint was removed; counting starts at 1");
+                Log.LOG.info("--fresh: the checkpoint was removed; counting starts at 1");
             } else {
-                dir.readCheckpoint().ifPresent(c -> LOG.info("the checkpoint in {} holds count {} (epoch {})",
+                dir.readCheckpoint().ifPresent(c -> Log.LOG.info("the checkpoint in {} holds count {} (epoch {})",
                         dir.path(), c.snapshot().step(), c.epoch()));
             }
         }
@@ -131,20 +136,23 @@ final class Member {
         if (standbySlot == null) {
             return false;
         }
-        codec = dir.codec();
+        // Attach first: from then on the primary counts as protected, and the rest of the start-up (the HMAC,
+        // the sockets, the warm-up) runs while it already is. A primary that dies meanwhile is taken over as
+        // soon as this loop runs, from the state it hands over on attach or the checkpoint.
+        connectToPrimary();
         bindHeartbeatPort();
         serverPath = config.standbySocket();
         listen(serverPath);
-        connectToPrimary();
-        Signals.standby();
+        codec = dir.codec();
+        Signals.standby(this::handOver);
         warmUpTakeoverPath();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
         lastHoldingShownNs = clock.nanoTime();
         if (watch == null) {
-            LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
+            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
                     + "one appears", pid, config.name(), config.port(), timeoutNs / 1_000_000);
         } else {
-            LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
+            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
                     config.port());
         }
         return true;
@@ -155,7 +163,7 @@ final class Member {
      * cost tens of milliseconds on a fresh JVM, and a takeover should not pay them.
      */
     private void warmUpTakeoverPath() {
-        Signals.prepare();
+        Signals.prepare(this::handOver);
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
             StandbyKeeper.State.class, Spawners.class, ProcessBuilder.class, Io.class}) {
             try {
@@ -165,6 +173,12 @@ final class Member {
             }
         }
         StateDir.parseCheckpoint(dir.checkpointFile(1), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
+        dir.maxCheckpointEpoch();
+        try {
+            dir.readCheckpoint();
+        } catch (PairException e) {
+            // Read only to load the code; a takeover reads it again and decides then.
+        }
         codec.encode(0, pid, PairState.NONE.promoted(1), outgoing);
         Spawners.commandFor("none", "", config.standbyCommand());
         String.valueOf(Long.MAX_VALUE).length();
@@ -193,7 +207,7 @@ final class Member {
                         + "the standby slot in " + config.stateDir() + "; see 'status --name " + config.name() + "'");
             }
             if (System.nanoTime() - start >= SLOT_WAIT_NS) {
-                LOG.warn("another standby holds the slot of pair '{}'; this one is not needed", config.name());
+                Log.LOG.warn("another standby holds the slot of pair '{}'; this one is not needed", config.name());
                 return null;
             }
             // The member that spawned us releases the slot as it takes over; give it a moment.
@@ -245,17 +259,22 @@ final class Member {
         while (true) {
             long now = clock.nanoTime();
             select(standby.deadlineNs() - now);
-            now = clock.nanoTime();
-            for (SelectionKey key : selector.selectedKeys()) {
-                onStandbyKey(key, now);
-            }
-            selector.selectedKeys().clear();
-            sendAck(now);
-            showHolding(now);
-            Standby.State state = standby.doWork(now);
-            if (state != Standby.State.WATCHING || notNeeded) {
-                standby.logRejections(now, true);
-                return state;
+            passLock.lock();
+            try {
+                now = clock.nanoTime();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    onStandbyKey(key, now);
+                }
+                selector.selectedKeys().clear();
+                sendAck(now);
+                showHolding(now);
+                Standby.State state = standby.doWork(now);
+                if (state != Standby.State.WATCHING || notNeeded) {
+                    standby.logRejections(now, true);
+                    return state;
+                }
+            } finally {
+                passLock.unlock();
             }
         }
     }
@@ -314,11 +333,30 @@ final class Member {
         }
     }
 
+    /**
+     * Runs on a signal's thread just before the process halts: waits for the pass under way to finish, keeps
+     * the loop from starting another, and closes the watch connection, so that the other member learns of the
+     * end now rather than when the JVM has finished halting.
+     */
+    private void handOver() {
+        try {
+            // Bounded: a pass blocked on a stalled stdout (a terminal paused with Ctrl+S) must not keep the
+            // process alive.
+            passLock.tryLock(HAND_OVER_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Connection w = watch;
+        if (w != null) {
+            w.shutdown();
+        }
+    }
+
     /** In a window of its own, the standby tells its watcher every few seconds what it holds. */
     private void showHolding(long now) {
         if (ownWindow && watch != null && now - lastHoldingShownNs >= HOLDING_SHOWN_NS) {
             lastHoldingShownNs = now;
-            LOG.info("standby: watching primary pid {}, holding count {}", standby.primaryPid(),
+            Log.LOG.info("standby: watching primary pid {}, holding count {}", standby.primaryPid(),
                     standby.last().snapshot().step());
         }
     }
@@ -333,14 +371,14 @@ final class Member {
                 }
                 break;
             case "BUSY":
-                LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
+                Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
                 notNeeded = true;
                 break;
             case "STOP":
                 standby.onStop(now, "the primary is stopping the pair");
                 break;
             default:
-                LOG.warn("ignored an unknown message from the primary: {}", line);
+                Log.LOG.warn("ignored an unknown message from the primary: {}", line);
                 break;
         }
     }
@@ -399,17 +437,17 @@ final class Member {
         PairState start = takeover ? base.promoted(epoch)
                 : new PairState(epoch, base.takeovers(), -1, 0, base.snapshot());
         if (!takeover && start.snapshot().step() > 0) {
-            LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(), dir.path());
+            Log.LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(), dir.path());
         }
         writeCheckpoint(start);
         dir.deleteCheckpointsBefore(epoch);
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
-            LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
+            Log.LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
                     + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
                     start.streak() + 1, start.snapshot().step(), start.snapshot().step());
             return false;
         }
-        Signals.primary();
+        Signals.primary(this::handOver);
         if (ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;phoenix " + config.name() + " primary\007");
@@ -422,7 +460,7 @@ final class Member {
         spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()));
         keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
-        LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
+        Log.LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
                 config.name(), takeover ? "takeover " + start.takeovers() : "first start", epoch,
                 start.snapshot().step());
         return true;
@@ -436,7 +474,7 @@ final class Member {
             if (!takeover) {
                 throw e;
             }
-            LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(), held.snapshot().step());
+            Log.LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(), held.snapshot().step());
             return held;
         }
     }
@@ -455,41 +493,55 @@ final class Member {
                 wake = earliest(wake, now + 20_000_000L);
             }
             select(wake - now);
-            now = clock.nanoTime();
-            for (SelectionKey key : selector.selectedKeys()) {
-                onPrimaryKey(key, now);
-            }
-            selector.selectedKeys().clear();
-            Primary.State state = primary.doWork(now, keeper.isProtected(now));
-            if (state == Primary.State.FENCED) {
-                return Ending.FENCED;
-            }
-            if (state == Primary.State.FAILED && stopping == null) {
-                if (primary.outputLost() && spawners.sharesOutput()) {
-                    LOG.error("the output is gone, and the standby writes to the same place: failing over would only "
-                            + "fail again, so the pair ends at count {}, kept in the checkpoint",
-                            primary.current().snapshot().step());
-                    beginStop(null, now, Ending.OUTPUT_LOST);
-                } else if (keeper.isProtected(now)
-                        || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
-                    return Ending.ACCEPTANCE_TEST_FAILED;
+            passLock.lock();
+            try {
+                Ending ending = primaryPass();
+                if (ending != null) {
+                    return ending;
                 }
-                // Self-termination hands the work to the standby, so there must be one: a primary that fails
-                // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
-            }
-            if (stopping != null) {
-                if (watch == null || now - stopDeadlineNs >= 0) {
-                    long count = primary.current().snapshot().step();
-                    if (stopRequester != null) {
-                        reply(stopRequester, List.of("STOPPED count=" + count));
-                    }
-                    LOG.info("pair '{}' stopped at count {}", config.name(), count);
-                    return stopping;
-                }
-            } else {
-                keeper.doWork(now);
+            } finally {
+                passLock.unlock();
             }
         }
+    }
+
+    /** One pass of the primary's loop; returns how this member ends, or null to go on. */
+    private Ending primaryPass() throws IOException {
+        long now = clock.nanoTime();
+        for (SelectionKey key : selector.selectedKeys()) {
+            onPrimaryKey(key, now);
+        }
+        selector.selectedKeys().clear();
+        Primary.State state = primary.doWork(now, keeper.isProtected(now));
+        if (state == Primary.State.FENCED) {
+            return Ending.FENCED;
+        }
+        if (state == Primary.State.FAILED && stopping == null) {
+            if (primary.outputLost() && spawners.sharesOutput()) {
+                Log.LOG.error("the output is gone, and the standby writes to the same place: failing over would only "
+                        + "fail again, so the pair ends at count {}, kept in the checkpoint",
+                        primary.current().snapshot().step());
+                beginStop(null, now, Ending.OUTPUT_LOST);
+            } else if (keeper.isProtected(now)
+                    || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
+                return Ending.ACCEPTANCE_TEST_FAILED;
+            }
+            // Self-termination hands the work to the standby, so there must be one: a primary that fails
+            // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
+        }
+        if (stopping != null) {
+            if (watch == null || now - stopDeadlineNs >= 0) {
+                long count = primary.current().snapshot().step();
+                if (stopRequester != null) {
+                    reply(stopRequester, List.of("STOPPED count=" + count));
+                }
+                Log.LOG.info("pair '{}' stopped at count {}", config.name(), count);
+                return stopping;
+            }
+        } else {
+            keeper.doWork(now);
+        }
+        return null;
     }
 
     private void onPrimaryKey(SelectionKey key, long now) throws IOException {
@@ -526,7 +578,7 @@ final class Member {
         } else if (words[0].equals("FENCE") && words.length == 3) {
             primary.onFence(Long.parseLong(words[1]), Long.parseLong(words[2]), now);
         } else {
-            LOG.warn("ignored an unknown message from the standby: {}", line);
+            Log.LOG.warn("ignored an unknown message from the standby: {}", line);
         }
     }
 
@@ -580,7 +632,7 @@ final class Member {
             }
             return;
         }
-        LOG.info("stopping: ending the standby, then this primary");
+        Log.LOG.info("stopping: ending the standby, then this primary");
         dir.markStopped();
         stopping = ending;
         stopRequester = requester;
@@ -615,7 +667,7 @@ final class Member {
         }
         UserPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
         if (!peer.equals(owner)) {
-            LOG.warn("refused a control connection from user {}: only {} may control this pair", peer.getName(),
+            Log.LOG.warn("refused a control connection from user {}: only {} may control this pair", peer.getName(),
                     owner.getName());
             channel.close();
             return;
@@ -646,7 +698,7 @@ final class Member {
         try {
             dir.writeCheckpoint(state);
             if (!checkpointError.isEmpty()) {
-                LOG.info("the checkpoint in {} is written again", dir.path());
+                Log.LOG.info("the checkpoint in {} is written again", dir.path());
                 checkpointError = "";
             }
         } catch (IOException e) {
@@ -654,7 +706,7 @@ final class Member {
             long now = clock.nanoTime();
             if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
                 checkpointErrorLoggedNs = now;
-                LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
+                Log.LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
                         + "restart after both members die would resume from an older count",
                         dir.checkpointFile(state.epoch()), checkpointError);
             }
@@ -719,7 +771,7 @@ final class Member {
                 sender.send(outgoing, heartbeatTarget);
             } catch (IOException e) {
                 // Nobody on the port yet, or a full buffer: the next heartbeat follows shortly.
-                LOG.debug("heartbeat {} not sent: {}", seq, e.toString());
+                Log.LOG.debug("heartbeat {} not sent: {}", seq, e.toString());
             }
         }
 
@@ -736,5 +788,13 @@ final class Member {
                 return -1;
             }
         }
+    }
+
+    /**
+     * The logger, created on first use rather than with the class: setting up slf4j-simple (its date format
+     * above all) costs a new JVM some 30 ms, which a standby should spend after it has attached, not before.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Member.class);
     }
 }

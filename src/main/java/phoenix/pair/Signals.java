@@ -10,10 +10,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The signal handling each role needs, which the JDK has no public API for. A standby ignores SIGINT and
  * SIGTERM (it exists to outlive the primary) and ends on SIGHUP (its window was closed). A primary ends at
- * once on all three: it halts rather than running shutdown hooks, because every millisecond between the
- * signal and the end of the process is a millisecond in which the standby waits. Reached by reflection on
- * {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which keeps the build free of
- * its compile-time warning; where it is missing the JVM's own handling stays.
+ * once on all three: it hands over, then dies of the signal without running shutdown hooks, because every
+ * millisecond between the signal and the end of the process is one in which the standby waits. Reached by
+ * reflection on
+ * {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which keeps the build free
+ * of its compile-time warning; where it is missing the JVM's own handling stays.
  */
 final class Signals {
     private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
@@ -22,19 +23,29 @@ final class Signals {
     private Signals() {
     }
 
-    /** A standby: SIGINT and SIGTERM are logged and ignored, SIGHUP ends it. */
-    static void standby() {
+    /**
+     * A standby: SIGINT and SIGTERM are logged and ignored, SIGHUP ends it.
+     *
+     * @param beforeHalt runs on the signal's thread before the process halts
+     */
+    static void standby(Runnable beforeHalt) {
         for (String name : new String[] {"INT", "TERM"}) {
-            install(name, false, "standby ignores SIG" + name + ": it exists to outlive the primary; "
+            install(name, null, "standby ignores SIG" + name + ": it exists to outlive the primary; "
                     + "end the pair with 'run-phoenix.sh stop'");
         }
-        install("HUP", true, "standby ends on SIGHUP (its terminal closed); the primary starts another");
+        install("HUP", beforeHalt, "standby ends on SIGHUP (its terminal closed); the primary starts another");
     }
 
-    /** A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over. */
-    static void primary() {
+    /**
+     * A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over.
+     *
+     * @param beforeHalt runs on the signal's thread before the process halts: it stops further steps and tells
+     *     the standby, because the JVM's halt itself takes a third of a second when a thread is blocked in
+     *     native code (the selector, the JDK's process reaper waiting for the standby)
+     */
+    static void primary(Runnable beforeHalt) {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            install(name, true, "primary ends on SIG" + name + "; its standby takes over");
+            install(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
         }
     }
 
@@ -42,13 +53,13 @@ final class Signals {
      * Builds the primary's handlers ahead of time: the first proxy class costs milliseconds, which a standby
      * can spend while it waits rather than during a takeover.
      */
-    static void prepare() {
+    static void prepare(Runnable beforeHalt) {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            handler(name, true, "primary ends on SIG" + name + "; its standby takes over");
+            handler(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
         }
     }
 
-    private static void install(String name, boolean halt, String message) {
+    private static void install(String name, Runnable halt, String message) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -60,11 +71,12 @@ final class Signals {
         }
     }
 
-    private static Object handler(String name, boolean halt, String message) {
-        return HANDLERS.computeIfAbsent(name + halt, k -> newHandler(name, halt, message));
+    /** The handler for one signal: {@code halt} null ignores it, else runs it and halts. */
+    private static Object handler(String name, Runnable halt, String message) {
+        return HANDLERS.computeIfAbsent(name + (halt != null) + message, k -> newHandler(name, halt, message));
     }
 
-    private static Object newHandler(String name, boolean halt, String message) {
+    private static Object newHandler(String name, Runnable halt, String message) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -75,7 +87,8 @@ final class Signals {
                         switch (method.getName()) {
                             case "handle":
                                 LOG.warn(message);
-                                if (halt) {
+                                if (halt != null) {
+                                    halt.run();
                                     Runtime.getRuntime().halt(128 + number);
                                 }
                                 return null;

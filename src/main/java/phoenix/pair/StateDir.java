@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -15,13 +16,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -96,12 +98,19 @@ final class StateDir {
 
     /** @return the epochs that have a checkpoint file, in ascending order */
     List<Long> checkpointEpochs() {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(f -> CHECKPOINT_NAME.matcher(f.getFileName().toString()))
-                    .filter(Matcher::matches).map(m -> Long.parseLong(m.group(1))).sorted().toList();
+        List<Long> epochs = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "checkpoint-*")) {
+            for (Path f : files) {
+                Matcher m = CHECKPOINT_NAME.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    epochs.add(Long.parseLong(m.group(1)));
+                }
+            }
         } catch (IOException | NumberFormatException e) {
             throw new PairException("cannot list the checkpoints in " + dir + ": " + e.getMessage());
         }
+        Collections.sort(epochs);
+        return epochs;
     }
 
     /** @return the highest epoch any member has claimed, 0 when none has */

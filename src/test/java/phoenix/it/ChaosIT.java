@@ -54,20 +54,22 @@ class ChaosIT {
                 switch (action) {
                     case 0:
                         PairHarness.signal(s.primaryPid(), "KILL");
+                        PairHarness.awaitGone(s.primaryPid());
                         break;
                     case 1:
                         PairHarness.signal(s.primaryPid(), "TERM");
+                        PairHarness.awaitGone(s.primaryPid());
                         break;
                     case 2:
                         PairHarness.signal(s.standbyPid(), "KILL");
+                        PairHarness.awaitGone(s.standbyPid());
                         break;
                     case 3:
                         PairHarness.signal(s.primaryPid(), "STOP");
                         pair.awaitStatus(st -> st.primaryPid() != s.primaryPid(), "taken over from paused");
                         PairHarness.signal(s.primaryPid(), "CONT");
                         // The resumed primary learns it was fenced and ends: until then three members are alive.
-                        await2(() -> PairHarness.procState(s.primaryPid()).isEmpty()
-                                || "Z".equals(PairHarness.procState(s.primaryPid())));
+                        PairHarness.awaitGone(s.primaryPid());
                         break;
                     case 4:
                         PairHarness.signal(s.standbyPid(), "STOP");

@@ -160,6 +160,12 @@ final class PairHarness implements AutoCloseable {
         return last[0];
     }
 
+    /** Waits until the process is gone: ended, or a zombie waiting to be reaped. */
+    static void awaitGone(long pid) {
+        await("pid " + pid + " gone").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> procState(pid).isEmpty() || "Z".equals(procState(pid)));
+    }
+
     /** Waits until at least {@code n} lines have been printed. */
     void awaitLines(int n) {
         await(n + " lines from " + name).atMost(PROTECTED_WITHIN).pollInterval(Duration.ofMillis(10))

@@ -42,6 +42,8 @@ class TakeoverIT {
             PairHarness.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
             long takeovers = before.takeovers();
             pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != before.primaryPid(), "taken over");
+            // A terminated primary has handed over at once, but its JVM takes a moment longer to be gone.
+            PairHarness.awaitGone(before.primaryPid());
         }
         PairStatus last = pair.awaitProtected();
         assertEquals(kills, last.takeovers());
