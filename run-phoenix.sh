@@ -31,5 +31,4 @@ fi
 # Small heap and serial GC: a member needs a few MB, and a small heap is torn down fast when killed, which is
 # what makes the standby's death detection quick. C1 only: the counter needs no peak performance.
 exec "$java" -XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-  -Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider \
   -cp "$run_jar:$here/target/lib/*" phoenix.cli.Main "$@"

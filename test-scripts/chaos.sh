@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The long chaos run: ChaosIT with 1000 rounds of random kills, terminations, pauses and floods (about an hour).
-#   test-scripts/chaos.sh [ROUNDS] [SEED]
+# The long chaos run: ChaosIT until 1000 takeovers, by random kills, terminations, pauses and floods.
+#   test-scripts/chaos.sh [TAKEOVERS] [SEED]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-rounds=${1:-1000}
+takeovers=${1:-1000}
 seed=${2:-$RANDOM}
 exec ./mvnw -B verify -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT \
-  -Dphoenix.chaos.rounds="$rounds" -Dphoenix.chaos.seed="$seed"
+  -Dphoenix.chaos.rounds=0 -Dphoenix.chaos.takeovers="$takeovers" -Dphoenix.chaos.seed="$seed"

@@ -64,6 +64,8 @@ final class Member {
     private Connection watch;
     private Standby standby;
     private boolean everWatched;
+    private volatile boolean warmedUp;
+    private boolean announced;
     private boolean notNeeded;
     private final boolean ownWindow = System.getenv(Spawners.OWN_WINDOW_ENV) != null;
     private long lastHoldingShownNs;
@@ -144,25 +146,26 @@ final class Member {
         serverPath = config.standbySocket();
         listen(serverPath);
         codec = dir.codec();
-        Signals.standby(this::handOver);
-        warmUpTakeoverPath();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
         lastHoldingShownNs = clock.nanoTime();
-        if (watch == null) {
-            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
-                    + "one appears", pid, config.name(), config.port(), timeoutNs / 1_000_000);
-        } else {
-            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
-                    config.port());
+        if (watch != null) {
+            watch.send("READY");
         }
+        // Ready: what is left of the start-up runs beside the loop, so that the loop reacts from now on.
+        // Same name as this thread's: the log tags every line with it, and it stands for the pid.
+        Thread warmUp = new Thread(this::warmUp, Thread.currentThread().getName());
+        warmUp.setDaemon(true);
+        warmUp.start();
         return true;
     }
 
     /**
-     * Loads and runs once, while nothing is at stake, the code a takeover needs: class loading and first calls
-     * cost tens of milliseconds on a fresh JVM, and a takeover should not pay them.
+     * Runs once beside a new standby's loop: the signal handling of a standby, then, while nothing is at stake,
+     * the code a takeover needs, loaded and run once (class loading and first calls cost a new JVM tens of
+     * milliseconds, which a takeover should not pay), and the logger. Touches no state of the loop's.
      */
-    private void warmUpTakeoverPath() {
+    private void warmUp() {
+        Signals.standby(this::handOver);
         Signals.prepare(this::handOver);
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
             StandbyKeeper.State.class, Spawners.class, ProcessBuilder.class, Io.class}) {
@@ -179,9 +182,15 @@ final class Member {
         } catch (PairException e) {
             // Read only to load the code; a takeover reads it again and decides then.
         }
-        codec.encode(0, pid, PairState.NONE.promoted(1), outgoing);
         Spawners.commandFor("none", "", config.standbyCommand());
-        String.valueOf(Long.MAX_VALUE).length();
+        if (everWatched) {
+            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
+                    config.port());
+        } else {
+            Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: no primary yet; taking over in {} ms unless "
+                    + "one appears", pid, config.name(), config.port(), timeoutNs / 1_000_000);
+        }
+        warmedUp = true;
     }
 
     private void refuseIfRunning() {
@@ -352,8 +361,17 @@ final class Member {
         }
     }
 
-    /** In a window of its own, the standby tells its watcher every few seconds what it holds. */
+    /**
+     * Says whom the standby watches and what it holds: once, when the logger is ready (setting it up on the
+     * loop would stall the loop just after the standby declared itself ready), and in a window of its own
+     * every few seconds.
+     */
     private void showHolding(long now) {
+        if (!announced && warmedUp && standby.primaryPid() != 0) {
+            announced = true;
+            Log.LOG.info("watching primary pid {} (epoch {}), holding count {}", standby.primaryPid(),
+                    standby.last().epoch(), standby.last().snapshot().step());
+        }
         if (ownWindow && watch != null && now - lastHoldingShownNs >= HOLDING_SHOWN_NS) {
             lastHoldingShownNs = now;
             Log.LOG.info("standby: watching primary pid {}, holding count {}", standby.primaryPid(),
@@ -573,7 +591,9 @@ final class Member {
 
     private void onStandbyMessage(String line, long now) {
         String[] words = line.split(" ");
-        if (words[0].equals("ACK")) {
+        if (words[0].equals("READY")) {
+            keeper.onReady(now);
+        } else if (words[0].equals("ACK")) {
             keeper.onAck(now);
         } else if (words[0].equals("FENCE") && words.length == 3) {
             primary.onFence(Long.parseLong(words[1]), Long.parseLong(words[2]), now);

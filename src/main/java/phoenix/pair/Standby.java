@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
  * with a higher sequence number, so that replayed heartbeats of a dead primary cannot keep it waiting.
  */
 final class Standby {
-    private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
     private static final long REJECTION_LOG_PERIOD_NS = 5_000_000_000L;
 
     /** The standby's states. */
@@ -91,7 +90,7 @@ final class Standby {
             return;
         }
         if (epoch > last.epoch() && last.epoch() > 0) {
-            LOG.info("heartbeats now come from epoch {} (primary pid {})", epoch, hb.senderPid());
+            Log.LOG.info("heartbeats now come from epoch {} (primary pid {})", epoch, hb.senderPid());
         }
         accept(hb.state(), hb.seq(), hb.senderPid(), nowNs);
     }
@@ -105,11 +104,12 @@ final class Standby {
     }
 
     private void accept(PairState state, long seq, long pid, long nowNs) {
-        if (pid != primaryPid) {
-            LOG.info("watching primary pid {} (epoch {}), holding count {}", pid, state.epoch(),
+        if (pid != primaryPid && primaryPid != 0) {
+            // The first primary is announced by the member once its logger is set up, off the loop's path.
+            Log.LOG.info("now watching primary pid {} (epoch {}), holding count {}", pid, state.epoch(),
                     state.snapshot().step());
-            primaryPid = pid;
         }
+        primaryPid = pid;
         last = state;
         lastSeq = seq;
         lastHeartbeatNs = nowNs;
@@ -141,7 +141,7 @@ final class Standby {
             return;
         }
         long total = rejectedSinceLog.values().stream().mapToLong(Long::longValue).sum();
-        LOG.warn("rejected {} datagrams on the heartbeat port in the last {} ms: {}", total,
+        Log.LOG.warn("rejected {} datagrams on the heartbeat port in the last {} ms: {}", total,
                 (nowNs - lastRejectionLogNs) / 1_000_000, labels(rejectedSinceLog));
         rejectedSinceLog.clear();
         lastRejectionLogNs = nowNs;
@@ -154,7 +154,7 @@ final class Standby {
     }
 
     private void state(State next, long nowNs, String why) {
-        LOG.info("standby {} -> {}: {}", state, next, why);
+        Log.LOG.info("standby {} -> {}: {}", state, next, why);
         state = next;
         stateChangedNs = nowNs;
         reason = why;
@@ -196,5 +196,10 @@ final class Standby {
 
     Map<Rejection, Long> rejected() {
         return new EnumMap<>(rejected);
+    }
+
+    /** The logger, created on first use: a new standby should be ready before it pays for slf4j's set-up. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Standby.class);
     }
 }

@@ -21,9 +21,9 @@ final class StandbyKeeper {
     enum State {
         /** No standby: a new one is spawned once the backoff has passed. */
         UNPROTECTED,
-        /** A standby was spawned and has not attached yet. */
+        /** A standby was spawned, or has attached, and is not ready yet. */
         SPAWNING,
-        /** A standby is attached and acknowledges heartbeats. */
+        /** A standby is attached, ready, and acknowledges heartbeats. */
         PROTECTED,
         /** The pair is stopping: no more standbys. */
         STOPPING
@@ -105,14 +105,19 @@ final class StandbyKeeper {
     }
 
     private void onSpawning(long nowNs) {
-        if (spawned.failedToStart()) {
-            spawner.failed(spawned, "pid " + spawned.pid() + " ended before its standby attached");
-            failed(nowNs, "spawned pid " + spawned.pid() + " ended before attaching");
+        if (spawned != null && spawned.failedToStart()) {
+            spawner.failed(spawned, "pid " + spawned.pid() + " ended before its standby was ready");
+            failed(nowNs, "spawned pid " + spawned.pid() + " ended before its standby was ready");
         } else if (nowNs - stateChangedNs >= ATTACH_TIMEOUT_NS) {
-            spawned.kill();
-            spawner.failed(spawned, "no standby attached within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s");
-            failed(nowNs, "spawned pid " + spawned.pid() + " did not attach within "
-                    + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s; killed it");
+            String what = spawned != null ? "spawned pid " + spawned.pid() : "standby pid " + standbyPid;
+            if (spawned != null) {
+                spawned.kill();
+                spawner.failed(spawned, "no standby was ready within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s");
+            }
+            if (standbyPid != 0) {
+                spawner.kill(standbyPid);
+            }
+            failed(nowNs, what + " was not ready within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s; killed it");
         }
     }
 
@@ -126,6 +131,7 @@ final class StandbyKeeper {
     }
 
     private void failed(long nowNs, String why) {
+        standbyPid = 0;
         failures++;
         nextSpawnNs = nowNs + backoffNs;
         String message = why + "; next try in " + backoffNs / 1_000_000 + " ms (failure " + failures + ")";
@@ -134,16 +140,30 @@ final class StandbyKeeper {
         state(State.UNPROTECTED, nowNs, message);
     }
 
-    /** A standby connected and asked to watch; returns false when one is attached already. */
+    /**
+     * A standby connected and asked to watch; it is not ready until it says so.
+     *
+     * @return false when one is attached already
+     */
     boolean onAttached(long pid, long nowNs) {
-        if (state == State.PROTECTED || state == State.STOPPING) {
+        if (standbyPid != 0 || state == State.PROTECTED || state == State.STOPPING) {
             return false;
         }
+        if (state == State.UNPROTECTED) {
+            // Not one this primary spawned (a start that joined the pair): wait for it all the same.
+            state(State.SPAWNING, nowNs, "standby pid " + pid + " joined");
+        }
         standbyPid = pid;
-        lastAckNs = nowNs;
-        spawned = null;
-        state(State.PROTECTED, nowNs, "standby pid " + pid + " attached");
         return true;
+    }
+
+    /** The attached standby has started up and is watching: from now on a failure is taken over at once. */
+    void onReady(long nowNs) {
+        if (state == State.SPAWNING && standbyPid != 0) {
+            lastAckNs = nowNs;
+            spawned = null;
+            state(State.PROTECTED, nowNs, "standby pid " + standbyPid + " is ready");
+        }
     }
 
     /** The standby acknowledged a heartbeat. */
@@ -155,6 +175,10 @@ final class StandbyKeeper {
     void onDetached(long nowNs, String why) {
         if (state == State.PROTECTED) {
             detached(nowNs, why);
+        } else if (state == State.SPAWNING && standbyPid != 0) {
+            standbyPid = 0;
+            spawned = null;
+            failed(nowNs, why + " before it was ready");
         }
     }
 

@@ -17,8 +17,9 @@ import phoenix.pair.ProcessPair;
 
 /**
  * Random faults at random moments: kill, terminate, pause and resume either member, and flood the port, for
- * a bounded number of rounds ({@code -Dphoenix.chaos.rounds}, default 25; {@code test-scripts/chaos.sh} runs
- * 1000). At the end the sequence has no gap, no zombie is left, two members run and the pair is protected.
+ * a bounded number of rounds ({@code -Dphoenix.chaos.rounds}, default 25) or until a number of takeovers
+ * ({@code -Dphoenix.chaos.takeovers}; {@code test-scripts/chaos.sh} asks for 1000). At the end the sequence
+ * has no gap, no zombie is left, two members run and the pair is protected.
  */
 @Tag("integration")
 @Timeout(value = 2, unit = TimeUnit.HOURS)
@@ -35,13 +36,15 @@ class ChaosIT {
     @Test
     void randomFaultsNeverSkipANumberNorLeaveAMess() throws Exception {
         int rounds = Integer.getInteger("phoenix.chaos.rounds", 25);
+        int takeoverGoal = Integer.getInteger("phoenix.chaos.takeovers", 0);
         long seed = Long.getLong("phoenix.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
         pair = new PairHarness().start("--interval", "10ms");
         int maxMembers = 0;
+        int round = 0;
         String crowded = "";
         try (HostileSender flood = new HostileSender(awaitState(), pair.port)) {
-            for (int round = 0; round < rounds; round++) {
+            for (; round < rounds || pair.awaitProtected().takeovers() < takeoverGoal; round++) {
                 PairStatus s = pair.awaitProtected();
                 List<Long> live = pair.liveMemberPids();
                 if (live.size() > 2) {
@@ -93,7 +96,7 @@ class ChaosIT {
         assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent());
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
         assertEquals(List.of(), pair.zombies(), "no zombie left");
-        System.out.printf("chaos: seed %d, %d rounds, %d takeovers, count %d, %d duplicates%n", seed, rounds,
+        System.out.printf("chaos: seed %d, %d rounds, %d takeovers, count %d, %d duplicates%n", seed, round,
                 end.takeovers(), seq.max(), seq.duplicates());
     }
 

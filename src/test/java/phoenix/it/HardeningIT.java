@@ -161,6 +161,40 @@ class HardeningIT {
     }
 
     @Test
+    void replayedHeartbeatsOfAHungPrimaryDoNotKeepTheStandbyWaiting() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        HostileSender sender = new HostileSender(pair.stateDir, pair.port);
+        Thread flood = new Thread(() -> {
+            try {
+                while (flooding.get()) {
+                    sender.burst(before.epoch());
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "replays");
+        flood.start();
+        try {
+            // Paused, the primary's process lives on: only missed heartbeats can tell, and the flood of
+            // authentic replays must not count as heartbeats.
+            PairHarness.signal(before.primaryPid(), "STOP");
+            pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != before.primaryPid(), "taken over");
+        } finally {
+            flooding.set(false);
+            flood.join();
+            sender.close();
+            PairHarness.signal(before.primaryPid(), "CONT");
+        }
+        String log = pair.memberLog();
+        assertTrue(log.contains("WATCHING -> PROMOTED: no valid heartbeat for"), log);
+        assertTrue(log.contains("replayed="), "replays were seen and refused:\n" + log);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
     void portHeldByAnotherProgramIsAClearError() throws Exception {
         pair = new PairHarness();
         try (DatagramSocket squatter = new DatagramSocket(

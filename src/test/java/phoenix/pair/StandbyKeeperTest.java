@@ -22,11 +22,12 @@ class StandbyKeeperTest {
         return keeper.doWork(clock.nanoTime());
     }
 
-    /** Spawns a standby and lets it attach now. */
+    /** Spawns a standby and lets it attach and say it is ready now. */
     private long attach() {
         assertEquals(StandbyKeeper.State.SPAWNING, doWork());
         long pid = spawner.last().pid();
         assertTrue(keeper.onAttached(pid, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
         return pid;
     }
 
@@ -44,11 +45,15 @@ class StandbyKeeperTest {
     }
 
     @Test
-    void isProtectedOnceTheSpawnedStandbyAttaches() {
+    void isProtectedOnlyOnceTheAttachedStandbySaysItIsReady() {
         doWork();
         clock.advanceMillis(700);
 
         assertTrue(keeper.onAttached(9001, clock.nanoTime()));
+        assertEquals(StandbyKeeper.State.SPAWNING, keeper.state(), "attached, still starting up");
+        assertFalse(keeper.isProtected(clock.nanoTime()));
+        clock.advanceMillis(30);
+        keeper.onReady(clock.nanoTime());
 
         assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
         assertEquals(9001, keeper.standbyPid());
@@ -127,7 +132,32 @@ class StandbyKeeperTest {
         assertEquals(1, s.kills);
         assertEquals(1, keeper.failures());
         assertEquals(1, spawner.failures.size());
-        assertTrue(spawner.failures.get(0).contains("no standby attached within 20 s"), spawner.failures.toString());
+        assertTrue(spawner.failures.get(0).contains("no standby was ready within 20 s"), spawner.failures.toString());
+    }
+
+    @Test
+    void aStandbyThatDiesBeforeItIsReadyCountsAsAFailedSpawn() {
+        doWork();
+        assertTrue(keeper.onAttached(9001, clock.nanoTime()));
+
+        keeper.onDetached(clock.advanceMillis(40), "watch connection closed");
+
+        assertEquals(StandbyKeeper.State.UNPROTECTED, keeper.state());
+        assertEquals(1, keeper.failures());
+        assertEquals(0, keeper.standbyPid());
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork(), "the backoff holds the next spawn");
+        clock.advance(StandbyKeeper.FIRST_BACKOFF_NS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+    }
+
+    @Test
+    void refusesASecondStandbyWhileTheFirstIsStartingUp() {
+        doWork();
+        assertTrue(keeper.onAttached(9001, clock.nanoTime()));
+
+        assertFalse(keeper.onAttached(9002, clock.nanoTime()));
+
+        assertEquals(9001, keeper.standbyPid());
     }
 
     @Test
@@ -146,6 +176,7 @@ class StandbyKeeperTest {
         doWork();
 
         assertTrue(keeper.onAttached(777, clock.advanceMillis(10)));
+        keeper.onReady(clock.nanoTime());
 
         assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
         assertEquals(777, keeper.standbyPid());
@@ -220,6 +251,7 @@ class StandbyKeeperTest {
     void killsAStandbyThatStopsAcknowledgingAndSpawnsAnother() {
         doWork();
         assertTrue(keeper.onAttached(4242, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
         clock.advanceMillis(500);
         keeper.onAck(clock.nanoTime());
 
