@@ -24,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One process of a pair, from start to end: it starts as the standby, and if it takes over it runs as the
@@ -65,6 +64,7 @@ final class Member {
     private Standby standby;
     private boolean everWatched;
     private volatile boolean warmedUp;
+    private boolean promoted;
     private boolean announced;
     private boolean notNeeded;
     private final boolean ownWindow = System.getenv(Spawners.OWN_WINDOW_ENV) != null;
@@ -165,7 +165,7 @@ final class Member {
      * milliseconds, which a takeover should not pay), and the logger. Touches no state of the loop's.
      */
     private void warmUp() {
-        Signals.standby(this::handOver);
+        signals(false);
         Signals.prepare(this::handOver);
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
             StandbyKeeper.State.class, Spawners.class, ProcessBuilder.class, Io.class}) {
@@ -183,7 +183,9 @@ final class Member {
             // Read only to load the code; a takeover reads it again and decides then.
         }
         Spawners.commandFor("none", "", config.standbyCommand());
-        if (everWatched) {
+        if (isPromoted()) {
+            Log.LOG.debug("warm-up done after the takeover");
+        } else if (everWatched) {
             Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
                     config.port());
         } else {
@@ -343,6 +345,23 @@ final class Member {
     }
 
     /**
+     * Sets the signal handling of a role. The standby's is set beside the loop, so a takeover can come first:
+     * then the primary's stands, and the standby's late call changes nothing.
+     */
+    private synchronized boolean isPromoted() {
+        return promoted;
+    }
+
+    private synchronized void signals(boolean forPrimary) {
+        if (forPrimary) {
+            promoted = true;
+            Signals.primary(this::handOver);
+        } else if (!promoted) {
+            Signals.standby(this::handOver);
+        }
+    }
+
+    /**
      * Runs on a signal's thread just before the process halts: waits for the pass under way to finish, keeps
      * the loop from starting another, and closes the watch connection, so that the other member learns of the
      * end now rather than when the JVM has finished halting.
@@ -465,7 +484,7 @@ final class Member {
                     start.streak() + 1, start.snapshot().step(), start.snapshot().step());
             return false;
         }
-        Signals.primary(this::handOver);
+        signals(true);
         if (ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;phoenix " + config.name() + " primary\007");
@@ -815,6 +834,6 @@ final class Member {
      * above all) costs a new JVM some 30 ms, which a standby should spend after it has attached, not before.
      */
     private static final class Log {
-        static final Logger LOG = LoggerFactory.getLogger(Member.class);
+        static final Logger LOG = Logs.of(Member.class);
     }
 }

@@ -1,7 +1,6 @@
 package phoenix.pair;
 
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The primary role: steps the task once per interval and replicates each step (checkpoint, then heartbeat)
@@ -11,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint. When a test fails the primary ends itself and leaves the work to its standby.
  */
 final class Primary {
-    private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
+    private static final Logger LOG = Logs.of(Primary.class);
     static final long CRASH_LOOP_FIRST_BACKOFF_NS = 100_000_000L;
     static final long CRASH_LOOP_MAX_BACKOFF_NS = 10_000_000_000L;
     /** Takeovers in a row without progress after which the pair stops trying: the fault is not transient. */

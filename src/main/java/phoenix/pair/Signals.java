@@ -5,7 +5,6 @@ import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The signal handling each role needs, which the JDK has no public API for. A standby ignores SIGINT and
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * of its compile-time warning; where it is missing the JVM's own handling stays.
  */
 final class Signals {
-    private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
+    private static final Logger LOG = Logs.of(Signals.class);
     private static final Map<String, Object> HANDLERS = new ConcurrentHashMap<>();
 
     private Signals() {

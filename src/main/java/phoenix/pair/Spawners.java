@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts standbys: in a new terminal window where there is a desktop, in a new tmux window inside tmux, in
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * argument is quoted for it.
  */
 final class Spawners implements StandbyKeeper.Spawner {
-    private static final Logger LOG = LoggerFactory.getLogger(Spawners.class);
+    private static final Logger LOG = Logs.of(Spawners.class);
     /** The terminal programs tried, in order, when there is a desktop. */
     static final List<String> DESKTOP_TERMINALS = List.of(
             "x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "kitty", "alacritty", "xterm");

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The standby role: holds the newest state the primary replicated and decides when to take over. It takes
@@ -200,6 +199,6 @@ final class Standby {
 
     /** The logger, created on first use: a new standby should be ready before it pays for slf4j's set-up. */
     private static final class Log {
-        static final Logger LOG = LoggerFactory.getLogger(Standby.class);
+        static final Logger LOG = Logs.of(Standby.class);
     }
 }

@@ -2,7 +2,6 @@ package phoenix.pair;
 
 import java.io.IOException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The primary's half of the pair's healing: it keeps exactly one standby. It spawns one when there is none,
@@ -10,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * heartbeats), and spawns the next one after an exponential backoff when spawning keeps failing.
  */
 final class StandbyKeeper {
-    private static final Logger LOG = LoggerFactory.getLogger(StandbyKeeper.class);
+    private static final Logger LOG = Logs.of(StandbyKeeper.class);
     static final long FIRST_BACKOFF_NS = 100_000_000L;
     static final long MAX_BACKOFF_NS = 30_000_000_000L;
     /** A standby that stayed attached this long was healthy: the next failure starts the backoff afresh. */

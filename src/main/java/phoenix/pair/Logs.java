@@ -1,0 +1,22 @@
+package phoenix.pair;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the engine's loggers come from. SLF4J is set up once, in this class's initializer: a thread that asks
+ * for a logger while another is setting SLF4J up would get a stand-in and a warning on stderr, and a standby
+ * sets SLF4J up beside its loop (it costs a new JVM some 30 ms). Through here the second thread waits instead.
+ */
+final class Logs {
+    static {
+        LoggerFactory.getILoggerFactory();
+    }
+
+    private Logs() {
+    }
+
+    static Logger of(Class<?> owner) {
+        return LoggerFactory.getLogger(owner);
+    }
+}
