@@ -16,8 +16,9 @@ final class BenchOptions {
             "                        least 2)",
             "  --stress-seconds S    how long every core is kept busy (default 60; quick 15)",
             "  --idle-seconds S      how long an idle pair's CPU is measured (default 10)",
-            "  --settle-ms MS        wait this long after the pair is protected before each signal (default 0:",
-            "                        the signal follows the first number after protection)",
+            "  --settle-ms MS        wait this long after the pair is protected before each signal (default 1000:",
+            "                        a pair in its steady state; 0 signals right after re-protection, while the",
+            "                        new standby still warms up beside its loop)",
             "  --json FILE           where the raw samples go (default target/bench.json)",
             "  --help                this text",
             "",
@@ -32,7 +33,7 @@ final class BenchOptions {
     int peerHangs;
     int stressSeconds;
     int idleSeconds;
-    int settleMs;
+    int settleMs = 1000;
     Path json;
 
     static BenchOptions parse(String[] args, Path root) {
