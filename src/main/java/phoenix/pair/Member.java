@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ final class Member {
     private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
     private static final long HAND_OVER_WAIT_MS = 200;
+    private static final HexFormat HEX = HexFormat.of();
 
     private final PairConfig config;
     private final PairTask task;
@@ -401,6 +403,13 @@ final class Member {
     private void onPrimaryMessage(String line, long now) {
         String[] words = line.split(" ", 4);
         switch (words[0]) {
+            case "HB":
+                try {
+                    standby.onDatagram(ByteBuffer.wrap(HEX.parseHex(words[1])), now);
+                } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+                    Log.LOG.warn("ignored a malformed heartbeat from the primary: {}", e.getMessage());
+                }
+                break;
             case "WELCOME":
                 if (words.length == 4) {
                     PairState state = StateDir.parseCheckpoint(config.controlSocket(), words[3] + "\n");
@@ -806,6 +815,13 @@ final class Member {
         @Override
         public void sendHeartbeat(long seq, PairState state) {
             codec.encode(seq, pid, state, outgoing);
+            if (watch != null) {
+                // The same heartbeat on the watch connection, which only its owner can reach: a flood on the
+                // UDP port can crowd heartbeats out of the socket's buffer, but not out of this connection.
+                byte[] copy = new byte[outgoing.remaining()];
+                outgoing.duplicate().get(copy);
+                watch.send("HB " + HEX.formatHex(copy));
+            }
             try {
                 sender.send(outgoing, heartbeatTarget);
             } catch (IOException e) {

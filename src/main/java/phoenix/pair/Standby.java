@@ -10,7 +10,8 @@ import org.slf4j.Logger;
  * over at once when the primary's process is gone (its watch connection closed), and after {@code misses}
  * heartbeat periods without an acceptable heartbeat when the primary is alive but silent (hung, paused or cut
  * off). Heartbeats are accepted only when authentic and newer than any seen: a newer epoch, or the same epoch
- * with a higher sequence number, so that replayed heartbeats of a dead primary cannot keep it waiting.
+ * with a higher sequence number, so that replayed heartbeats of a dead primary cannot keep it waiting. Each
+ * heartbeat arrives twice, on the UDP port and on the watch connection; the second copy is ignored.
  */
 final class Standby {
     private static final long REJECTION_LOG_PERIOD_NS = 5_000_000_000L;
@@ -84,7 +85,11 @@ final class Standby {
             reject(Rejection.STALE_EPOCH);
             return;
         }
-        if (epoch == last.epoch() && hb.seq() <= lastSeq) {
+        if (epoch == last.epoch() && hb.seq() == lastSeq) {
+            // The heartbeat already taken: it comes by two paths (the port and the watch connection).
+            return;
+        }
+        if (epoch == last.epoch() && hb.seq() < lastSeq) {
             reject(Rejection.REPLAYED);
             return;
         }

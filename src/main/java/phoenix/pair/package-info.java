@@ -19,7 +19,8 @@
  * data, the takeover count and the crash-loop record, and an HMAC-SHA256 (truncated to 16 bytes) keyed by a
  * per-pair secret in the owner-only state directory ({@code HeartbeatCodec} has the layout). The standby
  * accepts a heartbeat only from a newer epoch, or from the same epoch with a higher sequence number; all else
- * is refused and counted by reason.
+ * is refused and counted by reason. The primary also sends every heartbeat on the watch connection (below),
+ * which a flood of the UDP port cannot crowd out; the second copy of a heartbeat is ignored.
  *
  * <h2>Detecting failure</h2>
  * Success is what is detected: a standby that has not accepted a heartbeat for {@code misses} heartbeat

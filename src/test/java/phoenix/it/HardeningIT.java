@@ -139,7 +139,7 @@ class HardeningIT {
             int printed = pair.lines().size();
             pair.awaitLines(printed + 100);
             PairStatus during = pair.awaitProtected();
-            assertEquals(before.primaryPid(), during.primaryPid(), "no takeover under the flood");
+            assertEquals(before.primaryPid(), during.primaryPid(), "no takeover under the flood:\n" + pair.memberLog());
             assertEquals(0, during.takeovers());
             PairHarness.signal(during.primaryPid(), "KILL");
             pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != during.primaryPid(), "taken over");

@@ -102,7 +102,8 @@ class StandbyTest {
         deliver(1, 4, 3);
         deliver(1, Long.MIN_VALUE, 9);
 
-        assertEquals(Map.of(Rejection.REPLAYED, 3L), standby.rejected());
+        assertEquals(Map.of(Rejection.REPLAYED, 2L), standby.rejected(),
+                "older sequence numbers are replays; the same one again is the second copy of one heartbeat");
         assertEquals(1, standby.accepted());
         assertEquals(5, standby.lastSeq());
         assertEquals(3, standby.last().snapshot().step(), "a replay must not change the held state");
@@ -193,7 +194,7 @@ class StandbyTest {
         assertEquals(12, standby.lastSeq());
         assertEquals(PRIMARY_PID, standby.primaryPid());
         assertEquals(clock.nanoTime() + TIMEOUT_NS, standby.deadlineNs());
-        deliver(5, 12, 33);
+        deliver(5, 11, 33);
         assertEquals(Map.of(Rejection.REPLAYED, 1L), standby.rejected(), "the welcome's seq counts as seen");
     }
 
@@ -229,7 +230,7 @@ class StandbyTest {
         new HeartbeatCodec(PAIR_ID + 1, KEY).encode(12, PRIMARY_PID, state(2, 6), otherPair);
         standby.onDatagram(otherPair, clock.nanoTime());
         deliver(1, 50, 6);
-        deliver(2, 10, 6);
+        deliver(2, 9, 6);
 
         Map<Rejection, Long> expected = new EnumMap<>(Rejection.class);
         expected.put(Rejection.SHORT, 1L);
@@ -247,8 +248,8 @@ class StandbyTest {
 
     @Test
     void aRefusedDatagramDoesNotKeepItFromTakingOver() {
+        deliver(1, 5, 1);
         ByteBuffer replay = heartbeat(1, 1, 1);
-        standby.onDatagram(replay.duplicate(), clock.nanoTime());
         for (int i = 0; i < MISSES; i++) {
             clock.advance(HEARTBEAT_NS);
             standby.onDatagram(replay.duplicate(), clock.nanoTime());
