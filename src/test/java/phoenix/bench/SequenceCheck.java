@@ -1,6 +1,7 @@
 package phoenix.bench;
 
 import java.util.List;
+import phoenix.it.Sequence;
 
 /**
  * What one pair printed, checked: numbers only, starting at 1, each either the next new number or a repeat of
@@ -16,27 +17,8 @@ import java.util.List;
 record SequenceCheck(String pair, int lines, long max, int duplicates, String problem) {
 
     static SequenceCheck of(String pair, List<String> lines) {
-        long max = 0;
-        int duplicates = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            long n;
-            try {
-                n = Long.parseLong(lines.get(i));
-            } catch (NumberFormatException e) {
-                return new SequenceCheck(pair, lines.size(), max, duplicates,
-                        "line " + (i + 1) + " is not a number: '" + lines.get(i) + "'");
-            }
-            if (n < 1 || n > max + 1) {
-                return new SequenceCheck(pair, lines.size(), max, duplicates,
-                        "line " + (i + 1) + " jumps from " + max + " to " + n);
-            }
-            if (n <= max) {
-                duplicates++;
-            } else {
-                max = n;
-            }
-        }
-        return new SequenceCheck(pair, lines.size(), max, duplicates, "");
+        Sequence s = Sequence.of(lines);
+        return new SequenceCheck(pair, lines.size(), s.max(), s.duplicates(), s.problem());
     }
 
     boolean ok() {

@@ -46,6 +46,43 @@ class HardeningIT {
         }
     }
 
+    /** Floods the pair's port from a thread until closed; closing also closes the sender. */
+    private static final class Flood implements AutoCloseable {
+        private final AtomicBoolean flooding = new AtomicBoolean(true);
+        private final HostileSender sender;
+        private final Thread thread;
+
+        Flood(HostileSender sender, long epoch) {
+            this.sender = sender;
+            this.thread = new Thread(() -> {
+                try {
+                    while (flooding.get()) {
+                        sender.burst(epoch);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "flood");
+            thread.start();
+        }
+
+        /** Waits until the flood has sent {@code n} datagrams. */
+        void awaitSent(long n) {
+            await("flood").atMost(Duration.ofSeconds(30)).until(() -> sender.sent() >= n);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            flooding.set(false);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sender.close();
+        }
+    }
+
     @Test
     void pausedPrimaryIsReplacedAndEndsItselfWhenResumed() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
@@ -123,19 +160,9 @@ class HardeningIT {
     void hostileTrafficCausesNoTakeoverAndDoesNotDelayARealOne() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus before = pair.awaitProtected();
-        AtomicBoolean flooding = new AtomicBoolean(true);
         HostileSender sender = new HostileSender(pair.stateDir, pair.port);
-        Thread flood = new Thread(() -> {
-            try {
-                while (flooding.get()) {
-                    sender.burst(1);
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }, "flood");
-        flood.start();
-        try {
+        try (Flood flood = new Flood(sender, 1)) {
+            flood.awaitSent(1000);
             int printed = pair.lines().size();
             pair.awaitLines(printed + 100);
             PairStatus during = pair.awaitProtected();
@@ -144,10 +171,6 @@ class HardeningIT {
             PairHarness.signal(during.primaryPid(), "KILL");
             pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != during.primaryPid(), "taken over");
             pair.awaitProtected();
-        } finally {
-            flooding.set(false);
-            flood.join();
-            sender.close();
         }
         assertTrue(sender.sent() > 5000, "thousands of datagrams sent: " + sender.sent());
         Sequence seq = Sequence.of(pair.lines());
@@ -164,27 +187,14 @@ class HardeningIT {
     void replayedHeartbeatsOfAHungPrimaryDoNotKeepTheStandbyWaiting() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus before = pair.awaitProtected();
-        AtomicBoolean flooding = new AtomicBoolean(true);
         HostileSender sender = new HostileSender(pair.stateDir, pair.port);
-        Thread flood = new Thread(() -> {
-            try {
-                while (flooding.get()) {
-                    sender.burst(before.epoch());
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }, "replays");
-        flood.start();
-        try {
+        try (Flood flood = new Flood(sender, before.epoch())) {
+            flood.awaitSent(1000);
             // Paused, the primary's process lives on: only missed heartbeats can tell, and the flood of
             // authentic replays must not count as heartbeats.
             PairHarness.signal(before.primaryPid(), "STOP");
             pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != before.primaryPid(), "taken over");
         } finally {
-            flooding.set(false);
-            flood.join();
-            sender.close();
             PairHarness.signal(before.primaryPid(), "CONT");
         }
         String log = pair.memberLog();

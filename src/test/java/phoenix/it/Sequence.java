@@ -3,13 +3,19 @@ package phoenix.it;
 import java.util.List;
 
 /**
- * Checks what a pair printed: numbers only, starting at 1, each one either the next new number or a repeat of
+ * What a pair printed, checked: numbers only, starting at 1, each one either the next new number or a repeat of
  * one already printed (the duplicate a takeover may cause). A number that jumps ahead is a skip: the one thing
  * phoenix must never do.
  */
-record Sequence(long max, int duplicates, String problem) {
+public record Sequence(long max, int duplicates, String problem) {
 
-    static Sequence of(List<String> lines) {
+    /**
+     * Checks printed lines.
+     *
+     * @param lines what a pair printed, one number per line
+     * @return the largest number, how many lines repeated one, and the first problem (empty when none)
+     */
+    public static Sequence of(List<String> lines) {
         long max = 0;
         int duplicates = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -34,7 +40,8 @@ record Sequence(long max, int duplicates, String problem) {
         return new Sequence(max, duplicates, "");
     }
 
-    boolean ok() {
+    /** @return whether the lines count from 1 without a gap */
+    public boolean ok() {
         return problem.isEmpty();
     }
 }
