@@ -79,6 +79,7 @@ final class Member {
     private InetSocketAddress heartbeatTarget;
     private Spawners spawners;
     private Ending stopping;
+    private String promotion;
     private Connection stopRequester;
     private long stopDeadlineNs;
     private String checkpointError = "";
@@ -465,7 +466,7 @@ final class Member {
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
         long epoch = Math.max(held.epoch(), dir.maxCheckpointEpoch()) + 1;
-        PairState claimed = withEpoch(newest(held, takeover), epoch);
+        PairState claimed = withEpoch(held, epoch);
         while (!dir.claimEpoch(claimed)) {
             claimed = withEpoch(claimed, claimed.epoch() + 1);
         }
@@ -485,9 +486,8 @@ final class Member {
         if (!takeover && start.snapshot().step() > 0) {
             Log.LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(), dir.path());
         }
-        writeCheckpoint(start);
-        dir.deleteCheckpointsBefore(epoch);
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            writeCheckpoint(start);
             Log.LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
                     + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
                     start.streak() + 1, start.snapshot().step(), start.snapshot().step());
@@ -506,10 +506,22 @@ final class Member {
         spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()));
         keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
-        Log.LOG.info("pid {} is the primary of pair '{}' ({}, epoch {}), continuing after count {}", pid,
-                config.name(), takeover ? "takeover " + start.takeovers() : "first start", epoch,
-                start.snapshot().step());
+        promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
+                + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + epoch
+                + "), continuing after count " + start.snapshot().step();
         return true;
+    }
+
+    /**
+     * What a takeover leaves for after its first number: the first step writes this epoch's checkpoint, and
+     * only then are the older epochs' files removed and the takeover logged.
+     */
+    private void afterFirstPass() {
+        if (promotion != null) {
+            Log.LOG.info(promotion);
+            promotion = null;
+            dir.deleteCheckpointsBefore(primary.current().epoch());
+        }
     }
 
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
@@ -545,6 +557,7 @@ final class Member {
                 if (ending != null) {
                     return ending;
                 }
+                afterFirstPass();
             } finally {
                 passLock.unlock();
             }

@@ -206,7 +206,8 @@ final class Report {
         breakdownRow("signal -> old primary logs that it ends (SIGTERM handler)", Results.Takeover::signalLoggedMs,
                 d, p);
         breakdownRow("signal -> standby logs WATCHING -> PROMOTED (detection)", Results.Takeover::detectedMs, d, p);
-        breakdownRow("signal -> new primary logs that it is the primary", Results.Takeover::promotedMs, d, p);
+        breakdownRow("signal -> new primary logs that it is the primary (after its first number)",
+                Results.Takeover::promotedMs, d, p);
         breakdownRow("signal -> first number arrives (takeover)", Results.Takeover::latencyMs, d, p);
         breakdownRow("first number -> new primary logs the standby spawned", Results.Takeover::spawnedMs, d, p);
         breakdownRow("first number -> new primary logs the standby attached", Results.Takeover::attachedMs, d, p);
