@@ -230,16 +230,7 @@ class DesktopIT {
     }
 
     private Optional<PairStatus> status() {
-        Optional<PairStatus> s = ProcessPair.status(config());
-        s.ifPresent(st -> {
-            if (st.primaryPid() > 0) {
-                seenPids.add(st.primaryPid());
-            }
-            if (st.standbyPid() > 0) {
-                seenPids.add(st.standbyPid());
-            }
-        });
-        return s;
+        return PairHarness.status(config(), seenPids);
     }
 
     private PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {

@@ -132,13 +132,18 @@ final class PairHarness implements AutoCloseable {
     }
 
     Optional<PairStatus> status() {
-        Optional<PairStatus> s = ProcessPair.status(config());
+        return status(config(), seenPids);
+    }
+
+    /** Asks a pair for its status and adds the member pids it names to {@code seen}, to be killed at the end. */
+    static Optional<PairStatus> status(PairConfig config, Set<Long> seen) {
+        Optional<PairStatus> s = ProcessPair.status(config);
         s.ifPresent(st -> {
             if (st.primaryPid() > 0) {
-                seenPids.add(st.primaryPid());
+                seen.add(st.primaryPid());
             }
             if (st.standbyPid() > 0) {
-                seenPids.add(st.standbyPid());
+                seen.add(st.standbyPid());
             }
         });
         return s;
