@@ -30,5 +30,11 @@ fi
 
 # Small heap and serial GC: a member needs a few MB, and a small heap is torn down fast when killed, which is
 # what makes the standby's death detection quick. C1 only: the counter needs no peak performance.
+# stdout carries the numbers only: the JVM's own output (thread dumps on Ctrl+\, a fatal error's banner) goes
+# to stderr, and a fatal error's report to the state directory (the pair's own, for the members it spawns),
+# never into the current directory.
+state_base="${XDG_STATE_HOME:-$HOME/.local/state}/phoenix"
+mkdir -p "$state_base" 2>/dev/null && chmod 700 "$state_base" 2>/dev/null || state_base=${TMPDIR:-/tmp}
 exec "$java" -XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+  -XX:+DisplayVMOutputToStderr "-XX:ErrorFile=$state_base/hs_err_pid%p.log" \
   -cp "$run_jar:$here/target/lib/*" phoenix.cli.Main "$@"

@@ -18,6 +18,8 @@ public final class Main {
     static final int EXIT_USAGE = 2;
     /** Exit code for status or stop when no member of the pair is running. */
     static final int EXIT_NOT_RUNNING = 1;
+    /** Exit code for an error phoenix did not foresee (sysexits' EX_SOFTWARE, as a failed acceptance test). */
+    static final int EXIT_INTERNAL = 70;
 
     private Main() {
     }
@@ -36,6 +38,18 @@ public final class Main {
         // slf4j-simple prints the thread name: with the pid in it, interleaved lines of two members stay apart.
         Thread.currentThread().setName("phoenix " + pid);
         try {
+            return runChecked(args);
+        } catch (RuntimeException | Error e) {
+            // Nothing a user does should get here; if something does, it is phoenix's fault, said on one line.
+            System.err.println("phoenix: internal error: " + e + " (please report it; the count is kept in the "
+                    + "checkpoint)");
+            return EXIT_INTERNAL;
+        }
+    }
+
+    private static int runChecked(String[] args) {
+        long pid = ProcessHandle.current().pid();
+        try {
             Options o = Options.parse(args);
             if (o.command == Options.Command.HELP) {
                 System.out.println(Options.USAGE);
@@ -49,7 +63,7 @@ public final class Main {
                     return stop(config);
                 default:
                     PairConfig withCommand = configure(o).port(config.port()).stateDir(config.stateDir())
-                            .standbyCommand(memberCommand(o.standbyArgs(config, pid))).build();
+                            .standbyCommand(memberCommand(o.standbyArgs(config), config)).build();
                     Ending ending = ProcessPair.run(withCommand, new Counter(System.out, o.crashAt));
                     return ending.exitCode();
             }
@@ -62,7 +76,7 @@ public final class Main {
     private static PairConfig.Builder configure(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).fresh(o.fresh)
-                .spawnedBy(o.spawnedBy).heartbeatOnly(o.heartbeatOnly);
+                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly);
     }
 
     private static int status(PairConfig config, boolean json) {
@@ -89,16 +103,23 @@ public final class Main {
 
     /**
      * The command that started this JVM, up to and including the main class, followed by {@code args}: a new
-     * member runs on the same Java with the same JVM options and class path.
+     * member runs on the same Java with the same JVM options and class path. A JVM fatal-error file goes to the
+     * pair's state directory, never into stdout's way or the current directory.
      */
-    static List<String> memberCommand(List<String> args) {
+    static List<String> memberCommand(List<String> args, PairConfig config) {
         List<String> command = new ArrayList<>();
         ProcessHandle.Info info = ProcessHandle.current().info();
         String[] jvmArgs = info.arguments().orElse(new String[0]);
         int main = List.of(jvmArgs).indexOf(Main.class.getName());
         if (info.command().isPresent() && main >= 0) {
             command.add(info.command().get());
-            command.addAll(List.of(jvmArgs).subList(0, main + 1));
+            for (String a : List.of(jvmArgs).subList(0, main)) {
+                if (!a.startsWith("-XX:ErrorFile=")) {
+                    command.add(a);
+                }
+            }
+            command.add("-XX:ErrorFile=" + config.stateDir().resolve("hs_err_pid%p.log"));
+            command.add(Main.class.getName());
         } else {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));

@@ -31,15 +31,17 @@ final class Options {
             "  --fresh              ignore the checkpoint and count from 1",
             "  --crash-at N         inject a fault: at number N the counter computes the wrong next number,",
             "                       its acceptance test fails and the primary ends itself (a crash loop)",
+            "  --step-timeout DURATION  a number that takes longer than this to print fails the acceptance test",
+            "                       (default: 10s)",
             "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
             "                       pairs (for comparisons: takeover after a crash then waits for the timeout)",
             "  --json               with status: one JSON object on stdout",
             "  --help               this text",
             "",
-            "durations are written with a unit: 10ms, 250ms, 1s, 1.5s, 2m",
+            "durations are written with a unit: 10ms, 250ms, 1s, 1.5s, 2m, 1h",
             "stdout carries the numbers only; everything else goes to stderr");
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
     /** What to do. */
     enum Command {
@@ -53,6 +55,10 @@ final class Options {
         HELP
     }
 
+    /** The options that are switches: present or not, never with a value. */
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("--help", "--fresh", "--json",
+            "--heartbeat-only");
+
     Command command = Command.RUN;
     String name = "default";
     int port;
@@ -65,7 +71,7 @@ final class Options {
     boolean heartbeatOnly;
     boolean json;
     long crashAt;
-    long spawnedBy;
+    Duration stepTimeout = PairConfig.DEFAULT_STEP_TIMEOUT;
 
     static Options parse(String[] args) {
         Options o = new Options();
@@ -97,6 +103,10 @@ final class Options {
                 value = arg.substring(eq + 1);
                 arg = arg.substring(0, eq);
             }
+            if (value != null && FLAGS.contains(arg)) {
+                throw new UsageException(arg + " takes no value (given '" + value + "'); write " + arg
+                        + " alone, or leave it out");
+            }
             switch (arg) {
                 case "--help":
                 case "-h":
@@ -123,7 +133,7 @@ final class Options {
                     if (dir.isEmpty()) {
                         throw new UsageException("--state-dir needs a directory, not an empty string");
                     }
-                    o.stateDir = Path.of(dir);
+                    o.stateDir = path(arg, dir);
                     break;
                 case "--interval":
                     o.interval = duration(arg, value != null ? value : next(args, ++i, arg));
@@ -145,9 +155,8 @@ final class Options {
                     o.crashAt = longValue(arg, value != null ? value : next(args, ++i, arg), 1, Long.MAX_VALUE,
                             "a number from 1 up");
                     break;
-                case "--spawned-by":
-                    o.spawnedBy = longValue(arg, value != null ? value : next(args, ++i, arg), 1, Long.MAX_VALUE,
-                            "the pid of the spawning primary (set by phoenix itself)");
+                case "--step-timeout":
+                    o.stepTimeout = duration(arg, value != null ? value : next(args, ++i, arg));
                     break;
                 default:
                     throw new UsageException("unknown option '" + args[i] + "'; see --help");
@@ -188,11 +197,30 @@ final class Options {
                     + "10ms, 1s or 1.5s");
         }
         double amount = Double.parseDouble(m.group(1));
-        double nanos = amount * ("ms".equals(m.group(2)) ? 1e6 : "s".equals(m.group(2)) ? 1e9 : 60e9);
+        double nanos = amount * switch (m.group(2)) {
+            case "ms" -> 1e6;
+            case "s" -> 1e9;
+            case "m" -> 60e9;
+            default -> 3600e9;
+        };
         if (nanos < 1e6 || nanos > 3600e9) {
             throw new UsageException(option + " '" + text + "' is out of range; use 1ms to 1h");
         }
         return Duration.ofNanos(Math.round(nanos));
+    }
+
+    /**
+     * A path the way the JVM can use it: with a locale whose character set cannot hold a name (LC_ALL=C and a
+     * name with accents), the JVM cannot name the file at all.
+     */
+    static Path path(String option, String text) {
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UsageException(option + " '" + text + "' cannot be used as a path here: " + e.getReason()
+                    + " (file names are encoded as " + System.getProperty("sun.jnu.encoding")
+                    + ", from the locale); set a UTF-8 locale such as LC_ALL=C.UTF-8, or choose a plain ASCII path");
+        }
     }
 
     private static String millis(Duration d) {
@@ -200,18 +228,18 @@ final class Options {
     }
 
     /** The options a spawned standby needs, with every derived value spelled out. */
-    List<String> standbyArgs(PairConfig config, long primaryPid) {
+    List<String> standbyArgs(PairConfig config) {
         List<String> out = new ArrayList<>(List.of("run", "--name", config.name(), "--port",
                 String.valueOf(config.port()), "--state-dir", config.stateDir().toString(),
                 "--interval", millis(config.stepInterval()), "--heartbeat", millis(config.heartbeatInterval()),
-                "--misses", String.valueOf(config.misses()), "--terminal", config.terminal()));
+                "--misses", String.valueOf(config.misses()), "--terminal", config.terminal(),
+                "--step-timeout", millis(config.stepTimeout())));
         if (crashAt > 0) {
             out.addAll(List.of("--crash-at", String.valueOf(crashAt)));
         }
         if (heartbeatOnly) {
             out.add("--heartbeat-only");
         }
-        out.addAll(List.of("--spawned-by", String.valueOf(primaryPid)));
         return out;
     }
 }

@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 
@@ -39,7 +37,8 @@ final class Member {
     private static final int MAX_DATAGRAMS_PER_PASS = 4096;
     private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
-    private static final long HAND_OVER_WAIT_MS = 200;
+    private static final long HAND_OVER_WAIT_NS = 200_000_000L;
+    private static final long HEAL_PERIOD_NS = 250_000_000L;
     private static final HexFormat HEX = HexFormat.of();
 
     private final PairConfig config;
@@ -51,9 +50,8 @@ final class Member {
     private final ByteBuffer outgoing = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
     private final List<Connection> clients = new ArrayList<>();
     private final UserPrincipal owner;
-    // Held by the loop for each pass, and taken for good by a signal handler before it halts: once a signal
-    // has ended this member, not one more step or message gets out.
-    private final ReentrantLock passLock = new ReentrantLock();
+    // Steps run here, away from the loop: heartbeats and the watch never wait for the program's work.
+    private final StepThread steps = new StepThread();
 
     private Selector selector;
     private StateDir dir;
@@ -65,9 +63,20 @@ final class Member {
     private Connection watch;
     private Standby standby;
     private boolean everWatched;
+    private boolean alone;
     private volatile boolean warmedUp;
-    private boolean promoted;
+    // Set as a takeover begins: from then on a signal means "hand over", not "ignored".
+    private volatile boolean primaryRole;
     private boolean announced;
+    // The name of the thread that runs this member: every thread of the member logs under it.
+    private String tag;
+    private int signalsSeen;
+    private int signalsHandled;
+    private int lastSignal;
+    private long signalAtNs;
+    private long handOverAtNs;
+    private Ending signalEnding;
+    private long lastHealNs;
     private boolean notNeeded;
     private final boolean ownWindow = System.getenv(Spawners.OWN_WINDOW_ENV) != null;
     private long lastHoldingShownNs;
@@ -84,6 +93,7 @@ final class Member {
     private long stopDeadlineNs;
     private String checkpointError = "";
     private long checkpointErrorLoggedNs;
+    private boolean primaryAnnounced;
 
     Member(PairConfig config, PairTask task, NanoClock clock) {
         this.config = config;
@@ -100,18 +110,24 @@ final class Member {
     }
 
     Ending run() {
+        tag = Thread.currentThread().getName();
         try {
             selector = Selector.open();
             if (!startStandby()) {
                 return Ending.NOT_NEEDED;
             }
-            Standby.State end = runStandby();
-            if (end == Standby.State.STOPPED || notNeeded) {
-                return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
-            }
-            if (dir.isStopped() && config.spawnedBy() != 0) {
-                Log.LOG.info("the pair was stopped while this standby started; not taking over");
-                return Ending.STOPPED;
+            if (!alone) {
+                Standby.State end = runStandby();
+                if (signalEnding != null) {
+                    return signalEnding;
+                }
+                if (end == Standby.State.STOPPED || notNeeded) {
+                    return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
+                }
+                if (dir.isStopped() && config.spawnedBy() != 0) {
+                    Log.LOG.info("the pair was stopped while this standby started; not taking over");
+                    return Ending.STOPPED;
+                }
             }
             return promote() ? runPrimary() : Ending.GAVE_UP;
         } catch (IOException e) {
@@ -128,12 +144,18 @@ final class Member {
         boolean spawned = config.spawnedBy() != 0;
         if (!spawned) {
             refuseIfRunning();
+            dir.claimName(config.name());
+            dir.requireKnownNames();
             dir.clearStopped();
             if (config.fresh()) {
-                dir.deleteCheckpoint();
-                Log.LOG.info("--fresh: the checkpoint was removed; counting starts at 1");
+                Log.LOG.info("fresh start: counting starts at 1; older checkpoints in {} no longer count", dir.path());
             } else {
-                dir.readCheckpoint().ifPresent(c -> Log.LOG.info("the checkpoint in {} holds count {} (epoch {})",
+                Optional<PairState> held = dir.readCheckpoint();
+                if (held.isPresent() && held.get().snapshot().step() == Long.MAX_VALUE) {
+                    throw new PairException("the checkpoint in " + dir.path() + " holds count " + Long.MAX_VALUE
+                            + ", the largest a step number can hold, so no step can follow; start with --fresh");
+                }
+                held.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds count {} (epoch {})",
                         dir.path(), c.snapshot().step(), c.epoch()));
             }
         }
@@ -145,6 +167,9 @@ final class Member {
         // the sockets, the warm-up) runs while it already is. A primary that dies meanwhile is taken over as
         // soon as this loop runs, from the state it hands over on attach or the checkpoint.
         connectToPrimary();
+        // No primary answered and the standby slot was free: no primary exists that could be hung, so there is
+        // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
+        alone = !spawned && watch == null;
         bindHeartbeatPort();
         serverPath = config.standbySocket();
         listen(serverPath);
@@ -168,8 +193,10 @@ final class Member {
      * milliseconds, which a takeover should not pay), and the logger. Touches no state of the loop's.
      */
     private void warmUp() {
-        signals(false);
-        Signals.prepare(this::handOver);
+        if (config.handleSignals()) {
+            Signals.route(this::onSignal);
+        }
+        steps.startIfNeeded();
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
             StandbyKeeper.State.class, Spawners.class, ProcessBuilder.class, Io.class}) {
             try {
@@ -186,7 +213,11 @@ final class Member {
             // Read only to load the code; a takeover reads it again and decides then.
         }
         Spawners.commandFor("none", "", config.standbyCommand());
-        if (isPromoted()) {
+        Pids.running(pid);
+        if (alone) {
+            Log.LOG.info("pid {} of pair '{}': no member of the pair is running; starting as the primary", pid,
+                    config.name());
+        } else if (primaryRole) {
             Log.LOG.debug("warm-up done after the takeover");
         } else if (everWatched) {
             Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
@@ -202,6 +233,11 @@ final class Member {
         Optional<List<String>> answer = ControlClient.request(config.controlSocket(), "STATUS", PREFLIGHT_TIMEOUT_MS);
         if (answer.isPresent()) {
             Status s = Status.parse(answer.get());
+            if (!s.get("name").equals(config.name())) {
+                throw new PairException("state directory " + config.stateDir() + " is in use by pair '"
+                        + s.get("name") + "' (primary pid " + s.get("pid") + "); choose another --state-dir, or see "
+                        + "'status --name " + s.get("name") + " --state-dir " + config.stateDir() + "'");
+            }
             throw new PairException("pair '" + config.name() + "' is already running (primary pid "
                     + s.get("pid") + ", standby pid " + s.get("standbyPid") + ", state dir " + config.stateDir()
                     + "); see 'status --name " + config.name() + "' or end it with 'stop --name " + config.name()
@@ -272,24 +308,39 @@ final class Member {
     private Standby.State runStandby() throws IOException {
         while (true) {
             long now = clock.nanoTime();
-            select(standby.deadlineNs() - now);
-            passLock.lock();
-            try {
-                now = clock.nanoTime();
-                for (SelectionKey key : selector.selectedKeys()) {
-                    onStandbyKey(key, now);
-                }
-                selector.selectedKeys().clear();
-                sendAck(now);
-                showHolding(now);
-                Standby.State state = standby.doWork(now);
-                if (state != Standby.State.WATCHING || notNeeded) {
-                    standby.logRejections(now, true);
-                    return state;
-                }
-            } finally {
-                passLock.unlock();
+            select(earliest(standby.deadlineNs(), lastHealNs + HEAL_PERIOD_NS) - now);
+            now = clock.nanoTime();
+            for (SelectionKey key : selector.selectedKeys()) {
+                onStandbyKey(key, now);
             }
+            selector.selectedKeys().clear();
+            sendAck(now);
+            showHolding(now);
+            heal(now);
+            if (signalsSeen() != signalsHandled) {
+                onStandbySignal();
+            }
+            Standby.State state = standby.doWork(now);
+            if (state != Standby.State.WATCHING || notNeeded || signalEnding != null) {
+                standby.logRejections(now, true);
+                return state;
+            }
+        }
+    }
+
+    /** A standby ignores SIGINT and SIGTERM, which are meant for the primary; SIGHUP (its window closed) ends it. */
+    private void onStandbySignal() {
+        int number;
+        synchronized (this) {
+            signalsHandled = signalsSeen;
+            number = lastSignal;
+        }
+        if (number == 1) {
+            Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
+            signalEnding = Ending.HUNG_UP;
+        } else {
+            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'",
+                    number == 2 ? "INT" : "TERM");
         }
     }
 
@@ -334,7 +385,7 @@ final class Member {
                 return;
             }
             datagram.flip();
-            standby.onDatagram(datagram, now);
+            standby.onHeartbeat(datagram, Standby.Path.UDP, now);
         }
     }
 
@@ -348,39 +399,23 @@ final class Member {
     }
 
     /**
-     * Sets the signal handling of a role. The standby's is set beside the loop, so a takeover can come first:
-     * then the primary's stands, and the standby's late call changes nothing.
+     * A signal arrived (on the signal's own thread): count it and wake the loop, which acts on it in order with
+     * everything else. The thread takes the member's name, so that what it logs carries the member's tag.
      */
-    private synchronized boolean isPromoted() {
-        return promoted;
+    private void onSignal(String name, int number) {
+        Thread.currentThread().setName(tag);
+        synchronized (this) {
+            signalsSeen++;
+            lastSignal = number;
+        }
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
     }
 
-    private synchronized void signals(boolean forPrimary) {
-        if (forPrimary) {
-            promoted = true;
-            Signals.primary(this::handOver);
-        } else if (!promoted) {
-            Signals.standby(this::handOver);
-        }
-    }
-
-    /**
-     * Runs on a signal's thread just before the process halts: waits for the pass under way to finish, keeps
-     * the loop from starting another, and closes the watch connection, so that the other member learns of the
-     * end now rather than when the JVM has finished halting.
-     */
-    private void handOver() {
-        try {
-            // Bounded: a pass blocked on a stalled stdout (a terminal paused with Ctrl+S) must not keep the
-            // process alive.
-            passLock.tryLock(HAND_OVER_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        Connection w = watch;
-        if (w != null) {
-            w.shutdown();
-        }
+    private synchronized int signalsSeen() {
+        return signalsSeen;
     }
 
     /**
@@ -406,7 +441,7 @@ final class Member {
         switch (words[0]) {
             case "HB":
                 try {
-                    standby.onDatagram(ByteBuffer.wrap(HEX.parseHex(words[1])), now);
+                    standby.onHeartbeat(ByteBuffer.wrap(HEX.parseHex(words[1])), Standby.Path.WATCH, now);
                 } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
                     Log.LOG.warn("ignored a malformed heartbeat from the primary: {}", e.getMessage());
                 }
@@ -441,7 +476,10 @@ final class Member {
                 break;
             case "STOP":
                 standby.onStop(now, "stop requested");
-                reply(c, List.of("STOPPED count=" + standby.last().snapshot().step()));
+                // Left open until this member has closed everything: the requester waits for that end.
+                clients.remove(c);
+                stopRequester = c;
+                c.send("STOPPED count=" + standby.last().snapshot().step());
                 break;
             default:
                 reply(c, List.of("ERROR unknown request"));
@@ -461,16 +499,15 @@ final class Member {
         standbySlot.channel().close();
         standbySlot = null;
 
+        primaryRole = true;
         boolean takeover = standby.accepted() > 0 || everWatched;
-        PairState held = standby.last();
+        // A start claims from what the checkpoints hold (their base above all, unless it starts fresh); a
+        // takeover from what its primary replicated.
+        PairState held = takeover ? standby.last()
+                : config.fresh() ? PairState.NONE : dir.readCheckpoint().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
-        long epoch = Math.max(held.epoch(), dir.maxCheckpointEpoch()) + 1;
-        PairState claimed = withEpoch(held, epoch);
-        while (!dir.claimEpoch(claimed)) {
-            claimed = withEpoch(claimed, claimed.epoch() + 1);
-        }
-        epoch = claimed.epoch();
+        long epoch = claim(held, takeover);
         serverPath = config.controlSocket();
         listen(serverPath);
         if (watch != null) {
@@ -479,21 +516,26 @@ final class Member {
             closeConnection(watch);
             watch = null;
         }
-        PairState base = newest(held, takeover);
-        // A start by a person is a fresh attempt: it forgets any crash-loop streak.
-        PairState start = takeover ? base.promoted(epoch)
-                : new PairState(epoch, base.takeovers(), -1, 0, base.snapshot());
-        if (!takeover && start.snapshot().step() > 0) {
-            Log.LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(), dir.path());
+        PairState start;
+        if (takeover) {
+            start = newest(held, true).promoted(epoch);
+        } else if (config.fresh()) {
+            start = PairState.NONE.started(epoch, true);
+        } else {
+            // A start by a person is a fresh attempt: it forgets any crash-loop streak.
+            start = newest(held, false).started(epoch, false);
+            if (start.snapshot().step() > 0) {
+                Log.LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(),
+                        dir.path());
+            }
         }
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
             writeCheckpoint(start);
-            Log.LOG.error("crash loop: {} takeovers in a row at count {} without progress; restarting cannot fix this, "
-                    + "so the pair ends here. The checkpoint keeps count {}; fix the cause, then start again",
-                    start.streak() + 1, start.snapshot().step(), start.snapshot().step());
+            Log.LOG.error("crash loop: streak {} at count {} (takeovers in a row that found no progress since the one "
+                    + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps count {}; fix "
+                    + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
             return false;
         }
-        signals(true);
         if (ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;phoenix " + config.name() + " primary\007");
@@ -501,10 +543,12 @@ final class Member {
         }
         sender = DatagramChannel.open(StandardProtocolFamily.INET);
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
-        primary = new Primary(task, new Io(), start, config.stepInterval().toNanos(),
-                config.heartbeatInterval().toNanos(), timeoutNs, now);
+        steps.startIfNeeded();
+        primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
+                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
         spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
-                Spawners.resolve(config.terminal(), System.getenv()));
+                Spawners.resolve(config.terminal(), System.getenv()),
+                java.util.Map.of(PairConfig.SPAWNED_BY_ENV, pid + ":" + config.name()));
         keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
         promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
                 + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + epoch
@@ -537,8 +581,44 @@ final class Member {
         }
     }
 
-    private static PairState withEpoch(PairState s, long epoch) {
-        return new PairState(epoch, s.takeovers(), s.stepAtTakeover(), s.streak(), s.snapshot());
+    /**
+     * Claims the next epoch: creates its checkpoint file, which fails when another member has it, and then tries
+     * the one above. Epochs never repeat for a state directory, a fresh start's included. A directory removed
+     * under the pair is put back first; if it cannot be written at all the takeover goes on unclaimed, since a
+     * pair that stops for want of a disk protects nothing.
+     *
+     * @return the claimed epoch
+     */
+    private long claim(PairState held, boolean takeover) {
+        long highest = dir.maxCheckpointEpoch();
+        if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
+            throw new PairException("the checkpoints in " + dir.path() + " have used up every epoch (up to "
+                    + Long.MAX_VALUE + "); move them away to start again");
+        }
+        PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
+        if (!takeover) {
+            claimed = claimed.started(claimed.epoch(), config.fresh());
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                while (!dir.claimEpoch(claimed)) {
+                    claimed = claimed.withEpoch(claimed.epoch() + 1);
+                    if (config.fresh() && !takeover) {
+                        claimed = claimed.started(claimed.epoch(), true);
+                    }
+                }
+                return claimed.epoch();
+            } catch (IOException e) {
+                if (attempt == 0 && dir.restore(config.name())) {
+                    Log.LOG.warn("state directory {} was removed; put it back", dir.path());
+                    continue;
+                }
+                checkpointError = StateDir.describe(e);
+                Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.path(),
+                        checkpointError);
+                return claimed.epoch();
+            }
+        }
     }
 
     // ---- primary -------------------------------------------------------------------------------------------
@@ -546,21 +626,16 @@ final class Member {
     private Ending runPrimary() throws IOException {
         while (true) {
             long now = clock.nanoTime();
-            long wake = earliest(primary.nextWakeNs(), keeper.nextWakeNs(now));
-            if (stopping != null) {
+            long wake = earliest(earliest(primary.nextWakeNs(), keeper.nextWakeNs(now)), lastHealNs + HEAL_PERIOD_NS);
+            if (stopping != null || signalEnding != null) {
                 wake = earliest(wake, now + 20_000_000L);
             }
             select(wake - now);
-            passLock.lock();
-            try {
-                Ending ending = primaryPass();
-                if (ending != null) {
-                    return ending;
-                }
-                afterFirstPass();
-            } finally {
-                passLock.unlock();
+            Ending ending = primaryPass();
+            if (ending != null) {
+                return ending;
             }
+            afterFirstPass();
         }
     }
 
@@ -571,9 +646,27 @@ final class Member {
             onPrimaryKey(key, now);
         }
         selector.selectedKeys().clear();
+        StepThread.Done done = steps.poll();
+        if (done != null) {
+            primary.onStepDone(done.next(), done.failure(), now);
+        }
+        if (signalsSeen() != signalsHandled || signalEnding != null) {
+            Ending handedOver = onPrimarySignal(now);
+            if (handedOver != null) {
+                return handedOver;
+            }
+        }
         Primary.State state = primary.doWork(now, keeper.isProtected(now));
         if (state == Primary.State.FENCED) {
             return Ending.FENCED;
+        }
+        // After the fencing check: a primary that was replaced while paused must not take anything back.
+        heal(now);
+        if (state == Primary.State.EXHAUSTED && stopping == null) {
+            Log.LOG.error("count {} is the largest a step number can hold: no step can follow, here or on the "
+                    + "standby, so the pair ends. The checkpoint keeps the count; start with --fresh to count from 1",
+                    primary.current().snapshot().step());
+            beginStop(null, now, Ending.GAVE_UP);
         }
         if (state == Primary.State.FAILED && stopping == null) {
             if (primary.outputLost() && spawners.sharesOutput()) {
@@ -583,16 +676,27 @@ final class Member {
                 beginStop(null, now, Ending.OUTPUT_LOST);
             } else if (keeper.isProtected(now)
                     || now - primary.stateChangedNs() >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
+                if (keeper.isProtected(now)) {
+                    Log.LOG.warn("this member ends (exit {}); standby pid {} takes over and the pair goes on",
+                            Ending.ACCEPTANCE_TEST_FAILED.exitCode(), keeper.standbyPid());
+                } else {
+                    Log.LOG.error("this member ends (exit {}) with no standby to take over: the pair ends at count {}, "
+                            + "kept in the checkpoint", Ending.ACCEPTANCE_TEST_FAILED.exitCode(),
+                            primary.current().snapshot().step());
+                }
                 return Ending.ACCEPTANCE_TEST_FAILED;
             }
             // Self-termination hands the work to the standby, so there must be one: a primary that fails
             // right after a takeover has not spawned its own yet. Wait for it, within the attach timeout.
         }
         if (stopping != null) {
-            if (watch == null || now - stopDeadlineNs >= 0) {
+            boolean stepDone = state != Primary.State.STEPPING;
+            if ((watch == null && stepDone) || now - stopDeadlineNs >= 0) {
                 long count = primary.current().snapshot().step();
                 if (stopRequester != null) {
-                    reply(stopRequester, List.of("STOPPED count=" + count));
+                    // The connection stays open until this member has closed everything: its end is the end the
+                    // requester waits for, whether or not anybody reaps the process.
+                    stopRequester.send("STOPPED count=" + count);
                 }
                 Log.LOG.info("pair '{}' stopped at count {}", config.name(), count);
                 return stopping;
@@ -601,6 +705,63 @@ final class Member {
             keeper.doWork(now);
         }
         return null;
+    }
+
+    /**
+     * A signal ends the primary, after it hands over: the step under way finishes and is replicated, no other
+     * starts, and the watch connection is closed, so that the standby takes over at once. With no standby ready
+     * (right after a takeover, or while spawning fails) it first waits for one, within the attach timeout; a
+     * second signal ends it at once, and the pair with it.
+     *
+     * @return how this member ends, once it has handed over; null while it waits
+     */
+    private Ending onPrimarySignal(long now) {
+        int number;
+        int seen;
+        synchronized (this) {
+            seen = signalsSeen;
+            number = lastSignal;
+        }
+        String name = number == 1 ? "SIGHUP" : number == 2 ? "SIGINT" : "SIGTERM";
+        if (seen != signalsHandled) {
+            if (signalEnding == null) {
+                signalAtNs = now;
+                signalEnding = Ending.ofSignal(number);
+            } else {
+                // A second signal while waiting: the user means it.
+                Log.LOG.warn("{} again: ending now", name);
+                handOverAtNs = now;
+            }
+            signalsHandled = seen;
+        }
+        boolean ready = keeper.isProtected(now);
+        if (handOverAtNs == 0) {
+            if (ready || now - signalAtNs >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
+                handOverAtNs = now;
+                if (ready) {
+                    Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
+                }
+            } else if (now == signalAtNs) {
+                Log.LOG.warn("primary got {} but no standby is ready to take over yet; it ends as soon as one is "
+                        + "(send the signal again to end the pair now)", name);
+                return null;
+            } else {
+                return null;
+            }
+        }
+        primary.stop(now, name);
+        if (primary.state() == Primary.State.STEPPING && now - handOverAtNs < HAND_OVER_WAIT_NS) {
+            // The step under way prints a number: let it finish and replicate it, but not for ever (a terminal
+            // paused with Ctrl+S blocks it).
+            return null;
+        }
+        if (watch != null) {
+            watch.shutdown();
+        } else {
+            Log.LOG.warn("primary ends on {} with no standby: the pair ends at count {}, kept in the checkpoint; "
+                    + "start it again to go on", name, primary.current().snapshot().step());
+        }
+        return signalEnding;
     }
 
     private void onPrimaryKey(SelectionKey key, long now) throws IOException {
@@ -699,7 +860,7 @@ final class Member {
         stopRequester = requester;
         clients.remove(requester);
         stopDeadlineNs = now + STOP_WAIT_NS;
-        primary.stop(now);
+        primary.stop(now, "stop requested");
         keeper.stop(now);
         if (watch != null) {
             watch.send("STOP");
@@ -707,6 +868,37 @@ final class Member {
     }
 
     // ---- shared plumbing -----------------------------------------------------------------------------------
+
+    /**
+     * Puts back what someone removed of the state directory under the running pair, checked every quarter
+     * second by one look at this member's control socket: the directory, the secret, the pair's name, the
+     * socket (so that status and stop find the pair), the standby's slot, and the primary's checkpoint.
+     */
+    private void heal(long now) {
+        if (now - lastHealNs < HEAL_PERIOD_NS || serverPath == null) {
+            return;
+        }
+        lastHealNs = now;
+        if (Files.exists(serverPath)) {
+            return;
+        }
+        dir.restore(config.name());
+        try {
+            closeServer();
+            listen(serverPath);
+        } catch (IOException e) {
+            Log.LOG.debug("cannot listen on {} yet: {}", serverPath, e.toString());
+            return;
+        }
+        if (primary != null) {
+            writeCheckpoint(primary.current());
+        } else if (standbySlot != null) {
+            closeQuietly(standbySlot.channel());
+            standbySlot = dir.tryLockStandbySlot().orElse(null);
+        }
+        Log.LOG.warn("state directory {} lost this member's control socket (removed?); put back the directory, the "
+                + "secret and the socket{}", dir.path(), primary != null ? ", and the checkpoint" : "");
+    }
 
     /** The earlier of two clock values; by subtraction, so that it holds when the clock wraps. */
     private static long earliest(long a, long b) {
@@ -765,6 +957,10 @@ final class Member {
         } catch (IOException e) {
             checkpointError = StateDir.describe(e);
             long now = clock.nanoTime();
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                // The directory is gone: put it back on the next pass rather than a quarter second later.
+                lastHealNs = now - HEAL_PERIOD_NS;
+            }
             if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
                 checkpointErrorLoggedNs = now;
                 Log.LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
@@ -801,15 +997,16 @@ final class Member {
         if (watch != null) {
             watch.close();
         }
-        if (stopRequester != null) {
-            stopRequester.close();
-        }
         closeQuietly(udp);
         closeQuietly(sender);
-        closeQuietly(selector);
         if (standbySlot != null) {
             closeQuietly(standbySlot.channel());
         }
+        if (stopRequester != null) {
+            // Last: its end-of-stream tells whoever asked to stop the pair that this member is done.
+            stopRequester.close();
+        }
+        closeQuietly(selector);
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -820,6 +1017,64 @@ final class Member {
             c.close();
         } catch (Exception ignored) {
             // Closing on the way out: nothing left to do about it.
+        }
+    }
+
+    /**
+     * The thread the task's steps run on, so that the loop goes on sending heartbeats and answering the standby
+     * and the control socket while the program works. One step at a time; the loop is woken when it is done.
+     */
+    private final class StepThread implements Primary.Steps, Runnable {
+        /** What a step returned, or threw. */
+        record Done(Snapshot next, Throwable failure) {
+        }
+
+        private final java.util.concurrent.SynchronousQueue<Snapshot> requests =
+                new java.util.concurrent.SynchronousQueue<>();
+        private final java.util.concurrent.atomic.AtomicReference<Done> done =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private Thread thread;
+
+        /** Starts the thread once; a standby does it beside its loop, so a takeover does not pay for it. */
+        synchronized void startIfNeeded() {
+            if (thread == null) {
+                thread = new Thread(this, tag);
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+
+        @Override
+        public void begin(Snapshot last) {
+            try {
+                requests.put(last);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        Done poll() {
+            return done.getAndSet(null);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Snapshot last;
+                try {
+                    last = requests.take();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                Done result;
+                try {
+                    result = new Done(task.step(last), null);
+                } catch (RuntimeException | Error e) {
+                    result = new Done(null, e);
+                }
+                done.set(result);
+                selector.wakeup();
+            }
         }
     }
 

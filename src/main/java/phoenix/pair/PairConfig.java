@@ -21,6 +21,21 @@ public final class PairConfig {
     public static final int DEFAULT_MISSES = 5;
     /** Where the derived ports start; {@link #derivedPort(String)} picks one of the next 20000. */
     public static final int DERIVED_PORT_BASE = 40000;
+    /** The default time a step may take before it counts as failed. */
+    public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The shortest takeover timeout (heartbeat interval times misses) accepted: a busy machine delays a
+     * process by tens of milliseconds now and then (scheduling, page faults, the collector), and a shorter
+     * timeout turns each such delay into a false takeover.
+     */
+    public static final Duration MIN_TAKEOVER_TIMEOUT = Duration.ofMillis(100);
+    /** The shortest heartbeat interval accepted. */
+    public static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(10);
+    /**
+     * The environment variable through which a primary tells the standby it spawns who spawned it
+     * ({@code PID:NAME}); the library reads it, so a program passes nothing on its command line.
+     */
+    public static final String SPAWNED_BY_ENV = "PHOENIX_PAIR_SPAWNED_BY";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
     // sun_path is 108 bytes on Linux (104 on macOS) including the terminating NUL.
@@ -37,6 +52,8 @@ public final class PairConfig {
     private final long spawnedBy;
     private final boolean heartbeatOnly;
     private final List<String> standbyCommand;
+    private final Duration stepTimeout;
+    private final boolean handleSignals;
 
     private PairConfig(Builder b) {
         this.name = b.name;
@@ -50,6 +67,8 @@ public final class PairConfig {
         this.spawnedBy = b.spawnedBy;
         this.heartbeatOnly = b.heartbeatOnly;
         this.standbyCommand = List.copyOf(b.standbyCommand);
+        this.stepTimeout = b.stepTimeout;
+        this.handleSignals = b.handleSignals;
     }
 
     /**
@@ -154,6 +173,20 @@ public final class PairConfig {
         return standbyCommand;
     }
 
+    /** @return how long one step may run before it counts as a failed acceptance test */
+    public Duration stepTimeout() {
+        return stepTimeout;
+    }
+
+    /**
+     * @return whether the library handles SIGINT, SIGTERM and SIGHUP: a primary hands over and
+     *     {@link ProcessPair#run} returns {@link Ending#INTERRUPTED}, {@link Ending#TERMINATED} or
+     *     {@link Ending#HUNG_UP}; a standby ignores the first two and ends on SIGHUP
+     */
+    public boolean handleSignals() {
+        return handleSignals;
+    }
+
     Path controlSocket() {
         return stateDir.resolve("primary.sock");
     }
@@ -181,7 +214,10 @@ public final class PairConfig {
         private boolean fresh;
         private long spawnedBy;
         private boolean heartbeatOnly;
-        private List<String> standbyCommand = List.of();
+        private List<String> standbyCommand;
+        private Duration stepTimeout = DEFAULT_STEP_TIMEOUT;
+        private boolean handleSignals = true;
+        private boolean spawnedBySet;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -265,13 +301,39 @@ public final class PairConfig {
         }
 
         /**
-         * Marks this member as a standby spawned by a running primary.
+         * Marks this member as a standby spawned by a running primary. Not needed for standbys the library
+         * spawns: it tells them in their environment ({@link #SPAWNED_BY_ENV}), and {@link #build()} reads it.
          *
-         * @param pid the spawning primary's pid
+         * @param pid the spawning primary's pid, or 0 for a member a person started
          * @return this builder
          */
         public Builder spawnedBy(long pid) {
             this.spawnedBy = pid;
+            this.spawnedBySet = true;
+            return this;
+        }
+
+        /**
+         * Sets how long one step may run: a step that has not returned by then fails, and the standby takes over.
+         * Heartbeats go on while a step runs, so a long step is not a failure in itself.
+         *
+         * @param timeout 1 ms to 1 h
+         * @return this builder
+         */
+        public Builder stepTimeout(Duration timeout) {
+            this.stepTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets whether the library handles SIGINT, SIGTERM and SIGHUP (the default). A program that handles them
+         * itself ends its primary with {@link ProcessPair#stop}, or by ending the process.
+         *
+         * @param handle whether to install the library's handlers
+         * @return this builder
+         */
+        public Builder handleSignals(boolean handle) {
+            this.handleSignals = handle;
             return this;
         }
 
@@ -288,6 +350,9 @@ public final class PairConfig {
 
         /**
          * Sets the command that starts a new standby of this pair: program and arguments, never a shell line.
+         * Unset, a standby runs this process's own command line (the same Java, JVM options, class path or jar,
+         * main class and arguments), which suits a program that is a {@code main} plus one call to
+         * {@link ProcessPair#run}.
          *
          * @param command the program followed by its arguments
          * @return this builder
@@ -312,15 +377,36 @@ public final class PairConfig {
                 throw new PairException("port " + port + " is out of range; use 1024 to 65535");
             }
             requireBetween("step interval", stepInterval, Duration.ofMillis(1), Duration.ofHours(1));
-            requireBetween("heartbeat interval", heartbeatInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
+            requireBetween("heartbeat interval", heartbeatInterval, MIN_HEARTBEAT_INTERVAL, Duration.ofSeconds(10));
+            requireBetween("step timeout", stepTimeout, Duration.ofMillis(1), Duration.ofHours(1));
             if (misses < 2 || misses > 100) {
                 throw new PairException("misses " + misses + " is out of range; use 2 to 100");
+            }
+            Duration takeover = heartbeatInterval.multipliedBy(misses);
+            if (takeover.compareTo(MIN_TAKEOVER_TIMEOUT) < 0) {
+                long heartbeatMs = heartbeatInterval.toMillis();
+                long smallestMisses = (MIN_TAKEOVER_TIMEOUT.toMillis() + heartbeatMs - 1) / heartbeatMs;
+                throw new PairException("a heartbeat every " + heartbeatMs + " ms with " + misses + " misses gives a "
+                        + takeover.toMillis() + " ms takeover timeout, which a busy machine cannot keep (it delays a "
+                        + "process by tens of ms now and then); the smallest accepted is "
+                        + MIN_TAKEOVER_TIMEOUT.toMillis() + " ms: use --misses " + smallestMisses
+                        + (smallestMisses > 100 ? "" : " or more") + ", or a longer --heartbeat");
+            }
+            if (!spawnedBySet) {
+                spawnedBy = spawnedByFromEnvironment(name, System.getenv(SPAWNED_BY_ENV));
             }
             if (terminal == null || terminal.isBlank()) {
                 throw new PairException("terminal must be auto, none or the name of a terminal program");
             }
             if (spawnedBy < 0) {
                 throw new PairException("spawned-by pid " + spawnedBy + " is not a pid");
+            }
+            if (standbyCommand == null) {
+                standbyCommand = ownCommandLine();
+            } else if (standbyCommand.isEmpty()) {
+                throw new PairException("pair '" + name + "' was given an empty standby command: the primary could "
+                        + "not start a standby; give the program and its arguments to standbyCommand, or leave it "
+                        + "unset to relaunch this process's own command line");
             }
             PairConfig config = new PairConfig(this);
             int socketPathBytes = config.standbySocket().toString().getBytes(StandardCharsets.UTF_8).length;
@@ -330,6 +416,37 @@ public final class PairConfig {
                         + "); choose a shorter one with --state-dir");
             }
             return config;
+        }
+
+        /** This process's own command line, as the system reports it; empty where it cannot be read. */
+        private static List<String> ownCommandLine() {
+            ProcessHandle.Info info = ProcessHandle.current().info();
+            if (info.command().isEmpty() || info.arguments().isEmpty()) {
+                return List.of();
+            }
+            List<String> out = new java.util.ArrayList<>();
+            out.add(info.command().get());
+            out.addAll(List.of(info.arguments().get()));
+            return List.copyOf(out);
+        }
+
+        /**
+         * The spawning primary's pid, from the marker it put in this process's environment, when the marker is for
+         * this pair: a program that is itself a member may start other programs, which inherit it.
+         */
+        static long spawnedByFromEnvironment(String name, String marker) {
+            if (marker == null) {
+                return 0;
+            }
+            int colon = marker.indexOf(':');
+            if (colon <= 0 || !marker.substring(colon + 1).equals(name)) {
+                return 0;
+            }
+            try {
+                return Math.max(0, Long.parseLong(marker.substring(0, colon)));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
 
         private static void requireBetween(String what, Duration value, Duration min, Duration max) {

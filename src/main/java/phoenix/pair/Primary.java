@@ -4,10 +4,12 @@ import org.slf4j.Logger;
 
 /**
  * The primary role: steps the task once per interval and replicates each step (checkpoint, then heartbeat)
- * before the next one, and sends heartbeats in between. Before every step it runs the pair's half of the
- * acceptance test: no newer primary may exist. A newer primary is known from a fence message on the watch
- * connection, or, after this process stalled long enough to have been replaced, from a newer epoch in the
- * checkpoint. When a test fails the primary ends itself and leaves the work to its standby.
+ * before the next one, and sends heartbeats in between. A step runs on the task's own thread ({@link Steps}),
+ * so heartbeats never wait for the program's work; a step that does not return within the step timeout is a
+ * failure. Before every step it runs the pair's half of the acceptance test: no newer primary may exist. A
+ * newer primary is known from a fence message on the watch connection, or, after this process stalled long
+ * enough to have been replaced, from a newer epoch in the checkpoint. When a test fails the primary ends
+ * itself and leaves the work to its standby.
  */
 final class Primary {
     private static final Logger LOG = Logs.of(Primary.class);
@@ -20,14 +22,24 @@ final class Primary {
     enum State {
         /** A suspected crash loop: waiting out the backoff, and for a standby, before the first step. */
         BACKING_OFF,
-        /** Stepping the task and sending heartbeats. */
+        /** Sending heartbeats and starting a step whenever one is due. */
         RUNNING,
+        /** A step runs on the task's thread; heartbeats go on; its result is replicated when it returns. */
+        STEPPING,
         /** A newer primary exists: this one ends without another step. */
         FENCED,
         /** The task's acceptance test failed: this one ends so that the standby takes over. */
         FAILED,
-        /** The pair was stopped on purpose. */
-        STOPPED
+        /** No more steps: the pair is stopping, or this member hands over on a signal. */
+        STOPPED,
+        /** The step number reached the largest a long can hold: no step can follow, on this member or another. */
+        EXHAUSTED
+    }
+
+    /** Runs the task's steps away from the loop, and reports each result with {@link #onStepDone}. */
+    interface Steps {
+        /** Starts {@code task.step(last)}; its result or failure is handed back to the primary later. */
+        void begin(Snapshot last);
     }
 
     /** What the primary writes to the outside: the checkpoint and heartbeats. */
@@ -44,6 +56,8 @@ final class Primary {
 
     private final PairTask task;
     private final Io io;
+    private final Steps steps;
+    private final long stepTimeoutNs;
     private final long stepIntervalNs;
     private final long heartbeatIntervalNs;
     private final long stallNs;
@@ -59,11 +73,25 @@ final class Primary {
     private long resumeAtNs;
     private long fencedBy;
     private boolean outputLost;
+    private long stepStartedNs;
+    private boolean endAfterStep;
 
+    /** A primary whose steps run synchronously on the calling thread, for tests of everything but timing. */
     Primary(PairTask task, Io io, PairState start, long stepIntervalNs, long heartbeatIntervalNs,
             long takeoverTimeoutNs, long nowNs) {
+        this(task, io, null, Long.MAX_VALUE, start, stepIntervalNs, heartbeatIntervalNs, takeoverTimeoutNs, nowNs);
+    }
+
+    /**
+     * @param steps where steps run; null runs them on the caller's thread, inside {@code doWork}
+     * @param stepTimeoutNs how long a step may run before it counts as a failure
+     */
+    Primary(PairTask task, Io io, Steps steps, long stepTimeoutNs, PairState start, long stepIntervalNs,
+            long heartbeatIntervalNs, long takeoverTimeoutNs, long nowNs) {
         this.task = task;
         this.io = io;
+        this.steps = steps != null ? steps : last -> runStepHere(last);
+        this.stepTimeoutNs = stepTimeoutNs;
         this.current = start;
         this.stepIntervalNs = stepIntervalNs;
         this.heartbeatIntervalNs = heartbeatIntervalNs;
@@ -80,9 +108,9 @@ final class Primary {
             long backoff = crashLoopBackoffNs(start.streak());
             resumeAtNs = nowNs + backoff;
             state = State.BACKING_OFF;
-            LOG.warn("crash loop suspected at count {}: {} takeovers in a row at count {} without progress; "
-                    + "waiting {} ms and for a standby before trying again", start.snapshot().step() + 1,
-                    start.streak() + 1, start.snapshot().step(), backoff / 1_000_000);
+            LOG.warn("crash loop suspected at count {}: streak {} (takeovers in a row that found no progress since "
+                    + "the one before; the pair gives up at {}); waiting {} ms and for a standby before trying again",
+                    start.snapshot().step() + 1, start.streak(), CRASH_LOOP_LIMIT, backoff / 1_000_000);
         } else {
             state = State.RUNNING;
         }
@@ -108,9 +136,13 @@ final class Primary {
             case RUNNING:
                 onRunning(nowNs);
                 break;
+            case STEPPING:
+                onStepping(nowNs);
+                break;
             case FENCED:
             case FAILED:
             case STOPPED:
+            case EXHAUSTED:
                 break;
             default:
                 throw new IllegalStateException("unknown state " + state);
@@ -141,7 +173,14 @@ final class Primary {
             }
         }
         if (nowNs - nextStepNs >= 0) {
-            step(nowNs);
+            Snapshot last = current.snapshot();
+            if (last.step() == Long.MAX_VALUE) {
+                state(State.EXHAUSTED, nowNs, "step " + last.step() + " is the largest a step number can hold");
+                return;
+            }
+            stepStartedNs = nowNs;
+            state = State.STEPPING;
+            steps.begin(last);
             if (state != State.RUNNING) {
                 return;
             }
@@ -149,28 +188,59 @@ final class Primary {
         heartbeatIfDue(nowNs);
     }
 
-    private void step(long nowNs) {
-        Snapshot last = current.snapshot();
-        Snapshot next;
+    private void onStepping(long nowNs) {
+        if (nowNs - stepStartedNs >= stepTimeoutNs) {
+            state(State.FAILED, nowNs, "step " + (current.snapshot().step() + 1) + " did not return within "
+                    + stepTimeoutNs / 1_000_000 + " ms");
+            return;
+        }
+        heartbeatIfDue(nowNs);
+    }
+
+    private void runStepHere(Snapshot last) {
         try {
-            next = task.step(last);
-        } catch (AcceptanceTestFailedException e) {
-            outputLost = e instanceof OutputLostException;
-            state(State.FAILED, nowNs, "acceptance test failed at count " + (last.step() + 1) + ": "
-                    + e.getMessage());
+            onStepDone(task.step(last), null, stepStartedNs);
+        } catch (RuntimeException | Error e) {
+            onStepDone(null, e, stepStartedNs);
+        }
+    }
+
+    /**
+     * The step started last has ended: replicates its result, or fails on it. Any exception the task throws
+     * fails its acceptance test, whatever its type: a step that did not return a sound result did not succeed.
+     *
+     * @param next the step's result, or null when it threw
+     * @param failure what the step threw, or null
+     */
+    void onStepDone(Snapshot next, Throwable failure, long nowNs) {
+        if (state != State.STEPPING) {
+            // Fenced, or timed out, while the step ran: its result must not be replicated.
             return;
         }
-        if (next.step() != last.step() + 1) {
-            state(State.FAILED, nowNs, "the task returned step " + next.step() + " after step " + last.step());
+        Snapshot last = current.snapshot();
+        if (failure != null) {
+            outputLost = failure instanceof OutputLostException;
+            state(State.FAILED, nowNs, (failure instanceof AcceptanceTestFailedException ? "acceptance test failed"
+                    : "the step threw " + failure.getClass().getName()) + " at count " + (last.step() + 1) + ": "
+                    + failure.getMessage());
             return;
         }
+        if (next == null || next.step() != last.step() + 1) {
+            state(State.FAILED, nowNs, "the task returned " + (next == null ? "no snapshot" : "step " + next.step())
+                    + " after step " + last.step());
+            return;
+        }
+        state = State.RUNNING;
         current = current.withSnapshot(next);
         io.writeCheckpoint(current);
         sendHeartbeat(nowNs);
         nextStepNs += stepIntervalNs;
         if (nowNs - nextStepNs >= 0) {
-            // Fell behind (a pause, a slow terminal): keep the rhythm instead of printing a burst.
+            // Fell behind (a pause, a slow terminal, a long step): keep the rhythm instead of a burst.
             nextStepNs = nowNs + stepIntervalNs;
+        }
+        if (endAfterStep) {
+            state(State.STOPPED, nowNs, "the step under way is done and replicated; no more steps");
         }
     }
 
@@ -194,10 +264,15 @@ final class Primary {
         }
     }
 
-    /** The pair is being stopped on purpose: no more steps. */
-    void stop(long nowNs) {
-        if (state == State.RUNNING || state == State.BACKING_OFF) {
-            state(State.STOPPED, nowNs, "stop requested");
+    /**
+     * No more steps: the pair is being stopped, or this member hands over. A step under way finishes and is
+     * replicated first, so that the number it printed is not lost; {@link #state()} is STOPPED once it is.
+     */
+    void stop(long nowNs, String why) {
+        if (state == State.STEPPING) {
+            endAfterStep = true;
+        } else if (state == State.RUNNING || state == State.BACKING_OFF) {
+            state(State.STOPPED, nowNs, why);
         }
     }
 
@@ -210,13 +285,17 @@ final class Primary {
                 return backoffAhead && resumeAtNs - nextHeartbeatNs < 0 ? resumeAtNs : nextHeartbeatNs;
             case RUNNING:
                 return nextStepNs - nextHeartbeatNs < 0 ? nextStepNs : nextHeartbeatNs;
+            case STEPPING:
+                long timeoutAt = stepStartedNs + stepTimeoutNs;
+                return stepTimeoutNs != Long.MAX_VALUE && timeoutAt - nextHeartbeatNs < 0 ? timeoutAt
+                        : nextHeartbeatNs;
             default:
                 return lastPassNs + heartbeatIntervalNs;
         }
     }
 
     private void state(State next, long nowNs, String why) {
-        if (next == State.FENCED || next == State.FAILED) {
+        if (next == State.FENCED || next == State.FAILED || next == State.EXHAUSTED) {
             LOG.warn("primary {} -> {}: {}", state, next, why);
         } else {
             LOG.info("primary {} -> {}: {}", state, next, why);

@@ -17,7 +17,15 @@ public final class ProcessPair {
 
     /**
      * Makes this process a member of the pair: it starts as the standby and, when the primary is gone or
-     * silent, takes over and runs {@code task}. Returns only when this member ends.
+     * silent, takes over and runs {@code task}. Returns when this member ends: stopped, fenced, failed, or, with
+     * {@link PairConfig#handleSignals()} on (the default), on SIGINT, SIGTERM or SIGHUP after a primary has handed
+     * over to its standby ({@link Ending#INTERRUPTED}, {@link Ending#TERMINATED}, {@link Ending#HUNG_UP}); a
+     * standby ignores SIGINT and SIGTERM. The program's own clean-up runs after it returns; exit with
+     * {@link Ending#exitCode()}.
+     *
+     * <p>A standby that this member spawns runs {@link PairConfig#standbyCommand()}, with stdin from
+     * {@code /dev/null} in the background (the terminal belongs to the shell once the first member ends) and the
+     * window's terminal when it runs in a window of its own.
      *
      * @param config the pair's configuration
      * @param task the work to protect
@@ -25,6 +33,10 @@ public final class ProcessPair {
      * @throws PairException when the member cannot start: the message says why and what to do
      */
     public static Ending run(PairConfig config, PairTask task) {
+        if (config.standbyCommand().isEmpty()) {
+            throw new PairException("pair '" + config.name() + "' has no standby command and this system does not "
+                    + "report this process's own command line; set one with PairConfig.Builder.standbyCommand");
+        }
         return new Member(config, task, NanoClock.SYSTEM).run();
     }
 
@@ -33,20 +45,34 @@ public final class ProcessPair {
      *
      * @param config names the pair and its state directory
      * @return the status, or empty when no member of the pair is running
+     * @throws PairException when the state directory belongs to a pair of another name
      */
     public static Optional<PairStatus> status(PairConfig config) {
-        Optional<Status> primary = ControlClient.request(config.controlSocket(), "STATUS", REQUEST_TIMEOUT_MS)
-                .map(Status::parse);
-        Optional<Status> standby = ControlClient.request(config.standbySocket(), "STATUS", REQUEST_TIMEOUT_MS)
-                .map(Status::parse);
+        Optional<Status> primary = ask(config, config.controlSocket(), "STATUS");
+        Optional<Status> standby = ask(config, config.standbySocket(), "STATUS");
         if (primary.isEmpty() && standby.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(PairStatus.of(config.name(), primary.orElse(null), standby.orElse(null)));
     }
 
+    private static Optional<Status> ask(PairConfig config, java.nio.file.Path socket, String request) {
+        Optional<Status> answer = ControlClient.request(socket, request, REQUEST_TIMEOUT_MS).map(Status::parse);
+        answer.ifPresent(s -> requireName(config, s.get("name"), s.get("pid")));
+        return answer;
+    }
+
+    private static void requireName(PairConfig config, String name, String pid) {
+        if (!name.isEmpty() && !name.equals(config.name())) {
+            throw new PairException("state directory " + config.stateDir() + " holds the running pair '" + name
+                    + "' (pid " + pid + "), not '" + config.name() + "'; use --name " + name);
+        }
+    }
+
     /**
-     * Stops the pair: the primary ends its standby and then itself; waits until both processes are gone.
+     * Stops the pair: the primary ends its standby and then itself. Returns once both members have ended their
+     * part: each closes the request's connection as the last thing it does, so the end is known from there, not
+     * from the pids, and a member that nobody reaps (a zombie) counts as ended.
      *
      * @param config names the pair and its state directory
      * @param wait how long to wait for the members to end
@@ -66,26 +92,27 @@ public final class ProcessPair {
                 .orElse(before.get().count());
         long deadline = System.nanoTime() + wait.toNanos();
         for (long pid : new long[] {before.get().primaryPid(), before.get().standbyPid()}) {
-            Optional<ProcessHandle> handle = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
-            if (handle.isPresent()) {
-                awaitExit(handle.get(), deadline);
-            }
+            awaitEnd(pid, deadline);
         }
         PairStatus b = before.get();
         return Optional.of(new PairStatus(b.name(), count, b.epoch(), false, b.primaryPid(), "stopped",
                 b.standbyPid(), b.takeovers(), 0, b.rejected(), b.checkpointError()));
     }
 
-    private static void awaitExit(ProcessHandle handle, long deadlineNs) {
-        try {
-            handle.onExit().get(Math.max(0, deadlineNs - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new PairException("member pid " + handle.pid() + " did not end after the stop request; end it with "
-                    + "'kill " + handle.pid() + "'");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Waits until the process has ended: gone, or a zombie that its parent has not reaped. */
+    private static void awaitEnd(long pid, long deadlineNs) {
+        while (Pids.running(pid)) {
+            if (System.nanoTime() - deadlineNs >= 0) {
+                throw new PairException("member pid " + pid + " did not end after the stop request; end it with "
+                        + "'kill " + pid + "'");
+            }
+            try {
+                // Polling a pid that is not our child: the JDK has no way to be told when it ends.
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

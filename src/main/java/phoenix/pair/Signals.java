@@ -7,75 +7,52 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /**
- * The signal handling each role needs, which the JDK has no public API for. A standby ignores SIGINT and
- * SIGTERM (it exists to outlive the primary) and ends on SIGHUP (its window was closed). A primary ends at
- * once on all three: it hands over, then dies of the signal without running shutdown hooks, because every
- * millisecond between the signal and the end of the process is one in which the standby waits. Reached by
- * reflection on
- * {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which keeps the build free
- * of its compile-time warning; where it is missing the JVM's own handling stays.
+ * Routes SIGINT, SIGTERM and SIGHUP to the member, which the JDK has no public API for. The member decides by
+ * its role what a signal means (a standby ignores SIGINT and SIGTERM and ends on SIGHUP; a primary hands over
+ * and ends on all three), so the handlers are installed once and never swapped at a takeover. A handler only
+ * records the signal and wakes the member's loop: the loop does the work, in order with everything else.
+ * Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
+ * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
  */
 final class Signals {
-    private static final Logger LOG = Logs.of(Signals.class);
+    /** The signals a member handles. */
+    static final String[] NAMES = {"INT", "TERM", "HUP"};
     private static final Map<String, Object> HANDLERS = new ConcurrentHashMap<>();
+
+    /** What the member does with a signal; runs on the signal's own thread and must return quickly. */
+    interface Receiver {
+        /**
+         * @param name the signal's name without the SIG prefix
+         * @param number its number, for the exit code 128 + number
+         */
+        void onSignal(String name, int number);
+    }
 
     private Signals() {
     }
 
-    /**
-     * A standby: SIGINT and SIGTERM are logged and ignored, SIGHUP ends it.
-     *
-     * @param beforeHalt runs on the signal's thread before the process halts
-     */
-    static void standby(Runnable beforeHalt) {
-        for (String name : new String[] {"INT", "TERM"}) {
-            install(name, null, "standby ignores SIG" + name + ": it exists to outlive the primary; "
-                    + "end the pair with 'run-phoenix.sh stop'");
-        }
-        install("HUP", beforeHalt, "standby ends on SIGHUP (its terminal closed); the primary starts another");
-    }
-
-    /**
-     * A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over.
-     *
-     * @param beforeHalt runs on the signal's thread before the process halts: it stops further steps and tells
-     *     the standby, because the JVM's halt itself takes a third of a second when a thread is blocked in
-     *     native code (the selector, the JDK's process reaper waiting for the standby)
-     */
-    static void primary(Runnable beforeHalt) {
-        for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            install(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
+    /** Routes SIGINT, SIGTERM and SIGHUP to {@code receiver}. */
+    static void route(Receiver receiver) {
+        for (String name : NAMES) {
+            try {
+                Class<?> signalClass = Class.forName("sun.misc.Signal");
+                Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+                Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+                handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name),
+                        handler(name, receiver));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                Log.LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
+            }
         }
     }
 
-    /**
-     * Builds the primary's handlers ahead of time: the first proxy class costs milliseconds, which a standby
-     * can spend while it waits rather than during a takeover.
-     */
-    static void prepare(Runnable beforeHalt) {
-        for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            handler(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
-        }
+    /** The handler for one signal, made once per receiver: the first proxy class costs milliseconds. */
+    private static Object handler(String name, Receiver receiver) {
+        return HANDLERS.computeIfAbsent(name + "@" + System.identityHashCode(receiver),
+                k -> newHandler(name, receiver));
     }
 
-    private static void install(String name, Runnable halt, String message) {
-        try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object handler = handler(name, halt, message);
-            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
-        }
-    }
-
-    /** The handler for one signal: {@code halt} null ignores it, else runs it and halts. */
-    private static Object handler(String name, Runnable halt, String message) {
-        return HANDLERS.computeIfAbsent(name + (halt != null) + message, k -> newHandler(name, halt, message));
-    }
-
-    private static Object newHandler(String name, Runnable halt, String message) {
+    private static Object newHandler(String name, Receiver receiver) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -85,22 +62,23 @@ final class Signals {
                     (proxy, method, args) -> {
                         switch (method.getName()) {
                             case "handle":
-                                LOG.warn(message);
-                                if (halt != null) {
-                                    halt.run();
-                                    Runtime.getRuntime().halt(128 + number);
-                                }
+                                receiver.onSignal(name, number);
                                 return null;
                             case "hashCode":
                                 return System.identityHashCode(proxy);
                             case "equals":
                                 return proxy == args[0];
                             default:
-                                return "phoenix handler for SIG" + name;
+                                return "pair handler for SIG" + name;
                         }
                     });
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("sun.misc.Signal is not usable: " + e, e);
         }
+    }
+
+    /** The logger, created on first use. */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Signals.class);
     }
 }

@@ -27,17 +27,20 @@ final class Spawners implements StandbyKeeper.Spawner {
 
     private final List<String> command;
     private final String title;
+    private final Map<String, String> environment;
     private String terminal;
 
     /**
      * @param command the standby's command line
      * @param title the window title
      * @param terminal {@code none} or a terminal program, already resolved from {@code auto}
+     * @param environment set in every standby's environment (the marker that says who spawned it)
      */
-    Spawners(List<String> command, String title, String terminal) {
+    Spawners(List<String> command, String title, String terminal, Map<String, String> environment) {
         this.command = List.copyOf(command);
         this.title = title;
         this.terminal = terminal;
+        this.environment = Map.copyOf(environment);
     }
 
     /** Resolves {@code auto}: tmux when inside tmux, a terminal window when there is a desktop, else none. */
@@ -85,6 +88,8 @@ final class Spawners implements StandbyKeeper.Spawner {
             case "none":
                 return List.copyOf(command);
             case "tmux":
+                // A tmux window takes the server's environment, not this process's: what the standby needs from
+                // it is passed on explicitly.
                 out.addAll(List.of("tmux", "new-window", "-d", "-e", OWN_WINDOW_ENV + "=1", "-n", title, "--"));
                 break;
             case "gnome-terminal":
@@ -131,6 +136,7 @@ final class Spawners implements StandbyKeeper.Spawner {
     public StandbyKeeper.Spawned spawn() throws IOException {
         List<String> full = commandFor(terminal, title, command);
         ProcessBuilder pb = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(environment);
         boolean background = "none".equals(terminal);
         if (background) {
             pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);

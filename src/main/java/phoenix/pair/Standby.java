@@ -11,10 +11,23 @@ import org.slf4j.Logger;
  * heartbeat periods without an acceptable heartbeat when the primary is alive but silent (hung, paused or cut
  * off). Heartbeats are accepted only when authentic and newer than any seen: a newer epoch, or the same epoch
  * with a higher sequence number, so that replayed heartbeats of a dead primary cannot keep it waiting. Each
- * heartbeat arrives twice, on the UDP port and on the watch connection; the second copy is ignored.
+ * heartbeat arrives twice, on the UDP port and on the watch connection, in either order; the copy that comes
+ * second, and a datagram the network merely reordered, are ignored without a word. A refusal is counted only
+ * for input that no healthy pair sends: a heartbeat that arrives a second time on the same path, one too old to
+ * tell, one of an older epoch, one that is not authentic.
  */
 final class Standby {
     private static final long REJECTION_LOG_PERIOD_NS = 5_000_000_000L;
+    /** How many sequence numbers below the newest are remembered per path. */
+    private static final int WINDOW = 64;
+
+    /** The two ways a heartbeat reaches the standby. */
+    enum Path {
+        /** The heartbeat port: open to anyone on the machine, lossy, may reorder. */
+        UDP,
+        /** The watch connection to the primary: owner-only, reliable, in order. */
+        WATCH
+    }
 
     /** The standby's states. */
     enum State {
@@ -35,6 +48,8 @@ final class Standby {
     private String reason = "started";
     private PairState last;
     private long lastSeq = Long.MIN_VALUE;
+    // Bit i set: sequence number lastSeq - i of the current epoch has arrived on that path.
+    private final long[] seen = new long[Path.values().length];
     private long lastHeartbeatNs;
     private long primaryPid;
     private long accepted;
@@ -74,7 +89,12 @@ final class Standby {
 
     /** Handles one datagram from the heartbeat port. */
     void onDatagram(ByteBuffer datagram, long nowNs) {
-        Object decoded = codec.decode(datagram);
+        onHeartbeat(datagram, Path.UDP, nowNs);
+    }
+
+    /** Handles one heartbeat that came by {@code path}. */
+    void onHeartbeat(ByteBuffer bytes, Path path, long nowNs) {
+        Object decoded = codec.decode(bytes);
         if (decoded instanceof Rejection) {
             reject((Rejection) decoded);
             return;
@@ -85,18 +105,31 @@ final class Standby {
             reject(Rejection.STALE_EPOCH);
             return;
         }
-        if (epoch == last.epoch() && hb.seq() == lastSeq) {
-            // The heartbeat already taken: it comes by two paths (the port and the watch connection).
-            return;
-        }
-        if (epoch == last.epoch() && hb.seq() < lastSeq) {
-            reject(Rejection.REPLAYED);
+        if (epoch == last.epoch() && hb.seq() <= lastSeq) {
+            long behind = lastSeq - hb.seq();
+            // Far below the newest, the difference can overflow: that is too old to tell as well.
+            long bit = behind >= 0 && behind < WINDOW ? 1L << behind : 0;
+            if (bit == 0 || (seen[path.ordinal()] & bit) != 0) {
+                // The same heartbeat a second time on one path, or one too old to tell: not from a healthy pair.
+                reject(Rejection.REPLAYED);
+            } else {
+                // Its copy on the other path came first, or the network reordered it: nothing new, nothing wrong.
+                seen[path.ordinal()] |= bit;
+            }
             return;
         }
         if (epoch > last.epoch() && last.epoch() > 0) {
             Log.LOG.info("heartbeats now come from epoch {} (primary pid {})", epoch, hb.senderPid());
         }
+        slide(epoch == last.epoch() ? hb.seq() - lastSeq : WINDOW);
+        seen[path.ordinal()] |= 1;
         accept(hb.state(), hb.seq(), hb.senderPid(), nowNs);
+    }
+
+    private void slide(long by) {
+        for (int i = 0; i < seen.length; i++) {
+            seen[i] = by >= WINDOW ? 0 : seen[i] << by;
+        }
     }
 
     /** Takes the state the primary handed over when this standby attached to it. */
@@ -104,6 +137,8 @@ final class Standby {
         if (state.epoch() < last.epoch() || (state.epoch() == last.epoch() && seq < lastSeq)) {
             return;
         }
+        // The heartbeat of this sequence number was sent before the handshake; its copies may still arrive.
+        slide(state.epoch() == last.epoch() ? seq - lastSeq : WINDOW);
         accept(state, seq, pid, nowNs);
     }
 

@@ -225,11 +225,25 @@ final class StandbyKeeper {
         }
     }
 
+    /**
+     * The one door for the keeper's state changes. The keeper speaks for the primary about its standby, and says
+     * so; a change to the state it is already in is no transition: only the reason is told, and the time of the
+     * last real change stands.
+     */
     private void state(State next, long nowNs, String why) {
-        if (next == State.UNPROTECTED || next == State.STOPPING) {
-            LOG.warn("standby {} -> {}: {}", state, next, why);
+        boolean warn = next == State.UNPROTECTED || next == State.STOPPING;
+        if (next == state) {
+            if (warn) {
+                LOG.warn("primary's standby keeper, still {}: {}", state, why);
+            } else {
+                LOG.info("primary's standby keeper, still {}: {}", state, why);
+            }
+            return;
+        }
+        if (warn) {
+            LOG.warn("primary's standby keeper {} -> {}: {}", state, next, why);
         } else {
-            LOG.info("standby {} -> {}: {}", state, next, why);
+            LOG.info("primary's standby keeper {} -> {}: {}", state, next, why);
         }
         state = next;
         stateChangedNs = nowNs;

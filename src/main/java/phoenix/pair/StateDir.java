@@ -35,11 +35,17 @@ final class StateDir {
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-    private static final String CHECKPOINT_HEADER = "phoenix-checkpoint 1";
+    private static final String CHECKPOINT_HEADER_V1 = "phoenix-checkpoint 1";
+    private static final String CHECKPOINT_HEADER = "phoenix-checkpoint 2";
+    private static final String CHECKPOINT_PREFIX = "checkpoint-";
     private static final HexFormat HEX = HexFormat.of();
-    private static final Pattern CHECKPOINT_NAME = Pattern.compile("checkpoint-(\\d{1,18})");
+    /** The one rule for checkpoint names: what {@link #checkpointFile} writes, an epoch from 1 without zeros before. */
+    private static final Pattern CHECKPOINT_NAME = Pattern.compile("checkpoint-([1-9][0-9]{0,18})");
+    private static final String NAME_FILE = "pair";
 
     private final Path dir;
+    // The secret file's text, kept once read, so that a member can put it back if the directory is removed.
+    private String secretText;
 
     private StateDir(Path dir) {
         this.dir = dir;
@@ -96,27 +102,150 @@ final class StateDir {
         return dir.resolve("checkpoint-" + epoch);
     }
 
-    /** @return the epochs that have a checkpoint file, in ascending order */
+    /**
+     * The epoch a checkpoint file name stands for, by the one rule every reader uses.
+     *
+     * @return the epoch, or -1 when the name is not one phoenix writes ({@code checkpoint-01}, an epoch past
+     *     the largest long, anything else after the prefix)
+     */
+    static long epochOfName(String fileName) {
+        Matcher m = CHECKPOINT_NAME.matcher(fileName);
+        if (!m.matches()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(m.group(1));
+        } catch (NumberFormatException tooLarge) {
+            return -1;
+        }
+    }
+
+    /**
+     * @return the epochs that have a checkpoint file, in ascending order; none when the directory is gone.
+     *     Files named like a checkpoint that phoenix did not write are left out here; a start refuses them
+     *     ({@link #requireKnownNames()}).
+     */
     List<Long> checkpointEpochs() {
         List<Long> epochs = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "checkpoint-*")) {
-            for (Path f : files) {
-                Matcher m = CHECKPOINT_NAME.matcher(f.getFileName().toString());
-                if (m.matches()) {
-                    epochs.add(Long.parseLong(m.group(1)));
-                }
+        for (Path f : checkpointLike()) {
+            long epoch = epochOfName(f.getFileName().toString());
+            if (epoch > 0) {
+                epochs.add(epoch);
             }
-        } catch (IOException | NumberFormatException e) {
-            throw new PairException("cannot list the checkpoints in " + dir + ": " + e.getMessage());
         }
         Collections.sort(epochs);
         return epochs;
+    }
+
+    private List<Path> checkpointLike() {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, CHECKPOINT_PREFIX + "*")) {
+            for (Path f : files) {
+                out.add(f);
+            }
+        } catch (NoSuchFileException gone) {
+            // The directory was removed under a running pair: nothing to list; the members put it back.
+            return out;
+        } catch (IOException e) {
+            throw new PairException("cannot list the checkpoints in " + dir + ": " + describe(e));
+        }
+        return out;
+    }
+
+    /**
+     * Refuses a directory that holds a file named like a checkpoint that phoenix cannot have written: reading
+     * past it would resume from an older count without a word.
+     */
+    void requireKnownNames() {
+        for (Path f : checkpointLike()) {
+            if (epochOfName(f.getFileName().toString()) < 0) {
+                throw new PairException("file " + f + " is named like a checkpoint but is not one phoenix writes "
+                        + "(checkpoint-EPOCH, EPOCH a whole number from 1 to " + Long.MAX_VALUE + " without leading "
+                        + "zeros), so the count it may hold would be skipped; rename or move it away");
+            }
+        }
     }
 
     /** @return the highest epoch any member has claimed, 0 when none has */
     long maxCheckpointEpoch() {
         List<Long> epochs = checkpointEpochs();
         return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1);
+    }
+
+    /**
+     * Makes sure this directory belongs to the pair called {@code name}: the first member writes the name, later
+     * ones must match it.
+     *
+     * @throws PairException when the directory holds another pair
+     */
+    void claimName(String name) {
+        Optional<String> held = pairName();
+        if (held.isPresent() && !held.get().equals(name)) {
+            throw new PairException("state directory " + dir + " holds pair '" + held.get() + "', not '" + name
+                    + "'; use --name " + held.get() + ", or choose another --state-dir");
+        }
+        if (held.isEmpty()) {
+            writeQuietly(dir.resolve(NAME_FILE), name + "\n");
+        }
+    }
+
+    /** @return the name of the pair this directory belongs to, when it says */
+    Optional<String> pairName() {
+        try {
+            String text = Files.readString(dir.resolve(NAME_FILE), StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? Optional.empty() : Optional.of(text);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Puts back what a running member needs of its directory when someone removed it: the directory
+     * (owner-only), the secret this member holds, and the pair's name. Nothing that exists is replaced.
+     *
+     * @return whether anything had to be put back
+     */
+    boolean restore(String name) {
+        boolean restored = false;
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+                restored = true;
+            }
+        } catch (FileAlreadyExistsException raced) {
+            // The other member put it back at the same moment.
+        } catch (IOException e) {
+            return false;
+        }
+        Path secret = dir.resolve("secret");
+        if (secretText != null && !Files.exists(secret)) {
+            restored |= writeQuietly(secret, secretText);
+        }
+        if (!Files.exists(dir.resolve(NAME_FILE))) {
+            restored |= writeQuietly(dir.resolve(NAME_FILE), name + "\n");
+        }
+        return restored;
+    }
+
+    /** Writes an owner-only file whole (a temporary file linked into place); false when it exists or fails. */
+    private boolean writeQuietly(Path file, String text) {
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.createLink(file, tmp);
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // A stray temporary file costs nothing but its name.
+            }
+        }
     }
 
     private void requirePrivate(Path file, String fix) {
@@ -167,6 +296,7 @@ final class StateDir {
             if (secret == null) {
                 throw new PairException("secret file " + file + " is damaged; delete it (the pair makes a new one)");
             }
+            secretText = text + "\n";
             long pairId = ByteBuffer.wrap(secret, 0, 8).getLong();
             byte[] key = new byte[32];
             System.arraycopy(secret, 8, key, 0, 32);
@@ -180,14 +310,22 @@ final class StateDir {
     }
 
     /**
-     * Reads every epoch's checkpoint.
+     * Reads the checkpoints that count: the base is the one the highest epoch's file names (the epoch of the
+     * last fresh start), and every file of that epoch or later counts; older ones are from before the fresh
+     * start, written perhaps by a paused primary that resumed, and are ignored.
      *
      * @return the newest state among them (the highest count, then the highest epoch), or empty when none
-     * @throws PairException when one exists but is empty, torn or corrupt: it is never read as 0
+     * @throws PairException when one that counts is empty, torn or corrupt: it is never read as 0
      */
     Optional<PairState> readCheckpoint() {
+        List<Long> epochs = checkpointEpochs();
         PairState newest = null;
-        for (long epoch : checkpointEpochs()) {
+        long base = 0;
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            long epoch = epochs.get(i);
+            if (epoch < base) {
+                break;
+            }
             Path file = checkpointFile(epoch);
             String text;
             try {
@@ -202,9 +340,16 @@ final class StateDir {
             if (state.epoch() != epoch) {
                 throw corrupt(file, "holds epoch " + state.epoch() + ", not the " + epoch + " of its name");
             }
+            if (newest == null) {
+                base = state.base();
+            }
             newest = newest == null ? state : PairState.newest(newest, state);
         }
-        return Optional.ofNullable(newest);
+        // Every file that counts was written after the last fresh start, so it carries that start's base; say so
+        // all the same, in case an older format's file is the newest.
+        long highestBase = base;
+        return Optional.ofNullable(newest).map(n -> n.base() == highestBase ? n
+                : new PairState(n.epoch(), n.takeovers(), n.stepAtTakeover(), n.streak(), n.snapshot(), highestBase));
     }
 
     static PairState parseCheckpoint(Path file, String text) {
@@ -221,8 +366,10 @@ final class StateDir {
             throw corrupt(file, "fails its checksum (crc32c " + crcText + ", computed " + crc(body) + ")");
         }
         String[] fields = body.split(" ");
-        if (fields.length != 8 || !(fields[0] + " " + fields[1]).equals(CHECKPOINT_HEADER)) {
-            throw corrupt(file, "is not a phoenix checkpoint of version 1");
+        String header = fields.length > 1 ? fields[0] + " " + fields[1] : "";
+        boolean v1 = fields.length == 8 && header.equals(CHECKPOINT_HEADER_V1);
+        if (!v1 && !(fields.length == 9 && header.equals(CHECKPOINT_HEADER))) {
+            throw corrupt(file, "is not a phoenix checkpoint of version 1 or 2");
         }
         try {
             long epoch = Long.parseLong(value(fields[2], "epoch"));
@@ -231,7 +378,11 @@ final class StateDir {
             long stepAtTakeover = Long.parseLong(value(fields[5], "stepAtTakeover"));
             int streak = Integer.parseInt(value(fields[6], "streak"));
             byte[] data = HEX.parseHex(value(fields[7], "data"));
-            return new PairState(epoch, takeovers, stepAtTakeover, streak, new Snapshot(step, data));
+            long base = v1 ? 0 : Long.parseLong(value(fields[8], "base"));
+            if (epoch < 0 || base < 0 || base > epoch) {
+                throw new IllegalArgumentException("epoch " + epoch + " and base " + base + " do not fit");
+            }
+            return new PairState(epoch, takeovers, stepAtTakeover, streak, new Snapshot(step, data), base);
         } catch (IllegalArgumentException e) {
             throw corrupt(file, "has a bad field (" + e.getMessage() + ")");
         }
@@ -247,7 +398,7 @@ final class StateDir {
     static String formatCheckpoint(PairState s) {
         String body = CHECKPOINT_HEADER + " epoch=" + s.epoch() + " takeovers=" + s.takeovers() + " step="
                 + s.snapshot().step() + " stepAtTakeover=" + s.stepAtTakeover() + " streak=" + s.streak() + " data="
-                + HEX.formatHex(s.snapshot().dataUnsafe());
+                + HEX.formatHex(s.snapshot().dataUnsafe()) + " base=" + s.base();
         return body + " crc32c=" + crc(body) + "\n";
     }
 

@@ -205,7 +205,7 @@ final class BenchPair implements AutoCloseable {
             value = Long.parseLong(primary.group(1));
         } else if (text.startsWith("spawned standby")) {
             kind = EventKind.SPAWNED;
-        } else if (text.startsWith("standby SPAWNING -> PROTECTED")) {
+        } else if (text.startsWith("primary's standby keeper SPAWNING -> PROTECTED")) {
             kind = EventKind.ATTACHED;
         } else if (text.contains("-> FENCED")) {
             kind = EventKind.FENCED;

@@ -61,9 +61,23 @@ class OptionsTest {
     }
 
     @Test
+    void acceptsAnHourAsTheMessagePromises() {
+        assertEquals(Duration.ofHours(1), parse("--interval", "1h").interval);
+        assertEquals(Duration.ofMinutes(30), parse("--step-timeout", "0.5h").stepTimeout);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--fresh=no", "--json=false", "--heartbeat-only=0", "--help=1", "--fresh="})
+    void refusesAValueOnASwitch(String arg) {
+        UsageException e = assertThrows(UsageException.class, () -> Options.parse(new String[] {"run", arg}));
+        assertTrue(e.getMessage().contains("takes no value"), e.getMessage());
+    }
+
+    @Test
     void saysWhatADurationLooksLike() {
         assertTrue(refused("--interval", "5").getMessage().contains("10ms, 1s or 1.5s"));
-        assertTrue(refused("--interval", "2h").getMessage().contains("10ms, 1s or 1.5s"));
+        assertTrue(refused("--interval", "2d").getMessage().contains("10ms, 1s or 1.5s"));
+        assertTrue(refused("--interval", "2h").getMessage().contains("out of range; use 1ms to 1h"));
         assertTrue(refused("--interval", "0ms").getMessage().contains("out of range; use 1ms to 1h"));
     }
 
@@ -147,7 +161,7 @@ class OptionsTest {
                 "12", "--fresh");
         PairConfig config = config(o);
 
-        List<String> args = o.standbyArgs(config, 4242);
+        List<String> args = o.standbyArgs(config);
         Options back = Options.parse(args.toArray(new String[0]));
 
         assertEquals(Options.Command.RUN, back.command);
@@ -159,24 +173,24 @@ class OptionsTest {
         assertEquals(7, back.misses);
         assertEquals("none", back.terminal);
         assertEquals(12, back.crashAt);
-        assertEquals(4242, back.spawnedBy);
+        assertFalse(args.contains("--spawned-by"), "the spawned-by marker travels in the environment");
         assertFalse(back.fresh, "a spawned standby must never discard the checkpoint");
         assertEquals(config.toString(), config(back).toString());
     }
 
     @Test
     void spellsOutTheDerivedPortAndStateDirectoryForTheStandby() {
-        Options o = parse("--name", "p8", "--heartbeat", "1.234567ms", "--interval", "59.999s");
+        Options o = parse("--name", "p8", "--heartbeat", "20.234567ms", "--interval", "59.999s");
         PairConfig config = config(o);
 
-        Options back = Options.parse(o.standbyArgs(config, 99).toArray(new String[0]));
+        Options back = Options.parse(o.standbyArgs(config).toArray(new String[0]));
 
         assertEquals(config.port(), back.port);
         assertEquals(config.stateDir(), back.stateDir);
-        assertEquals(Duration.ofNanos(1_234_567), back.heartbeat);
+        assertEquals(Duration.ofNanos(20_234_567), back.heartbeat);
         assertEquals(Duration.ofMillis(59_999), back.interval);
         assertEquals(0, back.crashAt);
-        assertFalse(o.standbyArgs(config, 99).contains("--crash-at"));
+        assertFalse(o.standbyArgs(config).contains("--crash-at"));
     }
 
     @Test
@@ -184,11 +198,11 @@ class OptionsTest {
         Random random = new Random(7);
         for (int i = 0; i < 2000; i++) {
             Duration interval = Duration.ofNanos(1_000_000 + (long) (random.nextDouble() * 3_599_000_000_000L));
-            Duration heartbeat = Duration.ofNanos(1_000_000 + random.nextInt(1_000_000_000) * 9L);
+            Duration heartbeat = Duration.ofNanos(20_000_000 + random.nextInt(1_000_000_000) * 9L);
             PairConfig config = PairConfig.builder("p").stateDir(Path.of("/tmp/phoenix-unit/p"))
                     .stepInterval(interval).heartbeatInterval(heartbeat).build();
 
-            Options back = Options.parse(new Options().standbyArgs(config, 1).toArray(new String[0]));
+            Options back = Options.parse(new Options().standbyArgs(config).toArray(new String[0]));
 
             assertEquals(interval, back.interval);
             assertEquals(heartbeat, back.heartbeat);
@@ -197,6 +211,7 @@ class OptionsTest {
 
     private static PairConfig config(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
-                .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).spawnedBy(o.spawnedBy).build();
+                .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).stepTimeout(o.stepTimeout)
+                .build();
     }
 }

@@ -42,6 +42,7 @@ final class PairHarness implements AutoCloseable {
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
     private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
     private final List<Process> previousRoots = new ArrayList<>();
+    private final List<List<String>> runs = Collections.synchronizedList(new ArrayList<>());
     private Process root;
     private Thread reader;
 
@@ -57,20 +58,49 @@ final class PairHarness implements AutoCloseable {
 
     /** Starts the first member with {@code --terminal none} and the given extra options. */
     PairHarness start(String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name,
+                "--port", String.valueOf(port), "--state-dir", stateDir.toString(), "--terminal", "none"));
+        cmd.addAll(List.of(extra));
+        return startCommand(cmd);
+    }
+
+    /**
+     * Starts {@link LibraryProgram}, a program on the library, as the pair's first member.
+     *
+     * @param mode how its steps misbehave
+     */
+    PairHarness startProgram(String mode) throws IOException {
+        String cp = System.getProperty("phoenix.jar") + ":" + System.getProperty("phoenix.lib") + "/*:"
+                + ROOT.resolve("target/test-classes");
+        return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", cp, LibraryProgram.class.getName(),
+                name, stateDir.toString(), String.valueOf(port), mode));
+    }
+
+    /** Starts {@code command} as the pair's first member, under the subreaper; its stdout is read line by line. */
+    PairHarness startCommand(List<String> command) throws IOException {
         if (root != null) {
             previousRoots.add(root);
         }
-        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
-                ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
-                "--state-dir", stateDir.toString(), "--terminal", "none"));
-        cmd.addAll(List.of(extra));
+        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString()));
+        cmd.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         root = pb.start();
-        reader = new Thread(this::readNumbers, "stdout of " + name);
+        List<String> own = Collections.synchronizedList(new ArrayList<>());
+        runs.add(own);
+        Process started = root;
+        reader = new Thread(() -> readNumbers(started, own), "stdout of " + name);
         reader.setDaemon(true);
         reader.start();
         return this;
+    }
+
+    /** @return what the members of the {@code i}-th start (from 0) printed, in order */
+    List<String> linesOfStart(int i) {
+        synchronized (runs.get(i)) {
+            return new ArrayList<>(runs.get(i));
+        }
     }
 
     /** What a one-off command printed and returned. */
@@ -82,16 +112,25 @@ final class PairHarness implements AutoCloseable {
      * that must finish on their own (status, stop, a start that must be refused).
      */
     Result runOnce(String command, String... args) throws IOException, InterruptedException {
+        return runOnce(java.util.Map.of(), name, command, args);
+    }
+
+    /** As {@link #runOnce(String, String...)}, with another pair name and more environment. */
+    Result runOnce(java.util.Map<String, String> env, String asName, String command, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("run-phoenix.sh").toString(), command));
         cmd.addAll(List.of(args));
         if (!"status".equals(command) && !"stop".equals(command)) {
             cmd.addAll(List.of("--port", String.valueOf(port), "--terminal", "none"));
         }
-        cmd.addAll(List.of("--name", name, "--state-dir", stateDir.toString()));
+        cmd.addAll(List.of("--name", asName, "--state-dir", stateDir.toString()));
         Path out = Files.createTempFile("phoenix-out", ".txt");
         Path err = Files.createTempFile("phoenix-err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        seenPids.add(p.pid());
         try {
             if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
                 // A start that should have been refused became a pair: end all of it, by pid.
@@ -111,9 +150,9 @@ final class PairHarness implements AutoCloseable {
         }
     }
 
-    private void readNumbers() {
+    private void readNumbers(Process from, List<String> own) {
         try (BufferedReader r = new BufferedReader(
-                new InputStreamReader(root.getInputStream(), StandardCharsets.US_ASCII))) {
+                new InputStreamReader(from.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
             while ((line = r.readLine()) != null) {
                 long now = System.nanoTime();
@@ -121,6 +160,7 @@ final class PairHarness implements AutoCloseable {
                     lines.add(line);
                     arrivalNs.add(now);
                 }
+                own.add(line);
             }
         } catch (IOException e) {
             // The pipe closed with the last member.

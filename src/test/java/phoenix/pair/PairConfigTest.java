@@ -37,7 +37,10 @@ class PairConfigTest {
         assertEquals(5, c.misses());
         assertEquals(Duration.ofMillis(500), c.takeoverTimeout());
         assertEquals("auto", c.terminal());
-        assertEquals(List.of(), c.standbyCommand());
+        assertEquals(ProcessHandle.current().info().command().orElseThrow(), c.standbyCommand().get(0),
+                "a standby relaunches this process's own command line by default");
+        assertEquals(PairConfig.DEFAULT_STEP_TIMEOUT, c.stepTimeout());
+        assertTrue(c.handleSignals());
     }
 
     @Test

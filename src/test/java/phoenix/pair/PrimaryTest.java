@@ -245,7 +245,7 @@ class PrimaryTest {
         Primary p = primary(START);
         p.doWork(clock.at(0), true);
 
-        p.stop(clock.at(10 * MS));
+        p.stop(clock.at(10 * MS), "stop requested");
 
         assertEquals(Primary.State.STOPPED, p.state());
         assertEquals(Primary.State.STOPPED, p.doWork(clock.at(STEP_NS), true));
@@ -328,7 +328,7 @@ class PrimaryTest {
     void canBeStoppedWhileBackingOff() {
         Primary p = primary(inStreak(1));
 
-        p.stop(clock.at(0));
+        p.stop(clock.at(0), "stop requested");
 
         assertEquals(Primary.State.STOPPED, p.doWork(clock.at(STEP_NS), true));
         assertEquals(0, task.steps());

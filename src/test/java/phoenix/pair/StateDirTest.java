@@ -102,9 +102,18 @@ class StateDirTest {
     void refusesACheckpointWithAnotherHeader() {
         String body = StateDir.formatCheckpoint(STATE).split(" crc32c=")[0];
 
-        assertRefused(withCrc(body.replace("phoenix-checkpoint 1", "phoenix-checkpoint 2")),
-                "is not a phoenix checkpoint of version 1");
-        assertRefused(withCrc(body + " extra=1"), "is not a phoenix checkpoint of version 1");
+        assertRefused(withCrc(body.replace("phoenix-checkpoint 2", "phoenix-checkpoint 3")),
+                "is not a phoenix checkpoint of version 1 or 2");
+        assertRefused(withCrc(body + " extra=1"), "is not a phoenix checkpoint of version 1 or 2");
+    }
+
+    @Test
+    void readsACheckpointOfVersionOneAsCountingFromTheStart() {
+        String v1 = "phoenix-checkpoint 1 epoch=7 takeovers=6 step=42 stepAtTakeover=40 streak=2 data=0001";
+
+        PairState read = StateDir.parseCheckpoint(file(), withCrc(v1));
+
+        assertEquals(new PairState(7, 6, 40, 2, new Snapshot(42, new byte[] {0, 1}), 0), read);
     }
 
     @ParameterizedTest

@@ -1,0 +1,325 @@
+package phoenix.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import phoenix.pair.PairStatus;
+import phoenix.pair.ProcessPair;
+
+/**
+ * What users and programs did that once broke the guarantees: fresh starts beside a paused primary, a removed
+ * state directory, the wrong name, Ctrl+\, a locale that cannot name the directory, the largest count, files
+ * that look like checkpoints, signals to a primary without a standby, a parent that never reaps, and a program
+ * on the library whose steps throw, take long, hang or call the library back.
+ */
+@Tag("integration")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class EdgeCasesIT {
+    private PairHarness pair;
+
+    @AfterEach
+    void killEverything() throws Exception {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    private static void assertOneLineError(PairHarness.Result r, String... fragments) {
+        assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("phoenix: "), "one line saying what was wrong: " + r.err());
+        for (String f : fragments) {
+            assertTrue(last.contains(f), "message mentions '" + f + "': " + last);
+        }
+    }
+
+    private void killAndAwaitGone(long... pids) throws Exception {
+        for (long pid : pids) {
+            PairHarness.signal(pid, "KILL");
+        }
+        for (long pid : pids) {
+            PairHarness.awaitGone(pid);
+        }
+    }
+
+    private void awaitLinesOfStart(int start, int n) {
+        await(n + " lines from start " + start).atMost(PairHarness.PROTECTED_WITHIN)
+                .pollInterval(Duration.ofMillis(10)).until(() -> pair.linesOfStart(start).size() >= n);
+    }
+
+    @Test
+    void freshStartBesideAPausedPrimaryNeverLetsItsOldCountBackIn() throws Exception {
+        pair = new PairHarness().start("--interval", "10ms");
+        PairStatus first = pair.awaitProtected();
+        pair.awaitLines(80);
+        long paused = first.primaryPid();
+        PairHarness.signal(paused, "STOP");
+        try {
+            PairStatus second = pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != paused
+                    && s.isProtected(), "taken over from the paused primary");
+            killAndAwaitGone(second.primaryPid(), second.standbyPid());
+
+            pair.start("--interval", "10ms", "--fresh");
+            pair.awaitProtected();
+            awaitLinesOfStart(1, 10);
+        } finally {
+            PairHarness.signal(paused, "CONT");
+        }
+        await("resumed primary " + paused + " ends").atMost(Duration.ofSeconds(10))
+                .until(() -> !PairHarness.procState(paused).matches("[RSD]"));
+        assertTrue(pair.memberLog().contains("[phoenix " + paused + "] WARN primary RUNNING -> FENCED"),
+                "the resumed primary learns of the newer epoch and ends:\n" + pair.memberLog());
+        PairStatus fresh = pair.awaitProtected();
+        killAndAwaitGone(fresh.primaryPid(), fresh.standbyPid());
+        long freshMax = Sequence.of(pair.linesOfStart(1)).max();
+
+        pair.start("--interval", "10ms");
+        awaitLinesOfStart(2, 5);
+        long resumedAt = Long.parseLong(pair.linesOfStart(2).get(0));
+        assertTrue(resumedAt == freshMax || resumedAt == freshMax + 1, "the restart goes on from the fresh count "
+                + freshMax + ", not the paused primary's old one: it printed " + resumedAt + " first\n"
+                + pair.memberLog());
+        List<String> freshRun = new ArrayList<>(pair.linesOfStart(1));
+        freshRun.addAll(pair.linesOfStart(2));
+        Sequence seq = Sequence.of(freshRun);
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void removedStateDirectoryIsPutBackAndThePairStaysFoundAndProtected() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        try (Stream<Path> walk = Files.walk(pair.stateDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertFalse(Files.exists(pair.stateDir));
+        PairStatus found = pair.awaitStatus(s -> s.isProtected() && s.primaryPid() == before.primaryPid(),
+                "found again after its state directory was removed");
+        assertEquals(Map.of(), found.rejected(), "the standby still takes its primary's heartbeats");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pair.stateDir)));
+
+        PairHarness.signal(before.primaryPid(), "KILL");
+        PairStatus after = pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over, protected");
+        assertEquals(before.standbyPid(), after.primaryPid(), "the standby took over; it did not die");
+        assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent(), "stop finds the pair");
+        assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+    }
+
+    @Test
+    void statusStopAndASecondStartNameThePairThatRunsInTheDirectory() throws Exception {
+        pair = new PairHarness().start("--interval", "50ms");
+        PairStatus before = pair.awaitProtected();
+        String other = pair.name + "-other";
+        assertOneLineError(pair.runOnce(Map.of(), other, "status"), "'" + pair.name + "'", "--name " + pair.name);
+        assertOneLineError(pair.runOnce(Map.of(), other, "stop"), "'" + pair.name + "'");
+        assertOneLineError(pair.runOnce(Map.of(), other, "run"), "'" + pair.name + "'");
+        PairStatus after = pair.awaitProtected();
+        assertEquals(before.primaryPid(), after.primaryPid(), "the pair was left alone");
+        assertEquals(before.standbyPid(), after.standbyPid());
+    }
+
+    @Test
+    void ctrlBackslashPutsNothingButNumbersOnStdout() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus s = pair.awaitProtected();
+        PairHarness.signal(s.primaryPid(), "QUIT");
+        PairHarness.signal(s.standbyPid(), "QUIT");
+        await("thread dumps on stderr").atMost(Duration.ofSeconds(20))
+                .until(() -> pair.memberLog().split("Full thread dump", -1).length > 2);
+        pair.awaitLines(pair.lines().size() + 20);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), "stdout: " + seq.problem());
+        assertEquals(s.primaryPid(), pair.awaitProtected().primaryPid(), "SIGQUIT ends nobody");
+    }
+
+    @Test
+    void aStateDirectoryTheLocaleCannotNameIsAOneLineError() throws Exception {
+        pair = new PairHarness();
+        Path accented = pair.stateDir.resolveSibling("\u00e9t\u00e9");
+        List<String> cmd = List.of(PairHarness.ROOT.resolve("run-phoenix.sh").toString(), "run", "--state-dir",
+                accented.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+                "/dev/null")));
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().remove("LANG");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertOneLineError(new PairHarness.Result(p.exitValue(), out, err), "--state-dir", "LC_ALL");
+    }
+
+    @Test
+    void countingEndsAtTheLargestNumberInsteadOfWrapping() throws Exception {
+        pair = new PairHarness();
+        Files.createDirectories(pair.stateDir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        writeCheckpoint(pair.stateDir.resolve("checkpoint-4"), 4, Long.MAX_VALUE - 2);
+        pair.start("--interval", "20ms");
+        assertTrue(pair.root().waitFor(30, TimeUnit.SECONDS), "the pair ends by itself");
+        assertEquals(71, pair.root().exitValue(), "the pair gave up: " + pair.memberLog());
+        assertEquals(List.of(String.valueOf(Long.MAX_VALUE - 1), String.valueOf(Long.MAX_VALUE)), pair.lines());
+        assertTrue(pair.memberLog().contains("largest a step number can hold"), pair.memberLog());
+        assertFalse(pair.memberLog().contains("\tat "), "no stack trace:\n" + pair.memberLog());
+        assertOneLineError(pair.runOnce("run"), "largest a step number can hold", "--fresh");
+    }
+
+    @Test
+    void aCheckpointNamePhoenixDidNotWriteIsRefusedAndEveryNameItWritesIsRead() throws Exception {
+        pair = new PairHarness();
+        Files.createDirectories(pair.stateDir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        long epoch = 1_000_000_000_000_000_000L;
+        writeCheckpoint(pair.stateDir.resolve("checkpoint-" + epoch), epoch, 41);
+        writeCheckpoint(pair.stateDir.resolve("checkpoint-01"), 1, 90);
+        PairHarness.Result refused = pair.runOnce("run");
+        assertOneLineError(refused, "checkpoint-01", "rename or move it away");
+        assertEquals("", refused.out(), "nothing counted");
+
+        Files.delete(pair.stateDir.resolve("checkpoint-01"));
+        pair.start("--interval", "20ms");
+        pair.awaitLines(3);
+        assertEquals("42", pair.lines().get(0), "a 19-digit epoch's checkpoint is read:\n" + pair.memberLog());
+    }
+
+    @Test
+    void aTerminatedPrimaryWithoutAStandbyWaitsForOneAndASecondSignalEndsThePair() throws Exception {
+        // "true" exits at once with success, as a terminal that hands its window to a server does: the primary
+        // waits for a standby that never comes.
+        pair = new PairHarness().start("--interval", "20ms", "--terminal", "true");
+        PairStatus s = pair.awaitStatus(st -> st.primaryPid() > 0 && !st.isProtected(), "running unprotected");
+        pair.awaitLines(5);
+        PairHarness.signal(s.primaryPid(), "TERM");
+        await("the primary says it waits for a standby").atMost(Duration.ofSeconds(10))
+                .until(() -> pair.memberLog().contains("no standby is ready to take over yet"));
+        pair.awaitLines(pair.lines().size() + 10);
+        assertTrue(ProcessHandle.of(s.primaryPid()).map(ProcessHandle::isAlive).orElse(false),
+                "one signal does not end an unprotected pair");
+        PairHarness.signal(s.primaryPid(), "TERM");
+        assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "a second signal ends it");
+        assertEquals(143, pair.root().exitValue());
+        String log = pair.memberLog();
+        assertTrue(log.contains("[phoenix " + s.primaryPid() + "] WARN primary ends on SIGTERM with no standby: the "
+                + "pair ends at count"), "the log says the pair ends, in the member's own name:\n" + log);
+        assertFalse(log.contains("takes over"), "nobody takes over:\n" + log);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void stopEndsAPairStartedByAParentThatNeverReaps() throws Exception {
+        pair = new PairHarness();
+        String neverReaps = "import subprocess, sys, time\nsubprocess.Popen(sys.argv[1:])\ntime.sleep(600)\n";
+        pair.startCommand(List.of("python3", "-c", neverReaps, PairHarness.ROOT.resolve("run-phoenix.sh").toString(),
+                "run", "--name", pair.name, "--port", String.valueOf(pair.port), "--state-dir",
+                pair.stateDir.toString(), "--terminal", "none", "--interval", "20ms"));
+        PairStatus s = pair.awaitProtected();
+        long started = System.nanoTime();
+        PairHarness.Result r = pair.runOnce("stop");
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(0, r.exit(), "stop succeeds: " + r.err());
+        assertTrue(r.err().contains("stopped at count"), r.err());
+        assertEquals("Z", PairHarness.procState(s.primaryPid()), "the first primary is a zombie nobody reaps");
+        assertTrue(tookMs < 5000, "stop returned after " + tookMs + " ms; it must not wait out a zombie");
+        assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair");
+    }
+
+    @Test
+    void aStartWithNoPairRunningCountsAtOnceRatherThanAfterTheTakeoverTimeout() throws Exception {
+        long started = System.nanoTime();
+        pair = new PairHarness().start("--interval", "20ms", "--heartbeat", "1s", "--misses", "10");
+        pair.awaitLines(1);
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(tookMs < 8000, "first number after " + tookMs + " ms; the takeover timeout is 10 s");
+        assertTrue(pair.memberLog().contains("no member of the pair is running; starting as the primary"),
+                pair.memberLog());
+    }
+
+    // ---- a program on the library ---------------------------------------------------------------------------
+
+    @Test
+    void aStepThatThrowsFailsItsAcceptanceTestAndTheCrashLoopIsHandled() throws Exception {
+        pair = new PairHarness().startProgram("throw");
+        pair.awaitStatus(s -> s.crashLoopStreak() >= 2 && s.primaryPid() > 0, "crash loop detected");
+        String log = pair.memberLog();
+        assertTrue(log.contains("the step threw java.lang.IllegalArgumentException at count 5: step 5 is poison"),
+                log);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+        assertEquals(4, seq.max(), "never past the poisoned step");
+    }
+
+    @Test
+    void aTwoSecondStepIsNoFailure() throws Exception {
+        pair = new PairHarness().startProgram("slow");
+        pair.awaitProtected();
+        await("two slow steps done").atMost(Duration.ofSeconds(60)).until(() -> pair.lines().size() >= 11);
+        PairStatus s = pair.awaitProtected();
+        assertEquals(0, s.takeovers(), "no takeover while a step worked:\n" + pair.memberLog());
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void aStepThatAsksThePairForItsStatusDoesNotStallIt() throws Exception {
+        pair = new PairHarness().startProgram("status");
+        pair.awaitProtected();
+        pair.awaitLines(40);
+        assertEquals(0, pair.awaitProtected().takeovers(), pair.memberLog());
+    }
+
+    @Test
+    void aStepThatNeverReturnsFailsAfterTheStepTimeoutWhileHeartbeatsGoOn() throws Exception {
+        pair = new PairHarness().startProgram("hang");
+        PairStatus s = pair.awaitProtected();
+        pair.awaitStatus(st -> st.takeovers() >= 1 && st.primaryPid() != s.primaryPid(), "taken over");
+        String log = pair.memberLog();
+        assertTrue(log.contains("step 5 did not return within 5000 ms"), log);
+        assertFalse(log.contains("no valid heartbeat"), "heartbeats went on during the step:\n" + log);
+    }
+
+    @Test
+    void sigtermReturnsFromRunSoThatTheProgramCleansUp() throws Exception {
+        pair = new PairHarness().startProgram("plain");
+        PairStatus s = pair.awaitProtected();
+        PairHarness.signal(s.primaryPid(), "TERM");
+        pair.awaitStatus(st -> st.takeovers() == 1 && st.primaryPid() == s.standbyPid(), "taken over");
+        await("clean-up ran").atMost(Duration.ofSeconds(10))
+                .until(() -> pair.memberLog().contains("program clean-up after TERMINATED (exit 143)"));
+        assertTrue(pair.memberLog().contains("[program " + s.primaryPid() + "] WARN primary ends on SIGTERM"),
+                "the signal's lines carry the member's tag:\n" + pair.memberLog());
+        pair.awaitLines(pair.lines().size() + 5);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    /** Writes a checkpoint as phoenix does (format 2, CRC-32C), without the library's package-private code. */
+    private static void writeCheckpoint(Path file, long epoch, long step) throws Exception {
+        String body = "phoenix-checkpoint 2 epoch=" + epoch + " takeovers=0 step=" + step
+                + " stepAtTakeover=-1 streak=0 data= base=0";
+        CRC32C crc = new CRC32C();
+        crc.update(body.getBytes(StandardCharsets.US_ASCII));
+        Files.writeString(file, body + " crc32c=" + String.format("%08x", crc.getValue()) + "\n");
+    }
+}
