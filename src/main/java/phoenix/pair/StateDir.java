@@ -461,17 +461,6 @@ final class StateDir {
         }
     }
 
-    /** Removes every checkpoint: the next primary counts from the beginning. */
-    void deleteCheckpoint() {
-        for (long e : checkpointEpochs()) {
-            try {
-                Files.deleteIfExists(checkpointFile(e));
-            } catch (IOException ex) {
-                throw new PairException("cannot delete checkpoint " + checkpointFile(e) + ": " + describe(ex));
-            }
-        }
-    }
-
     /** Marks the pair as stopped on purpose, so that a standby spawned just before does not take over. */
     void markStopped() {
         try {

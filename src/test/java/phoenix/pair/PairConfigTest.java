@@ -25,6 +25,39 @@ class PairConfigTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1,5", "5,2", "10,9", "19,5"})
+    void refusesATakeoverTimeoutTheMachineCannotKeepAndSaysWhatWorks(String heartbeatAndMisses) {
+        String[] hm = heartbeatAndMisses.split(",");
+        PairConfig.Builder b = builder("p").heartbeatInterval(Duration.ofMillis(Long.parseLong(hm[0])))
+                .misses(Integer.parseInt(hm[1]));
+        if (Long.parseLong(hm[0]) < 10) {
+            assertRefused(b, "heartbeat interval", "use 10 ms");
+        } else {
+            assertRefused(b, "takeover timeout", "the smallest accepted is 100 ms", "--misses");
+        }
+    }
+
+    @Test
+    void acceptsTheSmallestTakeoverTimeout() {
+        assertEquals(Duration.ofMillis(100), builder("p").heartbeatInterval(Duration.ofMillis(20)).misses(5).build()
+                .takeoverTimeout());
+    }
+
+    @Test
+    void refusesAnEmptyStandbyCommand() {
+        assertRefused(builder("p").standbyCommand(List.of()), "empty standby command");
+    }
+
+    @Test
+    void readsTheSpawnedByMarkerOfItsOwnPairOnly() {
+        assertEquals(42, PairConfig.Builder.spawnedByFromEnvironment("orders", "42:orders"));
+        assertEquals(0, PairConfig.Builder.spawnedByFromEnvironment("orders", "42:invoices"));
+        assertEquals(0, PairConfig.Builder.spawnedByFromEnvironment("orders", null));
+        assertEquals(0, PairConfig.Builder.spawnedByFromEnvironment("orders", "x:orders"));
+        assertEquals(0, PairConfig.Builder.spawnedByFromEnvironment("orders", "42"));
+    }
+
     @Test
     void buildsWithTheDefaults() {
         PairConfig c = builder("counter").build();

@@ -368,4 +368,114 @@ class PrimaryTest {
 
         assertEquals(100 * MS, p.nextWakeNs() - nearWrap.nanoTime(), "the heartbeat is due before the backoff ends");
     }
+
+    // ---- steps on the task's own thread -------------------------------------------------------------------
+
+    /** Steps that start when the primary asks and end when the test says, as on the member's step thread. */
+    private static final class LateSteps implements Primary.Steps {
+        final List<Snapshot> begun = new ArrayList<>();
+
+        @Override
+        public void begin(Snapshot last) {
+            begun.add(last);
+        }
+    }
+
+    private Primary primaryWithLateSteps(LateSteps steps, long stepTimeoutNs) {
+        return new Primary(task, io, steps, stepTimeoutNs, START, STEP_NS, HEARTBEAT_NS, TAKEOVER_NS,
+                clock.nanoTime());
+    }
+
+    @Test
+    void keepsSendingHeartbeatsWhileALongStepRunsAndReplicatesItWhenItReturns() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 10 * STEP_NS);
+        assertEquals(Primary.State.STEPPING, p.doWork(clock.at(0), true));
+        assertEquals(List.of(Snapshot.ofStep(10)), steps.begun);
+        for (long t = 0; t <= 2000 * MS; t += 50 * MS) {
+            p.doWork(clock.at(t), true);
+        }
+        assertEquals(21, io.heartbeats().size(), "a heartbeat every 100 ms for the 2 s the step took");
+        assertTrue(io.heartbeats().stream().allMatch(h -> h.step() == 10), "none carries the unfinished step");
+
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(2000 * MS));
+
+        assertEquals(Primary.State.RUNNING, p.state());
+        assertEquals(11, p.current().snapshot().step());
+        assertEquals(List.of(checkpoint(11), heartbeat(22, 11)), io.events.subList(21, 23));
+        assertEquals(1, steps.begun.size(), "one step at a time");
+    }
+
+    @Test
+    void aStepThatDoesNotReturnWithinTheStepTimeoutFails() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 3 * STEP_NS);
+        p.doWork(clock.at(0), true);
+
+        assertEquals(Primary.State.STEPPING, p.doWork(clock.at(3 * STEP_NS - 1), true));
+        assertEquals(Primary.State.FAILED, p.doWork(clock.at(3 * STEP_NS), true));
+        assertTrue(p.reason().contains("step 11 did not return within 3000 ms"), p.reason());
+
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(4 * STEP_NS));
+        assertEquals(Primary.State.FAILED, p.state(), "a late result is not replicated");
+        assertTrue(io.checkpoints().isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"java.lang.IllegalArgumentException", "java.lang.NullPointerException",
+        "java.lang.StackOverflowError", "phoenix.pair.AcceptanceTestFailedException"})
+    void anyExceptionFromAStepFailsItsAcceptanceTest(String type) throws Exception {
+        Throwable thrown = (Throwable) Class.forName(type).getConstructor(String.class).newInstance("bad");
+        task.behaviour = last -> {
+            if (thrown instanceof RuntimeException) {
+                throw (RuntimeException) thrown;
+            }
+            throw (Error) thrown;
+        };
+        Primary p = primary(START);
+
+        assertEquals(Primary.State.FAILED, p.doWork(clock.at(0), true));
+        assertTrue(p.reason().contains("at count 11: bad"), p.reason());
+        assertTrue(io.events.isEmpty(), "nothing replicated: " + io.events);
+    }
+
+    @Test
+    void aStopDuringAStepWaitsForItAndReplicatesItsNumber() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 10 * STEP_NS);
+        p.doWork(clock.at(0), true);
+
+        p.stop(clock.at(10 * MS), "stop requested");
+        assertEquals(Primary.State.STEPPING, p.state(), "the number under way is printed: it must be replicated");
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(20 * MS));
+
+        assertEquals(Primary.State.STOPPED, p.state());
+        assertEquals(List.of(checkpoint(11), heartbeat(1, 11)), io.events);
+        assertEquals(Primary.State.STOPPED, p.doWork(clock.at(STEP_NS), true));
+        assertEquals(1, steps.begun.size());
+    }
+
+    @Test
+    void aFenceDuringAStepKeepsItsResultFromBeingReplicated() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 10 * STEP_NS);
+        p.doWork(clock.at(0), true);
+
+        p.onFence(START.epoch() + 1, 99, clock.at(10 * MS));
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(20 * MS));
+
+        assertEquals(Primary.State.FENCED, p.state());
+        assertTrue(io.checkpoints().isEmpty());
+    }
+
+    @Test
+    void endsAtTheLargestStepNumberInsteadOfWrapping() {
+        PairState last = START.withSnapshot(Snapshot.ofStep(Long.MAX_VALUE - 1));
+        Primary p = new Primary(task, io, last, STEP_NS, HEARTBEAT_NS, TAKEOVER_NS, clock.at(0));
+
+        p.doWork(clock.at(0), true);
+        assertEquals(Long.MAX_VALUE, p.current().snapshot().step());
+        assertEquals(Primary.State.EXHAUSTED, p.doWork(clock.at(STEP_NS), true));
+        assertEquals(1, task.steps(), "no step was asked for past the largest number");
+    }
 }

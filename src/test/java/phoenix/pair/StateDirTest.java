@@ -202,13 +202,87 @@ class StateDirTest {
     }
 
     @Test
-    void deletesTheCheckpoint() throws IOException {
+    void aFreshStartsBaseHidesEveryOlderEpochEvenALateWriteOfAHigherCount() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(new PairState(2, 1, 5, 0, Snapshot.ofStep(17)));
+        PairState fresh = PairState.NONE.started(3, true);
+        assertTrue(dir.claimEpoch(fresh));
+        dir.writeCheckpoint(fresh.withSnapshot(Snapshot.ofStep(4)));
+
+        // The paused primary of epoch 2 resumes and makes its one late write.
+        dir.writeCheckpoint(new PairState(2, 1, 5, 0, Snapshot.ofStep(18)));
+
+        assertEquals(Optional.of(fresh.withSnapshot(Snapshot.ofStep(4))), dir.readCheckpoint());
+        PairState takeover = fresh.withSnapshot(Snapshot.ofStep(4)).promoted(4);
+        dir.writeCheckpoint(takeover.withSnapshot(Snapshot.ofStep(5)));
+        dir.deleteCheckpointsBefore(4);
+        dir.writeCheckpoint(new PairState(2, 1, 5, 0, Snapshot.ofStep(19)));
+        assertEquals(5, dir.readCheckpoint().orElseThrow().snapshot().step(),
+                "the base travels with every later epoch, after the fresh start's own file is gone");
+        assertEquals(3, dir.readCheckpoint().orElseThrow().base());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"checkpoint-1,1", "checkpoint-9223372036854775807,9223372036854775807",
+        "checkpoint-1000000000000000000,1000000000000000000", "checkpoint-01,-1", "checkpoint-0,-1",
+        "checkpoint-9223372036854775808,-1", "checkpoint-,-1", "checkpoint-1a,-1", "checkpoint--1,-1"})
+    void readsEveryCheckpointNameItWritesByOneRule(String name, long epoch) {
+        assertEquals(epoch, StateDir.epochOfName(name));
+        if (epoch > 0) {
+            assertEquals(name, StateDir.existing(tmp).checkpointFile(epoch).getFileName().toString());
+        }
+    }
+
+    @Test
+    void refusesAFileNamedLikeACheckpointThatItDidNotWrite() throws IOException {
         StateDir dir = StateDir.prepare(tmp.resolve("pair"));
         dir.writeCheckpoint(STATE);
+        dir.requireKnownNames();
+        Files.writeString(dir.path().resolve("checkpoint-007"), StateDir.formatCheckpoint(STATE));
 
-        dir.deleteCheckpoint();
+        PairException e = assertThrows(PairException.class, dir::requireKnownNames);
 
-        assertEquals(Optional.empty(), dir.readCheckpoint());
+        assertTrue(e.getMessage().contains("checkpoint-007") && e.getMessage().contains("rename or move it away"),
+                e.getMessage());
+        assertEquals(List.of(7L), dir.checkpointEpochs(), "a running member reads past it, and does not die");
+    }
+
+    @Test
+    void aRemovedDirectoryIsPutBackWithTheSameSecretAndName() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.claimName("orders");
+        HeartbeatCodec before = dir.codec();
+        try (Stream<Path> files = Files.list(dir.path())) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(dir.path());
+
+        assertTrue(dir.restore("orders"));
+
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.path())));
+        assertEquals(before.pairId(), dir.codec().pairId(), "the same secret");
+        assertEquals(Optional.of("orders"), dir.pairName());
+        assertFalse(dir.restore("orders"), "nothing to put back twice");
+        assertEquals(List.of(), dir.checkpointEpochs());
+    }
+
+    @Test
+    void aDirectoryOfOnePairIsRefusedToAnother() {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.claimName("orders");
+        dir.claimName("orders");
+
+        PairException e = assertThrows(PairException.class, () -> dir.claimName("invoices"));
+
+        assertTrue(e.getMessage().contains("holds pair 'orders', not 'invoices'; use --name orders"), e.getMessage());
+    }
+
+    @Test
+    void aRemovedDirectoryListsNoCheckpointsInsteadOfFailing() {
+        assertEquals(List.of(), StateDir.existing(tmp.resolve("gone")).checkpointEpochs());
+        assertEquals(0, StateDir.existing(tmp.resolve("gone")).maxCheckpointEpoch());
     }
 
     // ---- the directory and the secret -----------------------------------------------------------------------
