@@ -1,6 +1,7 @@
 package phoenix.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -36,6 +37,7 @@ class TakeoverIT {
         int kills = 40;
         for (int i = 0; i < kills; i++) {
             PairStatus before = pair.awaitProtected();
+            assertEquals(java.util.Map.of(), before.rejected(), "a healthy pair refuses nothing, before kill " + i);
             assertEquals(2, pair.liveMemberPids().size(),
                     "members alive while protected before kill " + i + ": " + pair.liveMemberPids());
             pair.awaitLines(pair.lines().size() + 2);
@@ -58,6 +60,10 @@ class TakeoverIT {
 
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+        assertFalse(pair.memberLog().contains("rejected"), "no datagram of a healthy pair was rejected:\n"
+                + pair.memberLog());
+        assertFalse(pair.memberLog().contains("SIG") && pair.memberLog().contains("handler]"),
+                "every line carries its member's tag");
         assertTrue(seq.duplicates() <= kills, "at most one duplicate per takeover, found " + seq.duplicates());
         assertEquals(stopped.get().count(), seq.max(), "stop reports the last number printed");
         assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair after stop");
