@@ -147,7 +147,7 @@ final class Member {
             dir.claimName(config.name());
             dir.requireKnownNames();
             dir.clearStopped();
-            if (config.fresh()) {
+            if (freshStart()) {
                 Log.LOG.info("fresh start: counting starts at 1; older checkpoints in {} no longer count", dir.path());
             } else {
                 Optional<PairState> held = dir.readCheckpoint();
@@ -500,11 +500,13 @@ final class Member {
         standbySlot = null;
 
         primaryRole = true;
-        boolean takeover = standby.accepted() > 0 || everWatched;
+        // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
+        // may begin anew.
+        boolean takeover = standby.accepted() > 0 || everWatched || config.spawnedBy() != 0;
         // A start claims from what the checkpoints hold (their base above all, unless it starts fresh); a
         // takeover from what its primary replicated.
         PairState held = takeover ? standby.last()
-                : config.fresh() ? PairState.NONE : dir.readCheckpoint().orElse(PairState.NONE);
+                : freshStart() ? PairState.NONE : dir.readCheckpoint().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
         long epoch = claim(held, takeover);
@@ -519,7 +521,7 @@ final class Member {
         PairState start;
         if (takeover) {
             start = newest(held, true).promoted(epoch);
-        } else if (config.fresh()) {
+        } else if (freshStart()) {
             start = PairState.NONE.started(epoch, true);
         } else {
             // A start by a person is a fresh attempt: it forgets any crash-loop streak.
@@ -581,6 +583,11 @@ final class Member {
         }
     }
 
+    /** @return whether this is a person's start with {@code --fresh}: a spawned member never starts anew */
+    private boolean freshStart() {
+        return config.fresh() && config.spawnedBy() == 0;
+    }
+
     /**
      * Claims the next epoch: creates its checkpoint file, which fails when another member has it, and then tries
      * the one above. Epochs never repeat for a state directory, a fresh start's included. A directory removed
@@ -596,14 +603,19 @@ final class Member {
                     + Long.MAX_VALUE + "); move them away to start again");
         }
         PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
+        if (held.epoch() < highest) {
+            // What this member holds is older than the newest epoch on disk (a standby that heard nothing yet):
+            // the base is the directory's, which only ever grows.
+            claimed = claimed.withBase(Math.max(held.base(), dir.baseAt(highest)));
+        }
         if (!takeover) {
-            claimed = claimed.started(claimed.epoch(), config.fresh());
+            claimed = claimed.started(claimed.epoch(), freshStart());
         }
         for (int attempt = 0; ; attempt++) {
             try {
                 while (!dir.claimEpoch(claimed)) {
                     claimed = claimed.withEpoch(claimed.epoch() + 1);
-                    if (config.fresh() && !takeover) {
+                    if (freshStart() && !takeover) {
                         claimed = claimed.started(claimed.epoch(), true);
                     }
                 }

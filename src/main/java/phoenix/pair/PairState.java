@@ -24,6 +24,10 @@ record PairState(long epoch, long takeovers, long stepAtTakeover, int streak, Sn
         return new PairState(next, takeovers, stepAtTakeover, streak, snapshot, base);
     }
 
+    PairState withBase(long next) {
+        return new PairState(epoch, takeovers, stepAtTakeover, streak, snapshot, next);
+    }
+
     /**
      * The state a member starts from when it takes over: a new epoch, one more takeover, and a longer streak
      * when the pair made no progress since the previous takeover.

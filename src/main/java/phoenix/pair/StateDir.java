@@ -166,6 +166,19 @@ final class StateDir {
         }
     }
 
+    /**
+     * @return the base named by the checkpoint of {@code epoch}, or 0 when it cannot be read (a takeover then
+     *     goes on with the base it holds)
+     */
+    long baseAt(long epoch) {
+        try {
+            return parseCheckpoint(checkpointFile(epoch), Files.readString(checkpointFile(epoch),
+                    StandardCharsets.US_ASCII)).base();
+        } catch (IOException | PairException e) {
+            return 0;
+        }
+    }
+
     /** @return the highest epoch any member has claimed, 0 when none has */
     long maxCheckpointEpoch() {
         List<Long> epochs = checkpointEpochs();
