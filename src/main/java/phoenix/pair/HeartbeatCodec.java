@@ -8,25 +8,26 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The heartbeat wire format, version 1, big-endian:
+ * The heartbeat wire format, version 2, big-endian:
  *
  * <pre>
  *  0 int   magic 'PHNX'          32 long  step
- *  4 byte  version (1)           40 long  stepAtTakeover (-1: none)
+ *  4 byte  version (2)           40 long  stepAtTakeover (-1: none)
  *  5 byte  type (1: heartbeat)   48 int   takeovers
  *  6 short data length n         52 int   streak
  *  8 long  pair id               56 int   sender pid
  * 16 long  epoch                 60 int   reserved (0)
- * 24 long  sequence              64       n bytes of task data, then 16 bytes of HMAC-SHA256 over all before
+ * 24 long  sequence              64 long  base: the epoch of the last fresh start
+ * 72       n bytes of task data, then 16 bytes of HMAC-SHA256 over all before
  * </pre>
  *
  * <p>Not thread-safe: each member owns one codec.
  */
 final class HeartbeatCodec {
     static final int MAGIC = 0x50484E58;
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
     static final byte TYPE_HEARTBEAT = 1;
-    static final int HEADER_BYTES = 64;
+    static final int HEADER_BYTES = 72;
     static final int MAC_BYTES = 16;
     static final int MIN_BYTES = HEADER_BYTES + MAC_BYTES;
     static final int MAX_BYTES = MIN_BYTES + Snapshot.MAX_DATA_BYTES;
@@ -55,7 +56,7 @@ final class HeartbeatCodec {
         out.putInt(MAGIC).put(VERSION).put(TYPE_HEARTBEAT).putShort((short) s.dataLength())
                 .putLong(pairId).putLong(state.epoch()).putLong(seq).putLong(s.step())
                 .putLong(state.stepAtTakeover()).putInt((int) state.takeovers()).putInt(state.streak())
-                .putInt((int) senderPid).putInt(0).put(s.dataUnsafe());
+                .putInt((int) senderPid).putInt(0).putLong(state.base()).put(s.dataUnsafe());
         ByteBuffer signed = out.duplicate().flip();
         out.put(tag(signed));
         out.flip();
@@ -104,12 +105,13 @@ final class HeartbeatCodec {
         int takeovers = in.getInt(start + 48);
         int streak = in.getInt(start + 52);
         int pid = in.getInt(start + 56);
-        if (epoch < 1 || step < 0 || takeovers < 0 || streak < 0 || stepAtTakeover < -1) {
+        long base = in.getLong(start + 64);
+        if (epoch < 1 || step < 0 || takeovers < 0 || streak < 0 || stepAtTakeover < -1 || base < 0 || base > epoch) {
             return Rejection.GARBAGE;
         }
         byte[] data = new byte[dataLength];
         in.get(start + HEADER_BYTES, data);
-        PairState state = new PairState(epoch, takeovers, stepAtTakeover, streak, new Snapshot(step, data));
+        PairState state = new PairState(epoch, takeovers, stepAtTakeover, streak, new Snapshot(step, data), base);
         return new Heartbeat(seq, pid, state);
     }
 

@@ -52,7 +52,11 @@ class EdgeCasesIT {
         }
     }
 
+    /** Kills members at once: all are stopped first, so that none can take over or spawn in between. */
     private void killAndAwaitGone(long... pids) throws Exception {
+        for (long pid : pids) {
+            PairHarness.signal(pid, "STOP");
+        }
         for (long pid : pids) {
             PairHarness.signal(pid, "KILL");
         }
@@ -62,8 +66,12 @@ class EdgeCasesIT {
     }
 
     private void awaitLinesOfStart(int start, int n) {
-        await(n + " lines from start " + start).atMost(PairHarness.PROTECTED_WITHIN)
-                .pollInterval(Duration.ofMillis(10)).until(() -> pair.linesOfStart(start).size() >= n);
+        try {
+            await(n + " lines from start " + start).atMost(PairHarness.PROTECTED_WITHIN)
+                    .pollInterval(Duration.ofMillis(10)).until(() -> pair.linesOfStart(start).size() >= n);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + pair.memberLog(), e);
+        }
     }
 
     @Test

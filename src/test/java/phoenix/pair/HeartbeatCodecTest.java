@@ -21,7 +21,7 @@ class HeartbeatCodecTest {
     private static final long PAIR_ID = 0x1234_5678_9ABC_DEF0L;
     private static final byte[] KEY = key(7);
     private static final PairState STATE = new PairState(3, 2, 40, 1,
-            new Snapshot(42, "task data".getBytes(StandardCharsets.US_ASCII)));
+            new Snapshot(42, "task data".getBytes(StandardCharsets.US_ASCII)), 2);
 
     private final HeartbeatCodec codec = new HeartbeatCodec(PAIR_ID, KEY);
 
@@ -59,7 +59,7 @@ class HeartbeatCodecTest {
         byte[] data = new byte[Snapshot.MAX_DATA_BYTES];
         new Random(1).nextBytes(data);
         PairState big = new PairState(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE - 1, Integer.MAX_VALUE,
-                new Snapshot(Long.MAX_VALUE, data));
+                new Snapshot(Long.MAX_VALUE, data), Long.MAX_VALUE);
         byte[] datagram = encode(codec, Long.MIN_VALUE, Integer.MAX_VALUE, big);
 
         assertEquals(HeartbeatCodec.MAX_BYTES, datagram.length);
@@ -108,7 +108,7 @@ class HeartbeatCodecTest {
     @Test
     void refusesAnotherVersionAsWrongVersion() {
         byte[] datagram = valid();
-        datagram[4] = 2;
+        datagram[4] = 1;
 
         assertEquals(Rejection.WRONG_VERSION, decode(datagram));
     }
@@ -203,6 +203,8 @@ class HeartbeatCodecTest {
             new PairState(1, -1, -1, 0, Snapshot.INITIAL),
             new PairState(1, 0, -2, 0, Snapshot.INITIAL),
             new PairState(1, 0, -1, -1, Snapshot.INITIAL),
+            new PairState(3, 0, -1, 0, Snapshot.INITIAL, 4),
+            new PairState(3, 0, -1, 0, Snapshot.INITIAL, -1),
         };
         for (PairState s : impossible) {
             assertEquals(Rejection.GARBAGE, decode(encode(codec, 1, 1, s)), s.toString());
