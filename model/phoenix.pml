@@ -62,8 +62,11 @@
  *                     nondeterministically normal or --fresh (at most MAXFRESH).
  *                     normal: claims E = highest + 1 keeping the highest file's
  *                     base, then reads.  --fresh: claims E = highest + 1 with
- *                     count 0 and base E.  The started member then runs the
- *                     primary's loop; it spawns its standby after its first print.
+ *                     count 0 and base E.  The started member then reads and runs
+ *                     the primary's loop; it spawns its standby after its first
+ *                     print.  It fences nobody (the Java fences a paused primary
+ *                     that still owns the control socket: the model relies on the
+ *                     stall check alone, the harder case).
  * heartbeat timeout   abstracted to nondeterminism: allowed whenever the watched
  *                     primary is paused, and at most MAXFT times while it is
  *                     running ("false" timeout: the split-brain case fencing must
@@ -73,17 +76,19 @@
  *                     previous one.  A member that is paused while another takes
  *                     over by timeout, or while a person starts the pair (both
  *                     wait at least the takeover timeout), gets stall[m]: its next
- *                     fencing check must read the epoch.  Otherwise the read is a
+ *                     fencing check must read the epoch, and it sends no periodic
+ *                     heartbeat before that check.  Otherwise the read is a
  *                     nondeterministic choice (any starvation).
  * runs                (bookkeeping) a run is the count since a fresh start: run 0
  *                     begins at the first start, each --fresh start begins a new
- *                     one; a standby belongs to the run of the primary that
- *                     spawned it, a normal start to the newest run.
+ *                     one; a standby belongs to the run of the primary it watches
+ *                     (the newest run if that one is dead), a normal start to the
+ *                     newest run.
  *
  * ===================== PROTOCOL VARIANTS =====================
  * Default: the protocol as the Java runs it (the first design plus the fixes
  * for the flaws this model found, README.md "Findings") with the fresh-start
- * rule.  -DAS_BRIEFED gives the protocol's fixes 1-4 as first designed;
+ * rule, and FIX_SLOT and FIX_HELDBASE, which the Java does not have yet.  -DAS_BRIEFED gives the protocol's fixes 1-4 as first designed;
  * -DNO_FIX_MONO, -DNO_FIX_ORDER, -DNO_FIX_START, -DNO_FIX_HSSEQ, -DNO_FIX_SLOT,
  * -DNO_FIX_HELDBASE remove one fix each.
  *   FIX_MONO   the checkpoint never goes backwards: one file per epoch, written
