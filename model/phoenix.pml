@@ -1,32 +1,53 @@
 /*
  * phoenix.pml -- Promela model of phoenix's takeover protocol
- * (the Java process-pair fault-tolerant counter).  Checked by check.sh.
+ * (the Java process-pair fault-tolerant counter).  Checked by check.sh;
+ * README.md maps every step below to the Java method that carries it out.
  *
  * ===================== WHAT STANDS FOR WHAT =====================
  * Member (proctype)   one phoenix process.  It starts as STANDBY (spawned by a
- *                     primary) or as PRIMARY (fresh start by Launcher); a standby
- *                     promotes itself in place, as the Java process does.  Members
- *                     live in slots 0..NM-1 (slots are not reused); the per-slot
- *                     arrays below hold what other processes can observe of them.
- * output              only observed through PRINT(): maxPrinted and the
- *                     bookkeeping of the properties.
- * checkpoint file     ckCount, ckEpoch: one record (count, epoch), written and
- *                     read atomically.
- * heartbeats (UDP)    SEND_HB(): (epoch, seq, count) to the standby that is
- *                     listening (sbSlot; there is never more than one, asserted).
- *                     Each heartbeat is on time, lost, delayed or duplicated; a
- *                     delayed/duplicated one sits in a one-message network buffer
- *                     (dFull, dE, dQ, dC) and reaches whichever standby listens
- *                     later, after newer ones (reordering).  MAXNET bounds the
- *                     delays + duplicates; losses are unbounded.
- * watch connection    TCP standby -> primary: watch[s] = the watched primary.
+ *                     primary) or is started by the Launcher (a person's start);
+ *                     a standby promotes itself in place, as the Java process
+ *                     does.  Members live in slots 0..NM-1 (slots are not
+ *                     reused); the per-slot arrays below hold what other
+ *                     processes can observe of them.
+ * output              only observed through PRINT(): the bookkeeping of the
+ *                     properties, per run (see "runs" below).
+ * checkpoint files    one file per epoch, checkpoint-<epoch>: ckP[e] (exists),
+ *                     ckC[e] (count), ckB[e] (base: the epoch of the last fresh
+ *                     start), e in 1..NM (every member claims at most one epoch).
+ *                     Each write is atomic.  A primary writes only its own
+ *                     epoch's file.  A reader takes the base from the highest
+ *                     epoch's file and the count as the newest over the files
+ *                     whose epoch >= base (CK_READ).
+ * claim               create checkpoint-<E> if absent (atomic link), retry E+1
+ *                     on collision.  A takeover computes E = max(held epoch,
+ *                     highest file epoch) + 1 when it decides to promote (PROMOTE)
+ *                     and creates the file in its next step (CLM), as
+ *                     Member.promote does.
+ * heartbeats          SEND_HB(): (epoch, seq, count, base), on two paths:
+ *   UDP               to the standby listening on the port (sbSlot; there is never
+ *                     more than one, asserted).  Each copy is on time, lost,
+ *                     delayed or duplicated; a delayed/duplicated one sits in a
+ *                     one-message network buffer (dFull, dE, dQ, dC, dB) and reaches
+ *                     whichever standby listens later, after newer ones
+ *                     (reordering).  Losses are unbounded.
+ *   watch connection  the same heartbeat on the Unix-domain watch connection, once
+ *                     the standby has attached (handshake done): reliable and in
+ *                     order while both ends live; it may be held back in a
+ *                     one-message buffer (wFull, ...) but a later copy pushes it
+ *                     out first, and the standby reads it before it sees EOF.
+ *                     MAXNET bounds the delayed + duplicated UDP copies + the
+ *                     held-back watch copies.
+ *                     The standby takes the first copy of a heartbeat and ignores
+ *                     the second (same epoch and seq: not newer).
+ * watch connection    standby -> primary: watch[s] = the watched primary.
  *                     EOF: the standby sees role[watch] == DEAD at any later step
  *                     (reliable, any delay; a paused primary gives no EOF).
  *                     FENCE(e) standby -> old primary: fence[old] := max(.., e);
  *                     reliable, in order, seen at the old primary's next fencing
- *                     check, lost only if it is dead.  Handshake (primary -> its
- *                     new standby: epoch, seq, count): one primary step that may
- *                     come late or never.
+ *                     check, lost only if it is dead.  Handshake (WELCOME, primary
+ *                     -> its new standby: epoch, seq, count, base): one primary
+ *                     step that may come late or never.
  * crash, pause        steps of the victim itself (same interleavings as an
  *                     outside killer, fewer states): any live member may crash
  *                     between any two of its steps, a primary (also one in the
@@ -34,77 +55,106 @@
  *                     guarded by !paused[me].  A pause may end later (resume);
  *                     with -DLIVE it may also be permanent.  A crashed member
  *                     (and one that exits because it was fenced) is DEAD.
- * fresh start         process Launcher: when no member is alive, starts a primary
- *                     from the checkpoint (last = count, epoch = epoch + 1) which
- *                     spawns its standby.  It also makes the very first start.
+ * start, fresh start  process Launcher: a person starts the pair when no member
+ *                     answers: every live member is paused (a paused old primary
+ *                     may still exist) and none holds the standby slot.  Also the
+ *                     very first start.  After the first, each start is
+ *                     nondeterministically normal or --fresh (at most MAXFRESH).
+ *                     normal: claims E = highest + 1 keeping the highest file's
+ *                     base, then reads.  --fresh: claims E = highest + 1 with
+ *                     count 0 and base E.  The started member then reads and runs
+ *                     the primary's loop; it spawns its standby after its first
+ *                     print.  It fences nobody (the Java fences a paused primary
+ *                     that still owns the control socket: the model relies on the
+ *                     stall check alone, the harder case).
  * heartbeat timeout   abstracted to nondeterminism: allowed whenever the watched
  *                     primary is paused, and at most MAXFT times while it is
- *                     running ("false" timeout: heartbeats lost or late, the
- *                     split-brain case fencing must handle).  A false timeout
- *                     counts as a failure (MAXFAIL).
+ *                     running ("false" timeout: the split-brain case fencing must
+ *                     handle).  A false timeout counts as a failure (MAXFAIL).
+ * stall               Primary.onRunning reads the highest checkpoint epoch when a
+ *                     pass comes more than half the takeover timeout after the
+ *                     previous one.  A member that is paused while another takes
+ *                     over by timeout, or while a person starts the pair (both
+ *                     wait at least the takeover timeout), gets stall[m]: its next
+ *                     fencing check must read the epoch, and it sends no periodic
+ *                     heartbeat before that check.  Otherwise the read is a
+ *                     nondeterministic choice (any starvation).
+ * runs                (bookkeeping) a run is the count since a fresh start: run 0
+ *                     begins at the first start, each --fresh start begins a new
+ *                     one; a standby belongs to the run of the primary it watches
+ *                     (the newest run if that one is dead), a normal start to the
+ *                     newest run.
  *
  * ===================== PROTOCOL VARIANTS =====================
- * Default: the first design plus fixes for the flaws this model found
- * (README.md, "Findings").  -DAS_BRIEFED gives the protocol exactly as
- * first designed; -DNO_FIX_MONO, -DNO_FIX_ORDER, -DNO_FIX_START, -DNO_FIX_HSSEQ
- * remove one fix each.
- *   FIX_MONO   the checkpoint never goes backwards: writes merge count and epoch
- *              with max.  (Java: one file per epoch, ckpt-<epoch>, written only
- *              by the member that owns the epoch; reading the checkpoint = max
- *              count and max epoch over the files.)  As first designed, a fenced
- *              primary's one late write puts back its older (count, epoch).
- *   FIX_ORDER  promotion first claims its new epoch in the checkpoint (Java:
- *              create ckpt-<newEpoch> with CREATE_NEW; on "exists" retry with a
- *              higher one), then sends FENCE, and only then reads the count.
- *              As first designed, the count is read before the old primary is fenced
- *              while it may still be printing.
- *   FIX_START  a fresh start writes its epoch to the checkpoint before it spawns
- *              its standby or prints.  As first designed, the standby of a fresh
- *              primary that has not checkpointed yet computes the same epoch.
+ * Default: the protocol as the Java runs it (the first design plus the fixes
+ * for the flaws this model found, README.md "Findings") with the fresh-start
+ * rule, and FIX_SLOT and FIX_HELDBASE, which the Java does not have yet.  -DAS_BRIEFED gives the protocol's fixes 1-4 as first designed;
+ * -DNO_FIX_MONO, -DNO_FIX_ORDER, -DNO_FIX_START, -DNO_FIX_HSSEQ, -DNO_FIX_SLOT,
+ * -DNO_FIX_HELDBASE remove one fix each.
+ *   FIX_MONO   the checkpoint never goes backwards: one file per epoch, written
+ *              only by the member that owns the epoch; readers take the newest.
+ *              As first designed, one record that a fenced primary's one late
+ *              write puts back to its older (count, epoch).
+ *   FIX_ORDER  a takeover first claims its new epoch (create checkpoint-<E>,
+ *              retry higher), then sends FENCE, and only then reads the count.
+ *              As first designed, the count is read before the old primary is
+ *              fenced, while it may still be printing.
+ *   FIX_START  a start claims its epoch (creates its file) before it prints.
+ *              As first designed, the epoch appears on disk only with the first
+ *              write, and a start in between computes the same epoch.
  *   FIX_HSSEQ  the handshake carries the primary's heartbeat seq as well.  As
- *              briefed it gives only (epoch, count), and an older heartbeat
- *              accepted after it moves the standby's view back (property 5).
- *   -DALT_FENCE_ANY (experiment, not in check.sh): the old primary exits on
- *              any FENCE, whatever its epoch.  AS_BRIEFED + ALT_FENCE_ANY
- *              satisfies property 2 but not property 4.
+ *              first designed it gives only (epoch, count), and an older
+ *              heartbeat accepted after it moves the standby's view back.
+ *   FIX_SLOT   a member taking over keeps the standby slot until it has claimed
+ *              its epoch, so that no person's start can claim in between.  The
+ *              Java (Member.promote) releases the slot before it claims.
+ *   FIX_HELDBASE  a takeover's held state counts only if it belongs to the
+ *              newest run: the claim carries base = max(held base, highest
+ *              file's base), and the held count is used only if the held epoch
+ *              >= that base (else 0, and the claim file holds 0).  Without it
+ *              (the rule as specified: claim with the held base, resume from the
+ *              newer of held and read), a paused old primary's late heartbeat,
+ *              accepted by a fresh primary's new standby before its handshake,
+ *              carries an old run's count into the new run.
  *
  * ===================== PROPERTIES =====================
  * Each is switched on by a -D, so that check.sh checks them one at a time.
- *   PROP_NOSKIP  (1) no number skipped: every printed n has n <= maxPrinted + 1.
- *                By induction the printed set is always {1..maxPrinted}, so n-1
- *                was printed before n.  Duplicates are allowed.
+ *   PROP_NOSKIP  (1) no number skipped, per run: every n printed by a member of
+ *                run r has n <= maxP[r] + 1.  A fresh start's 1 is the first of
+ *                a new run, not a skip.  Duplicates are allowed.
  *   PROP_FENCE   (2) after fencing, at most one member prints: once a member
  *                that became primary later (higher generation; generation =
- *                order of becoming primary) has printed, every earlier member
- *                prints at most ONE more number.  Asserted both with generations
- *                and, as worded in the brief, with epochs; generations also catch
- *                two members that got the same epoch.
+ *                order of becoming primary, across runs) has printed, every
+ *                earlier member prints at most ONE more number.  Asserted with
+ *                generations and with epochs (epochs never repeat, --fresh
+ *                included, so both hold across runs).
  *   ltl live     (3) after one failure (MAXFAIL=1: one crash or pause of the
- *                primary or death of the standby; MAXFT=0) the count reaches MAXN
- *                under weak fairness, which needs a working primary again.
- *                Built with -DLIVE (pauses may then be permanent), run as
- *                pan -a -f (acceptance cycles, weak fairness).
+ *                primary or death of the standby; MAXFT=0) some run counts to
+ *                MAXN under weak fairness.  Built with -DLIVE (pauses may then
+ *                be permanent), run as pan -a -f.
  *   PROP_REWIND  (4, extra) a takeover repeats at most the number in flight: the
- *                newest primary (nobody became primary after it) never prints a
- *                number below maxPrinted.  Needed for BUG_NO_CHECKPOINT_MAX,
- *                whose only symptom is extra duplicates.
+ *                newest primary never prints a number below the highest its run
+ *                has printed.
  *   PROP_VIEW    (5, extra) an accepted heartbeat never moves the standby's view
- *                back (same epoch, lower count).  Needed for BUG_ACCEPT_REPLAY:
- *                since promotion takes the max with the checkpoint, a stale view
- *                does not show in the output.  With all fixes it also asserts
- *                view <= checkpoint: a heartbeat is sent after the checkpoint
- *                write, and the checkpoint never goes back, so heartbeats can
- *                never change a promotion (this is why check.sh may check
- *                properties 1, 2, 4 with MAXNET=0).
- *   Always on: at most one standby listens at a time.
+ *                back (same epoch, lower count); the second copy of a heartbeat
+ *                that is ignored equals the one taken; with all fixes the view
+ *                is at most what a reader of the checkpoint files gets, and a
+ *                standby that promotes on EOF after its handshake holds the last
+ *                heartbeat its primary sent (the watch copy is never lost).
+ *   Always on: at most one standby listens at a time; the claim never runs out
+ *   of epochs.
  *
  * ===================== MUTANTS =====================
  *   BUG_NO_FENCE           the old primary never fences itself (neither FENCE
  *                          nor the checkpoint epoch)              -> PROP_FENCE
- *   BUG_RESUME_PLUS_TWO    promoted standby continues at last+2   -> PROP_NOSKIP
+ *   BUG_RESUME_PLUS_TWO    a member that takes over or starts continues at
+ *                          last+2                                 -> PROP_NOSKIP
  *   BUG_ACCEPT_REPLAY      standby accepts seq <= lastSeq         -> PROP_VIEW
- *   BUG_NO_CHECKPOINT_MAX  promotion ignores the checkpoint       -> PROP_REWIND
+ *   BUG_NO_CHECKPOINT_MAX  takeover and start ignore the files    -> PROP_REWIND
  *   BUG_NO_TIMEOUT         standby promotes only on EOF           -> live
+ *   BUG_FRESH_REUSE        --fresh deletes every file and claims epoch 1
+ *                          (the Java before the fresh-start rule) -> PROP_NOSKIP
+ *   BUG_IGNORE_BASE        readers take the newest over all files -> PROP_NOSKIP
  *
  * printf("MSC: ...") lines narrate a counterexample (spin -t); the verifier
  * ignores them.
@@ -124,11 +174,16 @@
 #define MAXFT 1       /* of which false timeouts */
 #endif
 #ifndef MAXNET
-#define MAXNET 1      /* delayed + duplicated heartbeats */
+#define MAXNET 1      /* delayed + duplicated UDP, held-back watch heartbeats */
 #endif
 #ifndef MAXHB
 #define MAXHB 0       /* periodic heartbeats per primary */
 #endif
+#ifndef MAXFRESH
+#define MAXFRESH 1    /* --fresh starts */
+#endif
+#define NE (NM+1)     /* epochs 1..NM (index 0: no file) */
+#define NR (MAXFRESH+1) /* runs */
 
 #ifdef AS_BRIEFED
 #define NO_FIX_MONO
@@ -141,7 +196,7 @@
 #define GENS          /* keep generations */
 #endif
 #if defined(PROP_NOSKIP) || defined(PROP_REWIND) || defined(LIVE)
-#define MAXP          /* keep maxPrinted */
+#define MAXP          /* keep the runs and what each printed */
 #endif
 
 #define NONE    0
@@ -156,24 +211,39 @@
 byte role[NM];        /* NONE (free slot), STANDBY, PRIMARY, DEAD */
 bool paused[NM];      /* a paused member takes no step */
 bool permanent[NM];   /* LIVE only: the pause never ends */
-byte epoch[NM];       /* a primary's epoch (myEpoch) */
+bool stall[NM];       /* paused across a takeover by timeout or a start */
+byte epoch[NM];       /* a primary's claimed epoch (myEpoch) */
 byte watch[NM];       /* standby: slot of the primary it watches */
 byte fence[NM];       /* watch connection: highest FENCE epoch sent to member */
 byte knownEpoch[NM];  /* standby view: set by heartbeats and the handshake */
 byte lastCount[NM];
 byte lastSeq[NM];
+byte knownBase[NM];
+bool wopen[NM];       /* standby (or taker before its FENCE): watch connection open */
 
-byte ckCount, ckEpoch;        /* the checkpoint file */
+#ifndef NO_FIX_MONO
+bool ckP[NE];         /* checkpoint-<e> exists */
+byte ckC[NE];         /* its count */
+byte ckB[NE];         /* its base */
+#else
+byte ckCount, ckEpoch, ckBase;   /* as first designed: one record */
+#endif
 
 byte sbSlot = NOSLOT; /* the standby listening for heartbeats */
-bool dFull;           /* network: one delayed heartbeat (epoch, seq, count) */
-byte dE, dQ, dC;
+bool dFull;           /* UDP: one delayed heartbeat (epoch, seq, count, base) */
+byte dE, dQ, dC, dB;
+bool wFull;           /* watch connection: one held-back heartbeat to sbSlot */
+byte wE, wQ, wC, wB;
 
 byte nextSlot;        /* next free slot */
 byte nalive;          /* members that are STANDBY or PRIMARY */
+byte npaused;         /* of which paused */
+byte claimer = NOSLOT;/* member that decided to take over and has not claimed */
+byte ctl;             /* member that listens on the control socket path */
 byte failures;        /* crashes + pauses + false timeouts so far */
 byte falseTO;         /* false timeouts so far */
-byte netEv;           /* delayed + duplicated heartbeats so far */
+byte netEv;           /* network events (see MAXNET) so far */
+byte nfresh;          /* --fresh starts so far */
 
 /* bookkeeping of the properties (not part of the protocol) */
 #ifdef GENS
@@ -188,16 +258,32 @@ byte late[NM];        /* prints after a later generation printed */
 byte lateE[NM];       /* prints after a higher epoch printed */
 byte topGen, topEpoch;/* highest generation / epoch that has printed */
 #endif
-byte maxPrinted;      /* highest number printed */
-bool done;            /* maxPrinted == MAXN (LIVE) */
+#ifdef MAXP
+byte runOf[NM];       /* the run a member belongs to */
+byte maxP[NR];        /* highest number printed, per run */
+byte curRun, runCtr;  /* newest run; runs begun */
+#define JOINRUN(s, r) runOf[s] = r
+#else
+#define JOINRUN(s, r) skip
+#endif
+#ifdef PROP_VIEW
+bool gAtt[NM];        /* standby: its primary has sent on the watch connection */
+byte gE[NM], gQ[NM], gC[NM];  /* the last (epoch, seq, count) it sent there */
+#define GWATCH(s, e, q, c) gAtt[s] = true; gE[s] = e; gQ[s] = q; gC[s] = c
+#define GATT_OFF(s) gAtt[s] = false
+#else
+#define GWATCH(s, e, q, c) skip
+#define GATT_OFF(s) skip
+#endif
+bool done;            /* a run counted to MAXN (LIVE) */
 
 ltl live { <> done }
 
 /* ===================== output ===================== */
 inline PRINT(n) {
-  printf("MSC: M%d (epoch %d) PRINTS %d\n", me, ep, n);
+  printf("MSC: M%d (epoch %d, base %d) PRINTS %d\n", me, ep, bs, n);
 #ifdef PROP_NOSKIP
-  assert(n <= maxPrinted + 1);
+  assert(n <= maxP[runOf[me]] + 1);
 #endif
 #ifdef PROP_FENCE
   if
@@ -210,63 +296,130 @@ inline PRINT(n) {
   fi;
 #endif
 #ifdef PROP_REWIND
-  assert(gen[me] != genCtr || n >= maxPrinted);
+  assert(gen[me] != genCtr || n >= maxP[runOf[me]]);
 #endif
 #ifdef MAXP
-  maxPrinted = MAX(maxPrinted, n);
+  maxP[runOf[me]] = MAX(maxP[runOf[me]], n);
 #endif
 #ifdef LIVE
-  done = (maxPrinted >= MAXN);
+  if :: n >= MAXN -> done = true :: else -> skip fi;
 #endif
   skip
 }
 
-/* ===================== checkpoint ===================== */
-inline CKPT_WRITE(cnt, e) {
+/* ===================== checkpoint files ===================== */
+/* The inlines use the caller's i (loop), h (highest epoch), rb (base), rc (count). */
 #ifndef NO_FIX_MONO
-  ckCount = MAX(ckCount, cnt);
-  ckEpoch = MAX(ckEpoch, e);
-#else
-  ckCount = cnt;
-  ckEpoch = e;
-#endif
-  printf("MSC: checkpoint := (count %d, epoch %d)\n", ckCount, ckEpoch)
+inline CK_HIGHEST() {            /* h := highest epoch with a file, 0 if none */
+  h = 0; i = 1;
+  do
+  :: i < NE -> if :: ckP[i] -> h = i :: else -> skip fi; i++
+  :: else -> break
+  od; i = 0
 }
+inline CK_READ() {               /* StateDir.readCheckpoint */
+  CK_HIGHEST(); rb = ckB[h]; rc = 0; i = 1;
+  do
+  :: i < NE ->
+#ifndef BUG_IGNORE_BASE
+       if :: ckP[i] && i >= rb -> rc = MAX(rc, ckC[i]) :: else -> skip fi;
+#else
+       if :: ckP[i] -> rc = MAX(rc, ckC[i]) :: else -> skip fi;
+#endif
+       i++
+  :: else -> break
+  od; i = 0
+}
+inline CK_WRITE(e, c, b) {       /* StateDir.writeCheckpoint: file e only */
+  ckP[e] = true; ckC[e] = c; ckB[e] = b;
+  printf("MSC: checkpoint-%d := (count %d, base %d)\n", e, c, b)
+}
+inline CK_CLAIM(e, c, b) {       /* StateDir.claimEpoch, retried higher */
+  do
+  :: ckP[e] -> printf("MSC: checkpoint-%d exists, claim %d\n", e, e + 1); e++
+  :: else -> break
+  od;
+  assert(e < NE);
+  CK_WRITE(e, c, b)
+}
+#define CK_START(e, c, b) CK_CLAIM(e, c, b)   /* a start claims as a takeover does */
+inline CK_DELETE_BEFORE(e) {     /* StateDir.deleteCheckpointsBefore */
+  i = 1;
+  do
+  :: i < e -> ckP[i] = false; ckC[i] = 0; ckB[i] = 0; i++
+  :: else -> break
+  od; i = 0
+}
+#else
+inline CK_HIGHEST() { h = ckEpoch }
+inline CK_READ() { h = ckEpoch; rb = ckBase; rc = ckCount }
+inline CK_WRITE(e, c, b) {
+  ckCount = c; ckEpoch = e; ckBase = b;
+  printf("MSC: checkpoint := (count %d, epoch %d, base %d)\n", c, e, b)
+}
+inline CK_CLAIM(e, c, b) { ckEpoch = e; ckBase = b }   /* the takeover's new epoch */
+#define CK_START(e, c, b) CK_WRITE(e, c, b)   /* a start writes its record */
+inline CK_DELETE_BEFORE(e) { skip }
+#endif
 
 /* ===================== standby view, heartbeats ===================== */
-inline SETVIEW(s, e, q, c) {
+inline SETVIEW(s, e, q, c, b) {
 #ifdef PROP_VIEW
   assert(e > knownEpoch[s] || c >= lastCount[s]);     /* view never goes back */
 #if !defined(NO_FIX_MONO) && !defined(NO_FIX_START)
-  assert(e <= ckEpoch && c <= ckCount);  /* view <= checkpoint: see PROP_VIEW */
+  CK_READ();      /* a view of the newest run <= checkpoint: see PROP_VIEW */
+  assert(e < rb || (e <= h && c <= rc));
+  h = 0; rb = 0; rc = 0;
 #endif
 #endif
-  knownEpoch[s] = e; lastSeq[s] = q; lastCount[s] = c;
-  printf("MSC: M%d view := (epoch %d, seq %d, count %d)\n", s, e, q, c)
+  knownEpoch[s] = e; lastSeq[s] = q; lastCount[s] = c; knownBase[s] = b;
+  printf("MSC: M%d view := (epoch %d, seq %d, count %d, base %d)\n", s, e, q, c, b)
 }
 
-/* the Standby's acceptance rule, for the standby in slot s */
-inline ACCEPT(s, e, q, c) {
+/* the Standby's acceptance rule (Standby.onDatagram), for the standby in slot s */
+inline ACCEPT(s, e, q, c, b) {
   if
-  :: e > knownEpoch[s] || (e == knownEpoch[s] && q > lastSeq[s]) -> SETVIEW(s, e, q, c)
+  :: e > knownEpoch[s] || (e == knownEpoch[s] && q > lastSeq[s]) -> SETVIEW(s, e, q, c, b)
 #ifdef BUG_ACCEPT_REPLAY
-  :: e == knownEpoch[s] && q <= lastSeq[s] -> SETVIEW(s, e, q, c)
+  :: e == knownEpoch[s] && q <= lastSeq[s] -> SETVIEW(s, e, q, c, b)
 #endif
-  :: else -> skip                        /* replay or stale epoch */
+  :: else ->                             /* second copy, replay or stale epoch */
+#ifdef PROP_VIEW
+       /* the second copy of the heartbeat taken is the same heartbeat */
+       assert(e != knownEpoch[s] || q != lastSeq[s] || (c == lastCount[s] && b == knownBase[s]));
+#endif
+       skip
   fi
 }
 
-inline SEND_HB() {     /* heartbeat (ep, ++seq, last) */
+inline SEND_HB() {     /* Primary.sendHeartbeat -> Member.Io.sendHeartbeat */
 #ifndef NOHB
   seq++;
+  /* the watch copy: once attached, to my standby, reliable and in order */
   if
-  :: sbSlot != NOSLOT -> ACCEPT(sbSlot, ep, seq, last)         /* on time */
+  :: hsDone && sb != NOSLOT && role[sb] == STANDBY && watch[sb] == me ->
+       GWATCH(sb, ep, seq, last);
+       if
+       :: wFull -> wFull = false; ACCEPT(sb, wE, wQ, wC, wB);  /* older first */
+            wE = 0; wQ = 0; wC = 0; wB = 0
+       :: else -> skip
+       fi;
+       if
+       :: ACCEPT(sb, ep, seq, last, bs)                         /* arrives */
+       :: netEv < MAXNET -> netEv++;                           /* held back */
+            wFull = true; wE = ep; wQ = seq; wC = last; wB = bs
+       fi
+  :: else -> skip
+  fi;
+  /* the UDP copy */
+  if
+  :: sbSlot != NOSLOT -> ACCEPT(sbSlot, ep, seq, last, bs)      /* on time */
   :: true -> skip                              /* lost, or nobody listens */
-  :: netEv < MAXNET && !dFull -> netEv++;                      /* delayed */
-       dFull = true; dE = ep; dQ = seq; dC = last
-  :: netEv < MAXNET && !dFull && sbSlot != NOSLOT -> netEv++;  /* duplicated */
-       ACCEPT(sbSlot, ep, seq, last);
-       dFull = true; dE = ep; dQ = seq; dC = last
+  :: netEv < MAXNET && !dFull -> netEv++;                       /* delayed */
+       dFull = true; dE = ep; dQ = seq; dC = last; dB = bs
+  :: netEv < MAXNET && !dFull && sbSlot != NOSLOT -> netEv++;   /* duplicated */
+       ACCEPT(sbSlot, ep, seq, last, bs);
+       dFull = true; dE = ep; dQ = seq; dC = last; dB = bs
   fi
 #else
   skip
@@ -274,59 +427,102 @@ inline SEND_HB() {     /* heartbeat (ep, ++seq, last) */
 }
 
 /* ===================== helpers ===================== */
-#define RUN (!paused[me])
-
-#ifdef BUG_NO_CHECKPOINT_MAX
-#define RESUME_FROM lastCount[me]
+/* the standby slot (StateDir.tryLockStandbySlot) is free of a taker */
+#ifndef NO_FIX_SLOT
+#define SLOT_FREE (claimer == NOSLOT)
 #else
-#define RESUME_FROM MAX(lastCount[me], ckCount)
+#define SLOT_FREE true
 #endif
+/* a Member's position (pc) */
+#define SB   0    /* standby, waiting */
+#define CLM  1    /* takeover: claim the epoch next */
+#define PR1  2    /* takeover: send FENCE next */
+#define PR2  3    /* takeover or start: read the count next */
+#define CHK  4    /* primary: (1) fencing check next */
+#define PRT  5    /* primary: (2) next = last+1, (3) print */
+#define CKP  6    /* primary: (4) write checkpoint */
+#define HBT  7    /* primary: (5) send heartbeat; first pass: spawn, delete */
+
+#define RUN (!paused[me])
 
 /* spawn a standby for primary p (sb := its slot, or NOSLOT if none is left) */
 inline SPAWN_STANDBY(p, sb) {
+  /* Java: the new standby takes the standby slot, then attaches to whoever
+     listens on the control socket (normally p), which says BUSY while another
+     watch connection to it is open */
+  h = 0; i = 0;
+  do
+  :: i < NM -> if :: wopen[i] && watch[i] == ctl -> h = 1 :: else -> skip fi; i++
+  :: else -> break
+  od; i = 0;
   if
-  :: nextSlot < NM ->
+  :: nextSlot < NM && sbSlot == NOSLOT && SLOT_FREE && h == 0 ->
        sb = nextSlot; nextSlot++; nalive++;
-       assert(sbSlot == NOSLOT);             /* at most one standby at a time */
        sbSlot = sb;
-       role[sb] = STANDBY; watch[sb] = p;
-       printf("MSC: M%d spawned, standby of M%d\n", sb, p);
-       run Member(sb, 0, NOSLOT)
-  :: else -> sb = NOSLOT                     /* model bound: no slot left */
-  fi
+       role[sb] = STANDBY; watch[sb] = ctl; wopen[sb] = (role[ctl] != DEAD);
+       JOINRUN(sb, (role[ctl] != DEAD -> runOf[ctl] : curRun));
+       printf("MSC: M%d spawned by M%d, standby of M%d\n", sb, p, ctl);
+       run Member(sb, SB, 0, 0, 0)
+  :: else -> sb = NOSLOT   /* slot taken or BUSY: the new one is not needed;
+                              or the model's bound */
+  fi; h = 0
 }
 
-/* member i is dead (crashed or fenced): a dead standby stops listening, and
+/* member x is dead (crashed or fenced): a dead standby stops listening, and
    its shared state is cleared so that dead members do not multiply states */
-inline BURY(i) {
-  if :: sbSlot == i -> sbSlot = NOSLOT :: else -> skip fi;
-  role[i] = DEAD; nalive--;
-  paused[i] = false; permanent[i] = false; epoch[i] = 0; watch[i] = 0;
-  fence[i] = 0; knownEpoch[i] = 0; lastCount[i] = 0; lastSeq[i] = 0
+inline BURY(x) {
+  if :: sbSlot == x -> sbSlot = NOSLOT; wFull = false; wE = 0; wQ = 0; wC = 0; wB = 0
+     :: else -> skip fi;
+  if :: claimer == x -> claimer = NOSLOT :: else -> skip fi;
+  if :: paused[x] -> npaused-- :: else -> skip fi;
+  role[x] = DEAD; nalive--; wopen[x] = false;
+  paused[x] = false; permanent[x] = false; stall[x] = false; epoch[x] = 0;
+  watch[x] = 0; fence[x] = 0;
+  knownEpoch[x] = 0; lastCount[x] = 0; lastSeq[x] = 0; knownBase[x] = 0;
+  JOINRUN(x, 0);
+  GWATCH(x, 0, 0, 0); GATT_OFF(x)
 }
 
-/* a Member's position (pc) */
-#define SB   0    /* standby, waiting */
-#define PR1  1    /* promotion, second step */
-#define PR2  2    /* promotion, third step */
-#define CHK  3    /* primary: (1) fencing check next */
-#define PRT  4    /* primary: (2) next = last+1, (3) print */
-#define CKP  5    /* primary: (4) write checkpoint */
-#define HBT  6    /* primary: (5) send heartbeat */
+/* every paused member has been silent for at least the takeover timeout */
+inline STALL_PAUSED() {
+  i = 0;
+  do
+  :: i < NM -> if :: paused[i] -> stall[i] = true :: else -> skip fi; i++
+  :: else -> break
+  od; i = 0
+}
 
-/* promotion, first step; the standby detected EOF or a timeout */
+/* takeover, first step; the standby detected EOF or a timeout */
 #ifndef NO_FIX_ORDER
-inline PROMOTE() {   /* claim a new epoch (exclusive create of ckpt-<newEpoch>) */
+inline PROMOTE() {   /* Member.promote: frees port and slot, computes the epoch */
   role[me] = PRIMARY; NEWGEN(me); sbSlot = NOSLOT;
-  ep = MAX(knownEpoch[me], ckEpoch) + 1; epoch[me] = ep;
-  ckEpoch = ep; pc = PR1;
-  printf("MSC: M%d promotes, claims epoch %d\n", me, ep)
+  wFull = false; wE = 0; wQ = 0; wC = 0; wB = 0;
+#ifndef NO_FIX_SLOT
+  claimer = me;                          /* keeps the standby slot until CLM */
+#endif
+#ifndef NO_FIX_HELDBASE
+  CK_READ(); rc = 0;                     /* rb: the newest run's base */
+  bs = MAX(knownBase[me], rb);
+  if :: knownEpoch[me] < bs -> lastCount[me] = 0 :: else -> skip fi;  /* not this run's */
+  rb = 0;
+#else
+  CK_HIGHEST(); bs = knownBase[me];
+#endif
+  ep = MAX(knownEpoch[me], h) + 1; h = 0;
+  pc = CLM;
+  printf("MSC: M%d promotes, will claim epoch %d (base %d)\n", me, ep, bs)
 }
 #else
 inline PROMOTE() {   /* as first designed: read the checkpoint, compute epoch and last */
   role[me] = PRIMARY; NEWGEN(me); sbSlot = NOSLOT;
-  ep = MAX(knownEpoch[me], ckEpoch) + 1; epoch[me] = ep;
-  last = RESUME_FROM; pc = PR1;
+  wFull = false; wE = 0; wQ = 0; wC = 0; wB = 0;
+#ifndef NO_FIX_SLOT
+  claimer = me;
+#endif
+  CK_READ(); bs = knownBase[me];
+  ep = MAX(knownEpoch[me], h) + 1; epoch[me] = ep;
+  last = MAX(lastCount[me], rc); h = 0; rb = 0; rc = 0;
+  pc = PR1;
   printf("MSC: M%d promotes: epoch %d, resumes after %d\n", me, ep, last)
 }
 #endif
@@ -336,19 +532,9 @@ inline SEND_FENCE() {
   printf("MSC: M%d sends FENCE(%d) to M%d\n", me, ep, w)
 }
 
-/* after promotion: spawn the new standby, then count on */
-inline PROMOTED() {
-  printf("MSC: M%d is primary, resumes after %d\n", me, last);
-  SPAWN_STANDBY(me, sb); w = 0;
-#ifdef BUG_RESUME_PLUS_TWO
-  last++;                                    /* continues at last + 2 */
-#endif
-  pc = CHK
-}
-
 /* leaves the do loop: the process ends */
-#define EXIT  w = 0; ep = 0; last = 0; seq = 0; hbs = 0; sb = 0; hsDone = false; \
-              pc = 0; break
+#define EXIT  w = 0; ep = 0; bs = 0; last = 0; seq = 0; hbs = 0; sb = 0; \
+              hsDone = false; first = false; pc = 0; break
 
 #ifdef LIVE
 #define MAYBE_PERMANENT  if :: permanent[me] = true :: skip fi
@@ -359,77 +545,118 @@ inline PROMOTED() {
 /* ===================== a phoenix process ===================== */
 /* Failures are steps of the victim itself (same interleavings as an outside
    killer, fewer states): crash at any point, pause any time it is primary. */
-proctype Member(byte me; byte startLast; byte mysb)
+proctype Member(byte me; byte pc0; byte e0; byte b0; byte last0)
 {
-  byte pc;                /* position, see above */
+  byte pc = pc0;          /* position, see above */
   byte w;                 /* standby: the primary I watch */
-  byte ep;                /* primary: myEpoch */
-  byte last = startLast;  /* primary: last number printed or resumed from */
+  byte ep = e0;           /* primary: myEpoch */
+  byte bs = b0;           /* primary: my base (the run's fresh epoch) */
+  byte last = last0;      /* primary: last number printed or resumed from */
   byte seq, hbs;          /* primary: heartbeat seq, periodic heartbeats sent */
-  byte sb = mysb;         /* primary: my standby's slot */
+  byte sb = NOSLOT;       /* primary: my standby's slot */
   bool hsDone;            /* primary: handshake with it done */
+  bool first = true;      /* primary: first pass (spawn, delete) still to come */
+  byte i, h, rb, rc;      /* scratch for the checkpoint inlines */
 
   if
-  :: role[me] == PRIMARY -> ep = epoch[me]; pc = CHK
-  :: else -> w = watch[me]; pc = SB
+  :: pc == SB -> w = watch[me]
+  :: else -> skip
   fi;
 end_member:
   do
   /* ---------------- STANDBY ---------------- */
-  :: atomic { pc == SB && dFull -> dFull = false;         /* late heartbeat */
-              ACCEPT(me, dE, dQ, dC); dE = 0; dQ = 0; dC = 0 }
-  :: atomic { pc == SB && role[w] == DEAD ->                         /* EOF */
-              printf("MSC: M%d gets EOF\n", me); PROMOTE() }
+  :: atomic { pc == SB && dFull -> dFull = false;        /* late UDP copy */
+              ACCEPT(me, dE, dQ, dC, dB); dE = 0; dQ = 0; dC = 0; dB = 0 }
+  :: atomic { pc == SB && wFull -> wFull = false;        /* watch copy */
+              ACCEPT(me, wE, wQ, wC, wB); wE = 0; wQ = 0; wC = 0; wB = 0 }
+  :: atomic { pc == SB && role[w] == DEAD && !wFull ->               /* EOF */
+              printf("MSC: M%d gets EOF\n", me); wopen[me] = false;
+#ifdef PROP_VIEW
+              /* attached: the watch copy of every heartbeat has arrived */
+              assert(!gAtt[me] || (knownEpoch[me] == gE[me] &&
+                     lastSeq[me] == gQ[me] && lastCount[me] == gC[me]));
+#endif
+              PROMOTE() }
 #ifndef BUG_NO_TIMEOUT
   :: atomic { pc == SB && paused[w] && role[w] != DEAD ->         /* timeout */
-              printf("MSC: M%d times out\n", me); PROMOTE() }
+              printf("MSC: M%d times out\n", me); STALL_PAUSED(); PROMOTE() }
   :: atomic { pc == SB && failures < MAXFAIL && falseTO < MAXFT &&  /* false */
               !paused[w] && role[w] != DEAD ->                   /* timeout */
               failures++; falseTO++;
               printf("MSC: M%d times out falsely\n", me); PROMOTE() }
 #endif
-  /* ---------------- PROMOTION ---------------- */
+  /* ---------------- TAKEOVER ---------------- */
 #ifndef NO_FIX_ORDER
-  :: atomic { pc == PR1 && RUN -> SEND_FENCE(); pc = PR2 }
-  :: atomic { pc == PR2 && RUN -> last = RESUME_FROM;     /* read the count */
-              CKPT_WRITE(last, ep); PROMOTED() }
+  :: atomic { pc == CLM && RUN ->                      /* 1. claim the epoch */
+              CK_CLAIM(ep, lastCount[me], bs); epoch[me] = ep; ctl = me;
+              if :: claimer == me -> claimer = NOSLOT :: else -> skip fi;
+              printf("MSC: M%d claims epoch %d\n", me, ep); pc = PR1 }
+  :: atomic { pc == PR1 && RUN -> SEND_FENCE(); wopen[me] = false;  /* 2. fence */
+              pc = PR2 }
 #else
-  :: atomic { pc == PR1 && RUN -> CKPT_WRITE(last, ep); pc = PR2 }
-  :: atomic { pc == PR2 && RUN -> SEND_FENCE(); PROMOTED() }
+  :: atomic { pc == PR1 && RUN -> CK_WRITE(ep, last, bs); ctl = me;  /* write, fence */
+              if :: claimer == me -> claimer = NOSLOT :: else -> skip fi;
+              pc = PR2 }
+  :: atomic { pc == PR2 && RUN -> SEND_FENCE(); wopen[me] = false; pc = CHK }
+#endif
+#ifndef NO_FIX_ORDER
+  :: atomic { pc == PR2 && RUN ->                          /* 3. read the count */
+              CK_READ();
+#ifndef BUG_NO_CHECKPOINT_MAX
+              last = MAX(lastCount[me], rc);
+#else
+              last = lastCount[me];
+#endif
+              h = 0; rb = 0; rc = 0;
+#ifdef BUG_RESUME_PLUS_TWO
+              last++;                                /* continues at last + 2 */
+#endif
+              printf("MSC: M%d is primary, resumes after %d\n", me, last);
+              pc = CHK }
 #endif
   /* ---------------- PRIMARY ---------------- */
   :: atomic { pc == CHK && RUN && last >= MAXN -> break }  /* counted to MAXN */
   :: atomic { pc == CHK && RUN && last < MAXN ->            /* (1) fencing */
 #ifndef BUG_NO_FENCE
        if
-#ifndef ALT_FENCE_ANY
        :: fence[me] > ep ->                                       /* FENCE */
-#else
-       :: fence[me] > 0 ->                         /* FENCE, whatever epoch */
-#endif
             printf("MSC: M%d fenced by FENCE, exits\n", me); BURY(me); EXIT
        :: else ->
+            CK_HIGHEST();
             if
-            :: ckEpoch > ep ->                 /* long stall: checkpoint */
-                 printf("MSC: M%d fenced by checkpoint, exits\n", me); BURY(me); EXIT
-            :: true -> skip
-            fi
+            :: h > ep ->                      /* stalled: checkpoint epoch */
+                 if
+                 :: printf("MSC: M%d fenced by checkpoint, exits\n", me); BURY(me); EXIT
+                 :: !stall[me] -> skip            /* no stall: not read */
+                 fi
+            :: else -> skip
+            fi;
+            h = 0
        fi;
 #endif
-       pc = PRT }
+       stall[me] = false; pc = PRT }
   :: atomic { pc == PRT && RUN -> last++; PRINT(last); pc = CKP }  /* (2),(3) */
-  :: atomic { pc == CKP && RUN -> CKPT_WRITE(last, ep); pc = HBT }     /* (4) */
-  :: atomic { pc == HBT && RUN -> SEND_HB(); pc = CHK }                /* (5) */
-  :: atomic { pc == CHK && RUN && hbs < MAXHB -> hbs++; SEND_HB() } /* periodic */
+  :: atomic { pc == CKP && RUN -> CK_WRITE(ep, last, bs); pc = HBT }   /* (4) */
+  :: atomic { pc == HBT && RUN -> SEND_HB();                           /* (5) */
+       if
+       :: first -> first = false;   /* the keeper spawns, then old files go */
+            SPAWN_STANDBY(me, sb); CK_DELETE_BEFORE(ep)
+       :: else -> skip
+       fi;
+       pc = CHK }
+  :: atomic { pc == CHK && RUN && hbs < MAXHB && !stall[me] ->     /* periodic */
+              hbs++; SEND_HB() }        /* (after a stall, the epoch read first) */
   :: atomic { pc == CHK && RUN && !hsDone && sb != NOSLOT ->      /* handshake */
        hsDone = true;
+       if :: role[sb] == STANDBY && watch[sb] == me -> GWATCH(sb, ep, seq, last)
+          :: else -> skip fi;
        if
-       :: role[sb] == STANDBY &&
+       :: role[sb] == STANDBY && watch[sb] == me &&
           (ep > knownEpoch[sb] || (ep == knownEpoch[sb] && seq >= lastSeq[sb])) ->
 #ifndef NO_FIX_HSSEQ
-            SETVIEW(sb, ep, seq, last)
+            SETVIEW(sb, ep, seq, last, bs)
 #else
-            SETVIEW(sb, ep, lastSeq[sb], last)  /* as first designed: no seq */
+            SETVIEW(sb, ep, lastSeq[sb], last, bs)  /* as first designed: no seq */
 #endif
        :: else -> skip
        fi }
@@ -437,30 +664,72 @@ end_member:
   :: atomic { failures < MAXFAIL -> failures++;                     /* crash */
               printf("MSC: M%d CRASHES\n", me); BURY(me); EXIT }
   :: atomic { failures < MAXFAIL && pc != SB && !paused[me] ->       /* pause */
-              failures++; paused[me] = true; MAYBE_PERMANENT;
+              failures++; paused[me] = true; npaused++; MAYBE_PERMANENT;
               printf("MSC: M%d PAUSES\n", me) }
   :: atomic { paused[me] && !permanent[me] -> paused[me] = false;  /* resume */
-              printf("MSC: M%d resumes\n", me) }
+              npaused--; printf("MSC: M%d resumes\n", me) }
   od
 }
 
 /* ===================== (fresh) start ===================== */
+/* A person starts the pair when no member answers: every live member is paused
+   (Member.refuseIfRunning gets no answer) and nobody holds the standby slot
+   (Member.takeStandbySlot).  The started member waits the takeover timeout as
+   a standby of nobody, then claims (Member.promote), with no one to fence. */
 active proctype Launcher()
 {
-  byte s, sb;
+  byte s, e, b, c, pc0;
+  byte i, h, rb, rc;
 end_launch:
   do
-  :: atomic { nalive == 0 && nextSlot < NM ->
+  :: atomic { nalive == npaused && SLOT_FREE && nextSlot < NM ->
        s = nextSlot; nextSlot++; nalive++;
+       STALL_PAUSED();
        role[s] = PRIMARY; NEWGEN(s);
-       epoch[s] = ckEpoch + 1;                     /* last = ckCount below */
-#ifndef NO_FIX_START
-       CKPT_WRITE(ckCount, epoch[s]);
+       CK_HIGHEST(); e = h + 1;
+       if
+       :: s > 0 && nfresh < MAXFRESH -> nfresh++;                 /* --fresh */
+#ifdef BUG_FRESH_REUSE
+            /* the Java before the rule: delete every file, count from epoch 1 */
+#ifndef NO_FIX_MONO
+            i = 1;
+            do :: i < NE -> ckP[i] = false; ckC[i] = 0; ckB[i] = 0; i++
+               :: else -> break od; i = 0;
 #endif
-       SPAWN_STANDBY(s, sb);           /* the fresh primary's first act */
-       printf("MSC: fresh start: M%d primary, epoch %d, resumes after %d\n",
-              s, epoch[s], ckCount);
-       run Member(s, ckCount, sb); s = 0; sb = 0
+            e = 1;
+#endif
+            b = e; c = 0;
+#ifdef MAXP
+            runCtr++; curRun = runCtr;
+#endif
+            printf("MSC: fresh start: M%d\n", s)
+       :: true ->                                            /* normal start */
+#ifndef NO_FIX_MONO
+            b = ckB[h];
+#else
+            b = ckBase;
+#endif
+            c = 0;
+            printf("MSC: start: M%d\n", s)
+       fi;
+       JOINRUN(s, curRun);
+#ifndef NO_FIX_START
+       CK_START(e, c, b);            /* claim first; the member reads next */
+#ifndef NO_FIX_ORDER
+       pc0 = PR2;
+#else
+       if :: b != e -> CK_READ(); c = rc :: else -> skip fi;
+       pc0 = CHK;
+#endif
+#else
+       /* as first designed: nothing on disk until the first write */
+       if :: b != e -> CK_READ(); c = rc :: else -> skip fi;
+       pc0 = CHK;
+#endif
+       epoch[s] = e; ctl = s;
+       printf("MSC: M%d primary, epoch %d, base %d\n", s, e, b);
+       run Member(s, pc0, e, b, c);
+       s = 0; e = 0; b = 0; c = 0; pc0 = 0; h = 0; rb = 0; rc = 0
      }
   od
 }

@@ -18,7 +18,11 @@ enum Rejection {
     BAD_MAC("bad-mac"),
     /** Authentic, but from an epoch older than one already seen: a replaced primary. */
     STALE_EPOCH("stale-epoch"),
-    /** Authentic, but its sequence number is not above the last accepted one: a replay or a duplicate. */
+    /**
+     * Authentic and of the current epoch, but with a sequence number below the newest heartbeat taken: a replay,
+     * or a copy that arrived after a newer heartbeat. The second copy of the newest heartbeat (same sequence
+     * number, by the other path: the port or the watch connection) is ignored, not rejected.
+     */
     REPLAYED("replayed");
 
     private final String label;

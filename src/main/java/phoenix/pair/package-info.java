@@ -20,7 +20,8 @@
  * per-pair secret in the owner-only state directory ({@code HeartbeatCodec} has the layout). The standby
  * accepts a heartbeat only from a newer epoch, or from the same epoch with a higher sequence number; all else
  * is refused and counted by reason. The primary also sends every heartbeat on the watch connection (below),
- * which a flood of the UDP port cannot crowd out; the second copy of a heartbeat is ignored.
+ * which a flood of the UDP port cannot crowd out; the second copy of a heartbeat (same epoch and sequence
+ * number, by the other path) is ignored, not counted.
  *
  * <h2>Detecting failure</h2>
  * Success is what is detected: a standby that has not accepted a heartbeat for {@code misses} heartbeat
@@ -30,12 +31,28 @@
  * it can be generous, which keeps a busy machine from causing false takeovers.
  *
  * <h2>Takeover and fencing</h2>
- * The promoted standby closes its heartbeat port and socket, resumes from the newer of its last heartbeat and
- * the checkpoint, raises the epoch, writes the checkpoint, and, if the old primary is merely silent, sends it
- * a fence message on the watch connection. It prints its first number before it spawns its own standby. A
- * primary checks before every step that no newer primary exists: a fence message, or after a stall longer
- * than half the takeover timeout, a newer epoch in the checkpoint. A paused primary that resumes therefore
- * prints at most one more number (the one it had decided on before the pause) and ends.
+ * The checkpoint is one file per epoch, {@code checkpoint-<epoch>}, and each primary writes only its own. The
+ * promoted standby closes its heartbeat port and socket and then, in this order (the order
+ * {@code model/phoenix.pml} proves): <b>claims</b> a new epoch, the higher of its last heartbeat's epoch and
+ * the highest checkpoint epoch plus one, by creating that epoch's file, which fails when another member got
+ * there first (then it tries the next); <b>fences</b> the old primary, if it is merely silent, with a fence
+ * message on the watch connection; and only then <b>reads</b> the count, the newer of its last heartbeat and
+ * the checkpoint files. Its first step prints the next number; only after that does it spawn its own
+ * standby, remove the files of older epochs and log the takeover. A primary checks before every step that no
+ * newer primary exists: a fence message, or after a stall longer than half the takeover timeout, a newer
+ * epoch among the checkpoint files. A paused primary that resumes therefore prints at most one more number
+ * (the one it had decided on before the pause), makes at most one more write, into its own older epoch's
+ * file, and ends.
+ *
+ * <h2>Starts and fresh starts</h2>
+ * A start claims an epoch as a takeover does, with nobody to fence. Epochs never repeat for a state
+ * directory, {@code --fresh} included. Every checkpoint record also carries a base, the epoch of the last
+ * fresh start: readers take the base from the highest epoch's file and the count as the newest over the
+ * files whose epoch is at least that base. A fresh start claims the highest epoch plus one with count 0 and
+ * that epoch as its base; a normal start keeps the highest file's base; a takeover keeps the base of the run
+ * it takes over, which heartbeats and the handshake carry (never below the highest file's base, and a held
+ * state of an older run is not resumed from). So the late write of an old primary that was paused across a
+ * fresh start lands below the base, and no reader counts it.
  *
  * <h2>Crash loops</h2>
  * Heartbeats carry the step at the last takeover and how many takeovers in a row made no progress. A new
