@@ -492,12 +492,12 @@ final class Member {
     /** Takes over; returns false when a crash loop has gone on too long to try again. */
     private boolean promote() throws IOException {
         long now = clock.nanoTime();
-        // Free the port and the standby socket first, so that the standby spawned next can take them.
+        // Free the port and the standby socket first, so that the standby spawned next can take them. The standby
+        // slot is kept until the epoch is claimed and the control socket listens: until then no member answers,
+        // and a start that found the slot free too could act beside this takeover (found by the model).
         closeQuietly(udp);
         udp = null;
         closeServer();
-        standbySlot.channel().close();
-        standbySlot = null;
 
         primaryRole = true;
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
@@ -509,9 +509,17 @@ final class Member {
                 : freshStart() ? PairState.NONE : dir.readCheckpoint().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
-        long epoch = claim(held, takeover);
+        PairState claimed = claim(held, takeover);
+        long epoch = claimed.epoch();
+        if (takeover && held.epoch() < claimed.base()) {
+            // What this member holds is from before the last fresh start (a late heartbeat of a paused old
+            // primary): it must not carry that count into the new run (found by the model).
+            held = PairState.NONE.withBase(claimed.base());
+        }
         serverPath = config.controlSocket();
         listen(serverPath);
+        standbySlot.channel().close();
+        standbySlot = null;
         if (watch != null) {
             // The old primary is alive but silent (paused or hung): tell it, so that it ends when it resumes.
             watch.send("FENCE " + epoch + " " + pid);
@@ -594,9 +602,9 @@ final class Member {
      * under the pair is put back first; if it cannot be written at all the takeover goes on unclaimed, since a
      * pair that stops for want of a disk protects nothing.
      *
-     * @return the claimed epoch
+     * @return the claimed state: its epoch, and the base it claimed under
      */
-    private long claim(PairState held, boolean takeover) {
+    private PairState claim(PairState held, boolean takeover) {
         long highest = dir.maxCheckpointEpoch();
         if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
             throw new PairException("the checkpoints in " + dir.path() + " have used up every epoch (up to "
@@ -604,9 +612,11 @@ final class Member {
         }
         PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
         if (held.epoch() < highest) {
-            // What this member holds is older than the newest epoch on disk (a standby that heard nothing yet):
-            // the base is the directory's, which only ever grows.
-            claimed = claimed.withBase(Math.max(held.base(), dir.baseAt(highest)));
+            // What this member holds is older than the newest epoch on disk (a standby that heard nothing yet, or
+            // only a paused old primary): the base is the directory's, which only ever grows.
+            long base = Math.max(held.base(), dir.baseAt(highest));
+            claimed = held.epoch() < base ? PairState.NONE.withBase(base).withEpoch(claimed.epoch())
+                    : claimed.withBase(base);
         }
         if (!takeover) {
             claimed = claimed.started(claimed.epoch(), freshStart());
@@ -619,7 +629,7 @@ final class Member {
                         claimed = claimed.started(claimed.epoch(), true);
                     }
                 }
-                return claimed.epoch();
+                return claimed;
             } catch (IOException e) {
                 if (attempt == 0 && dir.restore(config.name())) {
                     Log.LOG.warn("state directory {} was removed; put it back", dir.path());
@@ -628,7 +638,7 @@ final class Member {
                 checkpointError = StateDir.describe(e);
                 Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.path(),
                         checkpointError);
-                return claimed.epoch();
+                return claimed;
             }
         }
     }
