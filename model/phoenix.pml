@@ -88,7 +88,8 @@
  * ===================== PROTOCOL VARIANTS =====================
  * Default: the protocol as the Java runs it (the first design plus the fixes
  * for the flaws this model found, README.md "Findings") with the fresh-start
- * rule, and FIX_SLOT and FIX_HELDBASE, which the Java does not have yet.  -DAS_BRIEFED gives the protocol's fixes 1-4 as first designed;
+ * rule, and FIX_SLOT and FIX_HELDBASE (Findings 5 and 6, now in the Java too).
+ * -DAS_BRIEFED gives the protocol's fixes 1-4 as first designed;
  * -DNO_FIX_MONO, -DNO_FIX_ORDER, -DNO_FIX_START, -DNO_FIX_HSSEQ, -DNO_FIX_SLOT,
  * -DNO_FIX_HELDBASE remove one fix each.
  *   FIX_MONO   the checkpoint never goes backwards: one file per epoch, written

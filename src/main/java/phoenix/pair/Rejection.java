@@ -19,9 +19,10 @@ enum Rejection {
     /** Authentic, but from an epoch older than one already seen: a replaced primary. */
     STALE_EPOCH("stale-epoch"),
     /**
-     * Authentic and of the current epoch, but with a sequence number below the newest heartbeat taken: a replay,
-     * or a copy that arrived after a newer heartbeat. The second copy of the newest heartbeat (same sequence
-     * number, by the other path: the port or the watch connection) is ignored, not rejected.
+     * Authentic and of the current epoch, but a heartbeat that already arrived on the same path (the port or the
+     * watch connection), or one too far below the newest taken to tell (64 sequence numbers). Every heartbeat
+     * comes once by each path: its copy on the other path, and one the network reordered, are ignored without
+     * being counted, so a healthy pair counts none.
      */
     REPLAYED("replayed");
 

@@ -11,17 +11,20 @@
  * Every member starts as the standby ({@code Standby}) and may become the primary ({@code Primary}); the
  * primary keeps one standby alive ({@code StandbyKeeper}). Each role is a state machine stepped by
  * {@code doWork(nowNs)} with the clock read once per pass; {@code Member} runs the single-threaded selector
- * loop that feeds them.
+ * loop that feeds them. The task's steps run on a thread of their own, so that heartbeats, the watch and the
+ * control socket never wait for the program's work; a step that has not returned within the step timeout fails.
+ * Signals are routed to the loop, which acts on them by role: a primary hands over and returns from
+ * {@code ProcessPair.run}, a standby ignores SIGINT and SIGTERM.
  *
  * <h2>Heartbeats</h2>
  * The primary sends a UDP heartbeat to 127.0.0.1:port after every step and at least every heartbeat
  * interval. It carries the pair id, the epoch, a sequence number, the last completed step with the task's
- * data, the takeover count and the crash-loop record, and an HMAC-SHA256 (truncated to 16 bytes) keyed by a
- * per-pair secret in the owner-only state directory ({@code HeartbeatCodec} has the layout). The standby
- * accepts a heartbeat only from a newer epoch, or from the same epoch with a higher sequence number; all else
- * is refused and counted by reason. The primary also sends every heartbeat on the watch connection (below),
- * which a flood of the UDP port cannot crowd out; the second copy of a heartbeat (same epoch and sequence
- * number, by the other path) is ignored, not counted.
+ * data, the takeover count, the crash-loop record and the base (below), and an HMAC-SHA256 (truncated to 16
+ * bytes) keyed by a per-pair secret in the owner-only state directory ({@code HeartbeatCodec} has the layout).
+ * The standby accepts a heartbeat only from a newer epoch, or from the same epoch with a higher sequence
+ * number. The primary also sends every heartbeat on the watch connection (below), which a flood of the UDP port
+ * cannot crowd out; the copy on the other path, and one the network reordered, are ignored; what no healthy pair
+ * sends (a heartbeat a second time on one path, an older epoch, a bad MAC, ...) is refused and counted by reason.
  *
  * <h2>Detecting failure</h2>
  * Success is what is detected: a standby that has not accepted a heartbeat for {@code misses} heartbeat
@@ -32,8 +35,9 @@
  *
  * <h2>Takeover and fencing</h2>
  * The checkpoint is one file per epoch, {@code checkpoint-<epoch>}, and each primary writes only its own. The
- * promoted standby closes its heartbeat port and socket and then, in this order (the order
- * {@code model/phoenix.pml} proves): <b>claims</b> a new epoch, the higher of its last heartbeat's epoch and
+ * promoted standby closes its heartbeat port and socket, keeps the standby slot until its claim is made and its
+ * control socket listens, and, in this order (the order {@code model/phoenix.pml} proves): <b>claims</b> a new
+ * epoch, the higher of its last heartbeat's epoch and
  * the highest checkpoint epoch plus one, by creating that epoch's file, which fails when another member got
  * there first (then it tries the next); <b>fences</b> the old primary, if it is merely silent, with a fence
  * message on the watch connection; and only then <b>reads</b> the count, the newer of its last heartbeat and
