@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.Kill;
+import phoenix.testing.Sequence;
 
 /** The pair survives its primary being killed over and over, and never skips a number. */
 @Tag("integration")
@@ -39,7 +41,7 @@ class TakeoverIT {
             assertEquals(2, pair.liveMemberPids().size(),
                     "members alive while protected before kill " + i + ": " + pair.liveMemberPids());
             pair.awaitLines(pair.lines().size() + 2);
-            PairHarness.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
+            Kill.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
             long takeovers = before.takeovers();
             pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != before.primaryPid(), "taken over");
             // A terminated primary has handed over at once, but its JVM takes a moment longer to be gone.
