@@ -195,6 +195,8 @@ class HardeningIT {
         assertTrue(gapNs <= boundNs, "the pair printed nothing for " + gapNs / 1_000_000 + " ms around the pause; "
                 + "takeover timeout " + timeout.toMillis() + " ms, allowed " + boundNs / 1_000_000 + " ms\n"
                 + pair.memberLog());
+        System.out.printf("hostile flood: %d datagrams sent, no output for %d ms around the pause (allowed %d ms)%n",
+                sender.sent(), gapNs / 1_000_000, boundNs / 1_000_000);
         PairHarness.awaitGone(old);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
