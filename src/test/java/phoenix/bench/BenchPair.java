@@ -29,6 +29,7 @@ import phoenix.pair.PairConfig;
 import phoenix.pair.PairException;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.PairStatuses;
 import phoenix.testing.Ports;
 import phoenix.testing.ProcessTracker;
 
@@ -223,12 +224,7 @@ final class BenchPair implements AutoCloseable {
 
     /** Asks the pair in-process; remembers its members' pids, so that they can be killed whatever happens. */
     Optional<PairStatus> status() {
-        Optional<PairStatus> s = ProcessPair.status(config());
-        s.ifPresent(st -> {
-            processes.track(st.primaryPid());
-            processes.track(st.standbyPid());
-        });
-        return s;
+        return PairStatuses.ask(config(), processes::track);
     }
 
     /** Polls the status until it satisfies {@code p}; throws, naming the last status and the log, when not. */

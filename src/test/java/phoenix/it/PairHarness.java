@@ -21,8 +21,8 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
-import phoenix.pair.ProcessPair;
 import phoenix.testing.Awaits;
+import phoenix.testing.PairStatuses;
 import phoenix.testing.Ports;
 import phoenix.testing.ProcStat;
 import phoenix.testing.ProcessTracker;
@@ -136,26 +136,12 @@ final class PairHarness implements AutoCloseable {
 
     /** Asks the pair for its status; the member pids it names are tracked, to be killed at the end. */
     Optional<PairStatus> status() {
-        Optional<PairStatus> s = ProcessPair.status(config());
-        s.ifPresent(st -> {
-            processes.track(st.primaryPid());
-            processes.track(st.standbyPid());
-        });
-        return s;
+        return PairStatuses.ask(config(), processes::track);
     }
 
     /** Asks a pair for its status and adds the member pids it names to {@code seen}, to be killed at the end. */
     static Optional<PairStatus> status(PairConfig config, Set<Long> seen) {
-        Optional<PairStatus> s = ProcessPair.status(config);
-        s.ifPresent(st -> {
-            if (st.primaryPid() > 0) {
-                seen.add(st.primaryPid());
-            }
-            if (st.standbyPid() > 0) {
-                seen.add(st.standbyPid());
-            }
-        });
-        return s;
+        return PairStatuses.ask(config, seen::add);
     }
 
     /** Waits until a primary runs with an attached standby that acknowledges heartbeats. */
