@@ -9,6 +9,8 @@ phoenix's own behaviour. Usage: subreaper.py COMMAND [ARG...]; exits when the la
 Nothing under it outlives its parent (the test JVM or the benchmark): when the parent dies, however it dies, the
 kernel signals this script (PR_SET_PDEATHSIG), which then kills every descendant by pid, found in /proc (as
 their subreaper it is the ancestor of all of them, orphans included), reaps them and exits. SIGTERM does the same.
+A parent that sets SUBREAPER_PARENT to its own pid is also covered if it dies before this script is ready: then
+it starts nothing.
 """
 import ctypes
 import os
@@ -75,7 +77,10 @@ def main(argv):
     if len(argv) < 2:
         print("usage: subreaper.py COMMAND [ARG...]", file=sys.stderr)
         return 2
-    parent = os.getppid()
+    # The parent may name itself (SUBREAPER_PARENT=pid): it may have died already while this script started
+    # (a shim of the Python installation can take a second), and only its pid tells that apart.
+    named = os.environ.pop("SUBREAPER_PARENT", "")
+    parent = int(named) if named.isdigit() else os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         print("subreaper.py: prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d" % ctypes.get_errno(), file=sys.stderr)

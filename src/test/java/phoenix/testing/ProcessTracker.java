@@ -80,6 +80,8 @@ public final class ProcessTracker implements AutoCloseable {
      * @throws IOException when it cannot be started
      */
     public synchronized Process startSubreaper(ProcessBuilder builder) throws IOException {
+        // subreaper.py ends what runs under it when this JVM dies, also while it is still starting, if it knows us.
+        builder.environment().put("SUBREAPER_PARENT", String.valueOf(ProcessHandle.current().pid()));
         Process p = start(builder);
         subreapers.add(p);
         return p;
