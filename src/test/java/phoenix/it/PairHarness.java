@@ -214,6 +214,9 @@ final class PairHarness implements AutoCloseable {
     @Override
     public void close() throws IOException {
         processes.close();
+        if (!Files.exists(base)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(base)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
