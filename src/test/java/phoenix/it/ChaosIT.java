@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,17 +32,8 @@ import phoenix.testing.Sequence;
  */
 @Tag("integration")
 @Timeout(value = 2, unit = TimeUnit.HOURS)
-class ChaosIT {
+class ChaosIT extends WithPair {
     private static final int FAULTS = 6;
-    private PairHarness pair;
-
-    @AfterEach
-    void killEverything() throws Exception {
-        if (pair != null) {
-            pair.close();
-        }
-    }
-
     @Test
     void randomFaultsNeverSkipANumberNorLeaveAMess() throws Exception {
         int rounds = Integer.getInteger("phoenix.chaos.rounds", 25);

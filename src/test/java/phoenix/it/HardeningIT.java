@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,18 +28,9 @@ import phoenix.testing.Sequence;
 /** Faults beyond a plain kill: pauses, double failure, bad state, crash loops, hostile traffic, other users. */
 @Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class HardeningIT {
+class HardeningIT extends WithPair {
     /** How many datagrams the standby must have refused before the flood counts as one: any machine gets there. */
     private static final long FLOODED = 2000;
-
-    private PairHarness pair;
-
-    @AfterEach
-    void killEverything() throws Exception {
-        if (pair != null) {
-            pair.close();
-        }
-    }
 
     private static void assertOneLineError(PairHarness.Result r, String... fragments) {
         assertEquals(2, r.exit(), "exit code; stderr: " + r.err());

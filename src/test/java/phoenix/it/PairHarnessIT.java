@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,16 +18,7 @@ import phoenix.testing.ProcStat;
 /** The harness itself: what a test starts ends with it, also when the test is cut short by a timeout. */
 @Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PairHarnessIT {
-    private PairHarness pair;
-
-    @AfterEach
-    void killEverything() throws Exception {
-        if (pair != null) {
-            pair.close();
-        }
-    }
-
+class PairHarnessIT extends WithPair {
     @Test
     void aTestCutShortByItsTimeoutWhileACommandRunsLeavesNoProcess() throws Exception {
         pair = new PairHarness();

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,17 +19,10 @@ import phoenix.testing.Sequence;
 /** The pair survives its primary being killed over and over, and never skips a number. */
 @Tag("integration")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class TakeoverIT {
-    private PairHarness pair;
-
+class TakeoverIT extends WithPair {
     @BeforeEach
     void start() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
-    }
-
-    @AfterEach
-    void killEverything() throws Exception {
-        pair.close();
     }
 
     @Test
