@@ -155,9 +155,10 @@ class HardeningIT extends WithPair {
     void hostileTrafficCausesNoTakeoverAndDoesNotDelayARealOne() throws Exception {
         // Heartbeat-only detection: a paused primary is noticed by missed heartbeats alone, the path a flood on
         // the heartbeat port could delay. (A killed one would be noticed by its watch connection whatever the
-        // flood does.) Timeout: 5 misses of a 100 ms heartbeat.
-        Duration timeout = Duration.ofMillis(500);
-        pair = new PairHarness().start("--interval", "20ms", "--heartbeat", "100ms", "--misses", "5",
+        // flood does.) Timeout: 10 misses of a 200 ms heartbeat, 2 s: on a shared machine under load, with the flood
+        // taking a core, a shorter one can lapse with no flood's help, and the test would prove nothing.
+        Duration timeout = Duration.ofSeconds(2);
+        pair = new PairHarness().start("--interval", "20ms", "--heartbeat", "200ms", "--misses", "10",
                 "--heartbeat-only");
         PairStatus before = pair.awaitProtected();
         HostileSender sender = new HostileSender(pair.stateDir, pair.port);
