@@ -6,20 +6,15 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +29,9 @@ import phoenix.pair.PairConfig;
 import phoenix.pair.PairException;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.PairStatuses;
+import phoenix.testing.Ports;
+import phoenix.testing.ProcessTracker;
 
 /**
  * One real pair under measurement: a unique name, a free UDP port and a temporary state directory; its first
@@ -100,7 +98,7 @@ final class BenchPair implements AutoCloseable {
 
     final String label;
     final String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-    final int port = freeUdpPort();
+    final int port = Ports.freeUdpPort();
     final Path logFile;
     private final Path root;
     private final Path launcher;
@@ -111,8 +109,8 @@ final class BenchPair implements AutoCloseable {
     private final List<String> lines = new ArrayList<>();
     private final List<Long> arrivals = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
-    private final Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
     private boolean eof;
+    private final ProcessTracker processes;
     private Process subreaper;
     private Thread outReader;
     private Thread errReader;
@@ -127,6 +125,7 @@ final class BenchPair implements AutoCloseable {
         this.stateDir = base.resolve("state");
         Files.createDirectories(logDir);
         this.logFile = logDir.resolve(label + "-" + name + ".log");
+        this.processes = new ProcessTracker("bench pair " + name + " (" + label + ")");
     }
 
     /** Starts the first member; it becomes the primary after the takeover timeout and spawns a standby. */
@@ -139,7 +138,7 @@ final class BenchPair implements AutoCloseable {
                 "run", "--name", name, "--port", String.valueOf(port), "--state-dir", stateDir.toString(),
                 "--terminal", "none"));
         cmd.addAll(options);
-        subreaper = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).start();
+        subreaper = processes.startSubreaper(new ProcessBuilder(cmd).redirectInput(new File("/dev/null")));
         outReader = new Thread(() -> readNumbers(subreaper.getInputStream()), "stdout of " + name);
         errReader = new Thread(() -> readLog(subreaper.getErrorStream()), "stderr of " + name);
         outReader.setDaemon(true);
@@ -225,18 +224,7 @@ final class BenchPair implements AutoCloseable {
 
     /** Asks the pair in-process; remembers its members' pids, so that they can be killed whatever happens. */
     Optional<PairStatus> status() {
-        Optional<PairStatus> s = ProcessPair.status(config());
-        s.ifPresent(st -> {
-            remember(st.primaryPid());
-            remember(st.standbyPid());
-        });
-        return s;
-    }
-
-    private void remember(long pid) {
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(seen::add);
-        }
+        return PairStatuses.ask(config(), processes::track);
     }
 
     /** Polls the status until it satisfies {@code p}; throws, naming the last status and the log, when not. */
@@ -514,7 +502,7 @@ final class BenchPair implements AutoCloseable {
         }
         if (subreaper != null && !subreaper.waitFor(15, TimeUnit.SECONDS)) {
             System.err.println("bench: members of pair " + name + " are still running 15 s after stop; killing");
-            killMembers();
+            processes.close();
         }
         join();
     }
@@ -533,38 +521,6 @@ final class BenchPair implements AutoCloseable {
     }
 
     /**
-     * Kills every process of the pair by pid: what the subreaper still has, and every member status named.
-     *
-     * @return whether the thread was interrupted meanwhile (the cleanup finishes anyway)
-     */
-    private boolean killMembers() {
-        boolean interrupted = false;
-        for (int round = 0; round < 10; round++) {
-            Set<ProcessHandle> all = new LinkedHashSet<>(seen);
-            if (subreaper != null) {
-                try (Stream<ProcessHandle> d = subreaper.descendants()) {
-                    d.forEach(all::add);
-                }
-            }
-            List<ProcessHandle> running = all.stream().filter(Procs::running).toList();
-            if (running.isEmpty()) {
-                break;
-            }
-            // A killed primary's standby may spawn one more before it dies too: look again until none is left.
-            running.forEach(h -> {
-                seen.add(h);
-                h.destroyForcibly();
-            });
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        return interrupted;
-    }
-
-    /**
      * Kills what is left of the pair, waits for the subreaper, and removes the state directory. An interrupt
      * does not cut it short: it is kept for the caller once everything has ended.
      */
@@ -574,20 +530,9 @@ final class BenchPair implements AutoCloseable {
             return;
         }
         closed = true;
+        // Kills every process of the pair by pid, the subreaper last; keeps an interrupt for the caller.
+        processes.close();
         boolean interrupted = Thread.interrupted();
-        interrupted |= killMembers();
-        if (subreaper != null) {
-            // The subreaper reaps the members just killed and then ends by itself.
-            try {
-                if (!subreaper.waitFor(10, TimeUnit.SECONDS)) {
-                    subreaper.destroyForcibly();
-                    subreaper.waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-                subreaper.destroyForcibly();
-            }
-        }
         try {
             join();
         } catch (InterruptedException e) {
@@ -605,13 +550,5 @@ final class BenchPair implements AutoCloseable {
     @Override
     public String toString() {
         return "pair " + name + " (" + label + ")";
-    }
-
-    static int freeUdpPort() {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

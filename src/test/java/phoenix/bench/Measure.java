@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import phoenix.pair.PairStatus;
+import phoenix.testing.ProcStat;
 
 /**
  * Runs the measurements, phase after phase, on pairs it starts and always ends: takeovers of a default and a
@@ -200,7 +201,7 @@ final class Measure {
         long endNs = 0;
         boolean ended = false;
         while (System.nanoTime() - contNs < RESUME_END_NS) {
-            if (!Procs.running(old)) {
+            if (!ProcStat.running(old.pid())) {
                 endNs = System.nanoTime();
                 ended = true;
                 break;

@@ -7,19 +7,22 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.stream.Stream;
+import phoenix.testing.Kill;
+import phoenix.testing.ProcStat;
 
-/** What the benchmark reads from {@code /proc}, and the signals it sends with kill(1), always to one pid. */
+/**
+ * What the benchmark alone reads from {@code /proc} (threads, memory, the machine), on top of {@link ProcStat}, and
+ * the signals it sends through {@link Kill}, always to one pid.
+ */
 final class Procs {
     private Procs() {
     }
 
     /** @return user plus system CPU time of the process in clock ticks, or -1 when it is gone */
     static long cpuTicks(long pid) {
-        String[] f = statFields(pid);
-        // Fields after the command name: state is field 3, utime field 14, stime field 15.
-        return f.length > 12 ? Long.parseLong(f[11]) + Long.parseLong(f[12]) : -1;
+        return ProcStat.of(pid).map(ProcStat::cpuTicks).orElse(-1L);
     }
 
     /**
@@ -41,15 +44,16 @@ final class Procs {
         try (Stream<Path> list = Files.list(tasks)) {
             for (Path t : list.toList()) {
                 String comm;
-                String[] f;
                 try {
                     comm = Files.readString(t.resolve("comm")).trim();
-                    String stat = Files.readString(t.resolve("stat"));
-                    f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException e) {
                     continue;
                 }
-                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                Optional<ProcStat> stat = ProcStat.read(t.resolve("stat"));
+                if (stat.isEmpty()) {
+                    continue;
+                }
+                long ticks = stat.get().cpuTicks();
                 String kind = comm.startsWith("phoenix") ? "main" : comm.startsWith("C1 ") || comm.startsWith("C2 ")
                         ? "jit" : null;
                 if (kind != null) {
@@ -60,27 +64,6 @@ final class Procs {
             return new HashMap<>();
         }
         return out;
-    }
-
-    /** @return the process state letter (R, S, T, Z, ...), or an empty string when it is gone */
-    static String state(long pid) {
-        String[] f = statFields(pid);
-        return f.length > 0 ? f[0] : "";
-    }
-
-    /** @return whether the process exists and is not a zombie waiting to be reaped */
-    static boolean running(ProcessHandle h) {
-        String s = state(h.pid());
-        return h.isAlive() && !s.isEmpty() && !"Z".equals(s) && !"X".equals(s);
-    }
-
-    private static String[] statFields(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        } catch (IOException | RuntimeException e) {
-            return new String[0];
-        }
     }
 
     /** @return the resident set size (VmRSS) in kB, or -1 when the process is gone */
@@ -114,13 +97,10 @@ final class Procs {
     /** Sends one signal to one pid with kill(1) and waits for it; throws when kill fails. */
     static void signal(long pid, String signal) throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new BenchException("kill -" + signal + " " + pid + " failed: " + out);
+            if (!Kill.signal(pid, signal)) {
+                throw new BenchException("kill -" + signal + " " + pid + " failed: the process is gone");
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             throw new BenchException("cannot run kill -" + signal + " " + pid + ": " + e.getMessage());
         }
     }

@@ -1,7 +1,7 @@
 package phoenix.bench;
 
 import java.util.List;
-import phoenix.it.Sequence;
+import phoenix.testing.Sequence;
 
 /**
  * What one pair printed, checked: numbers only, starting at 1, each either the next new number or a repeat of

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import phoenix.pair.AcceptanceTestFailedException;
+import phoenix.pair.OutputLostException;
 import phoenix.pair.Snapshot;
 
 class CounterTest {
@@ -101,7 +102,7 @@ class CounterTest {
         Counter counter = new Counter(new PrintStream(new ClosedPipe(), false, StandardCharsets.UTF_8), 0);
         counter.resume(Snapshot.INITIAL);
 
-        AcceptanceTestFailedException e = assertThrows(AcceptanceTestFailedException.class,
+        OutputLostException e = assertThrows(OutputLostException.class,
                 () -> counter.step(Snapshot.INITIAL));
 
         assertTrue(e.getMessage().contains("stdout did not take number 1"), e.getMessage());
@@ -114,7 +115,7 @@ class CounterTest {
         Counter counter = new Counter(systemOutLike, 0);
         counter.resume(Snapshot.INITIAL);
 
-        AcceptanceTestFailedException e = assertThrows(AcceptanceTestFailedException.class,
+        OutputLostException e = assertThrows(OutputLostException.class,
                 () -> counter.step(Snapshot.INITIAL));
 
         assertTrue(e.getMessage().contains("stdout"), e.getMessage());
@@ -127,7 +128,7 @@ class CounterTest {
         Counter counter = new Counter(broken, 0);
         counter.resume(Snapshot.INITIAL);
 
-        AcceptanceTestFailedException e = assertThrows(AcceptanceTestFailedException.class,
+        OutputLostException e = assertThrows(OutputLostException.class,
                 () -> counter.step(Snapshot.INITIAL));
 
         assertTrue(e.getMessage().contains("stdout no longer takes output"), e.getMessage());

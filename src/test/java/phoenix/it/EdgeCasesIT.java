@@ -17,12 +17,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.Kill;
+import phoenix.testing.ProcStat;
+import phoenix.testing.Sequence;
 
 /**
  * What users and programs did that once broke the guarantees: fresh starts beside a paused primary, a removed
@@ -32,15 +34,7 @@ import phoenix.pair.ProcessPair;
  */
 @Tag("integration")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class EdgeCasesIT {
-    private PairHarness pair;
-
-    @AfterEach
-    void killEverything() throws Exception {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+class EdgeCasesIT extends WithPair {
 
     private static void assertOneLineError(PairHarness.Result r, String... fragments) {
         assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
@@ -55,10 +49,10 @@ class EdgeCasesIT {
     /** Kills members at once: all are stopped first, so that none can take over or spawn in between. */
     private void killAndAwaitGone(long... pids) throws Exception {
         for (long pid : pids) {
-            PairHarness.signal(pid, "STOP");
+            Kill.signal(pid, "STOP");
         }
         for (long pid : pids) {
-            PairHarness.signal(pid, "KILL");
+            Kill.signal(pid, "KILL");
         }
         for (long pid : pids) {
             PairHarness.awaitGone(pid);
@@ -80,7 +74,7 @@ class EdgeCasesIT {
         PairStatus first = pair.awaitProtected();
         pair.awaitLines(80);
         long paused = first.primaryPid();
-        PairHarness.signal(paused, "STOP");
+        Kill.signal(paused, "STOP");
         try {
             PairStatus second = pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != paused
                     && s.isProtected(), "taken over from the paused primary");
@@ -90,10 +84,10 @@ class EdgeCasesIT {
             pair.awaitProtected();
             awaitLinesOfStart(1, 10);
         } finally {
-            PairHarness.signal(paused, "CONT");
+            Kill.signal(paused, "CONT");
         }
         await("resumed primary " + paused + " ends").atMost(Duration.ofSeconds(10))
-                .until(() -> !PairHarness.procState(paused).matches("[RSD]"));
+                .until(() -> !ProcStat.state(paused).matches("[RSD]"));
         assertTrue(pair.memberLog().contains("[phoenix " + paused + "] WARN primary RUNNING -> FENCED"),
                 "the resumed primary learns of the newer epoch and ends:\n" + pair.memberLog());
         PairStatus fresh = pair.awaitProtected();
@@ -124,7 +118,7 @@ class EdgeCasesIT {
         assertEquals(Map.of(), found.rejected(), "the standby still takes its primary's heartbeats");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pair.stateDir)));
 
-        PairHarness.signal(before.primaryPid(), "KILL");
+        Kill.signal(before.primaryPid(), "KILL");
         PairStatus after = pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over, protected");
         assertEquals(before.standbyPid(), after.primaryPid(), "the standby took over; it did not die");
         assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent(), "stop finds the pair");
@@ -150,8 +144,8 @@ class EdgeCasesIT {
     void ctrlBackslashPutsNothingButNumbersOnStdout() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus s = pair.awaitProtected();
-        PairHarness.signal(s.primaryPid(), "QUIT");
-        PairHarness.signal(s.standbyPid(), "QUIT");
+        Kill.signal(s.primaryPid(), "QUIT");
+        Kill.signal(s.standbyPid(), "QUIT");
         await("thread dumps on stderr").atMost(Duration.ofSeconds(20))
                 .until(() -> pair.memberLog().split("Full thread dump", -1).length > 2);
         pair.awaitLines(pair.lines().size() + 20);
@@ -217,13 +211,13 @@ class EdgeCasesIT {
         pair = new PairHarness().start("--interval", "20ms", "--terminal", "true");
         PairStatus s = pair.awaitStatus(st -> st.primaryPid() > 0 && !st.isProtected(), "running unprotected");
         pair.awaitLines(5);
-        PairHarness.signal(s.primaryPid(), "TERM");
+        Kill.signal(s.primaryPid(), "TERM");
         await("the primary says it waits for a standby").atMost(Duration.ofSeconds(10))
                 .until(() -> pair.memberLog().contains("no standby is ready to take over yet"));
         pair.awaitLines(pair.lines().size() + 10);
         assertTrue(ProcessHandle.of(s.primaryPid()).map(ProcessHandle::isAlive).orElse(false),
                 "one signal does not end an unprotected pair");
-        PairHarness.signal(s.primaryPid(), "TERM");
+        Kill.signal(s.primaryPid(), "TERM");
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "a second signal ends it");
         assertEquals(143, pair.root().exitValue());
         String log = pair.memberLog();
@@ -237,7 +231,7 @@ class EdgeCasesIT {
     @Test
     void stopEndsAPairStartedByAParentThatNeverReaps() throws Exception {
         pair = new PairHarness();
-        String neverReaps = "import subprocess, sys, time\nsubprocess.Popen(sys.argv[1:])\ntime.sleep(600)\n";
+        String neverReaps = "import signal, subprocess, sys\nsubprocess.Popen(sys.argv[1:])\nsignal.pause()\n";
         pair.startCommand(List.of("python3", "-c", neverReaps, PairHarness.ROOT.resolve("run-phoenix.sh").toString(),
                 "run", "--name", pair.name, "--port", String.valueOf(pair.port), "--state-dir",
                 pair.stateDir.toString(), "--terminal", "none", "--interval", "20ms"));
@@ -247,7 +241,7 @@ class EdgeCasesIT {
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         assertEquals(0, r.exit(), "stop succeeds: " + r.err());
         assertTrue(r.err().contains("stopped at count"), r.err());
-        assertEquals("Z", PairHarness.procState(s.primaryPid()), "the first primary is a zombie nobody reaps");
+        assertEquals("Z", ProcStat.state(s.primaryPid()), "the first primary is a zombie nobody reaps");
         assertTrue(tookMs < 5000, "stop returned after " + tookMs + " ms; it must not wait out a zombie");
         assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair");
     }
@@ -310,7 +304,7 @@ class EdgeCasesIT {
     void sigtermReturnsFromRunSoThatTheProgramCleansUp() throws Exception {
         pair = new PairHarness().startProgram("plain");
         PairStatus s = pair.awaitProtected();
-        PairHarness.signal(s.primaryPid(), "TERM");
+        Kill.signal(s.primaryPid(), "TERM");
         pair.awaitStatus(st -> st.takeovers() == 1 && st.primaryPid() == s.standbyPid(), "taken over");
         await("clean-up ran").atMost(Duration.ofSeconds(10))
                 .until(() -> pair.memberLog().contains("program clean-up after TERMINATED (exit 143)"));

@@ -1,6 +1,5 @@
 package phoenix.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,25 +15,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import phoenix.pair.HostileSender;
 import phoenix.pair.PairStatus;
+import phoenix.testing.Awaits;
+import phoenix.testing.Kill;
+import phoenix.testing.ProcStat;
+import phoenix.testing.Sequence;
 
 /** Faults beyond a plain kill: pauses, double failure, bad state, crash loops, hostile traffic, other users. */
 @Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class HardeningIT {
-    private PairHarness pair;
-
-    @AfterEach
-    void killEverything() throws Exception {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+class HardeningIT extends WithPair {
+    /** How many datagrams the standby must have refused before the flood counts as one: any machine gets there. */
+    private static final long FLOODED = 2000;
 
     private static void assertOneLineError(PairHarness.Result r, String... fragments) {
         assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
@@ -68,7 +64,7 @@ class HardeningIT {
 
         /** Waits until the flood has sent {@code n} datagrams. */
         void awaitSent(long n) {
-            await("flood").atMost(Duration.ofSeconds(30)).until(() -> sender.sent() >= n);
+            Awaits.await(n + " datagrams sent", Duration.ofSeconds(30)).until(() -> sender.sent() >= n);
         }
 
         @Override
@@ -88,14 +84,13 @@ class HardeningIT {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus before = pair.awaitProtected();
         long old = before.primaryPid();
-        PairHarness.signal(old, "STOP");
+        Kill.signal(old, "STOP");
         pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != old, "taken over from the paused primary");
         int printedBeforeResume = pair.lines().size();
         pair.awaitLines(printedBeforeResume + 10);
-        PairHarness.signal(old, "CONT");
-        await("paused primary " + old + " ends after resuming").atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(20)).until(() -> ProcessHandle.of(old).map(h -> !h.isAlive()
-                        || "Z".equals(PairHarness.procState(old))).orElse(true));
+        Kill.signal(old, "CONT");
+        Awaits.await("paused primary " + old + " ends after resuming", Duration.ofSeconds(10))
+                .until(() -> !ProcStat.running(old));
         assertTrue(pair.memberLog().contains("[phoenix " + old + "] WARN primary RUNNING -> FENCED"),
                 "the resumed primary says it was fenced:\n" + pair.memberLog());
         pair.awaitLines(pair.lines().size() + 10);
@@ -111,8 +106,8 @@ class HardeningIT {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus s = pair.awaitProtected();
         pair.awaitLines(30);
-        PairHarness.signal(s.primaryPid(), "KILL");
-        PairHarness.signal(s.standbyPid(), "KILL");
+        Kill.signal(s.primaryPid(), "KILL");
+        Kill.signal(s.standbyPid(), "KILL");
         assertTrue(pair.root().waitFor(20, TimeUnit.SECONDS), "every member is gone");
         long printed = Sequence.of(pair.lines()).max();
         pair.start("--interval", "20ms");
@@ -158,29 +153,68 @@ class HardeningIT {
 
     @Test
     void hostileTrafficCausesNoTakeoverAndDoesNotDelayARealOne() throws Exception {
-        pair = new PairHarness().start("--interval", "20ms");
+        // Heartbeat-only detection: a paused primary is noticed by missed heartbeats alone, the path a flood on
+        // the heartbeat port could delay. (A killed one would be noticed by its watch connection whatever the
+        // flood does.) Timeout: 10 misses of a 200 ms heartbeat, 2 s: on a shared machine under load, with the flood
+        // taking a core, a shorter one can lapse with no flood's help, and the test would prove nothing.
+        Duration timeout = Duration.ofSeconds(2);
+        pair = new PairHarness().start("--interval", "20ms", "--heartbeat", "200ms", "--misses", "10",
+                "--heartbeat-only");
         PairStatus before = pair.awaitProtected();
         HostileSender sender = new HostileSender(pair.stateDir, pair.port);
+        long old = before.primaryPid();
+        long pausedNs;
         try (Flood flood = new Flood(sender, 1)) {
-            flood.awaitSent(1000);
-            int printed = pair.lines().size();
-            pair.awaitLines(printed + 100);
+            // What the flood provably did, on any machine: the standby received and refused this many datagrams.
+            flood.awaitSent(FLOODED);
+            pair.awaitStatus(s -> rejected(s) >= FLOODED, FLOODED + " datagrams refused by the standby");
+            pair.awaitLines(pair.lines().size() + 50);
             PairStatus during = pair.awaitProtected();
-            assertEquals(before.primaryPid(), during.primaryPid(), "no takeover under the flood:\n" + pair.memberLog());
+            assertEquals(old, during.primaryPid(), "no takeover under the flood:\n" + pair.memberLog());
             assertEquals(0, during.takeovers());
-            PairHarness.signal(during.primaryPid(), "KILL");
-            pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != during.primaryPid(), "taken over");
-            pair.awaitProtected();
+            pausedNs = System.nanoTime();
+            Kill.signal(old, "STOP");
+            // The flood goes on through the pause and after it: the new standby refuses it too.
+            pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != old && s.isProtected()
+                    && rejected(s) >= FLOODED, "taken over under the flood, and the new standby flooded");
+            pair.awaitLines(pair.lines().size() + 10);
+        } finally {
+            Kill.signal(old, "CONT");
         }
-        assertTrue(sender.sent() > 5000, "thousands of datagrams sent: " + sender.sent());
+        long gapNs = longestGapSince(pausedNs);
+        long boundNs = timeout.plusSeconds(1).toNanos();
+        assertTrue(gapNs <= boundNs, "the pair printed nothing for " + gapNs / 1_000_000 + " ms around the pause; "
+                + "takeover timeout " + timeout.toMillis() + " ms, allowed " + boundNs / 1_000_000 + " ms\n"
+                + pair.memberLog());
+        System.out.printf("hostile flood: %d datagrams sent, no output for %d ms around the pause (allowed %d ms)%n",
+                sender.sent(), gapNs / 1_000_000, boundNs / 1_000_000);
+        PairHarness.awaitGone(old);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
         String log = pair.memberLog();
+        assertTrue(log.contains("WATCHING -> PROMOTED: no valid heartbeat for"), "taken over by the timeout:\n"
+                + log);
         for (String reason : List.of("short=", "long=", "bad-mac=", "other-pair=", "replayed=")) {
             assertTrue(log.contains(reason), "rejections by reason are logged (" + reason + "):\n" + log);
         }
         long rejectionLines = log.lines().filter(l -> l.contains("datagrams on the heartbeat port")).count();
         assertTrue(rejectionLines < 20, "rejections are logged rate-limited, not per packet: " + rejectionLines);
+    }
+
+    private static long rejected(PairStatus s) {
+        return s.rejected().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** @return the longest time between two numbers in a row, over the lines that arrived after {@code fromNs} */
+    private long longestGapSince(long fromNs) {
+        List<Long> arrivals = pair.arrivals();
+        long longest = 0;
+        for (int i = 1; i < arrivals.size(); i++) {
+            if (arrivals.get(i) - fromNs > 0) {
+                longest = Math.max(longest, arrivals.get(i) - arrivals.get(i - 1));
+            }
+        }
+        return longest;
     }
 
     @Test
@@ -192,10 +226,10 @@ class HardeningIT {
             flood.awaitSent(1000);
             // Paused, the primary's process lives on: only missed heartbeats can tell, and the flood of
             // authentic replays must not count as heartbeats.
-            PairHarness.signal(before.primaryPid(), "STOP");
+            Kill.signal(before.primaryPid(), "STOP");
             pair.awaitStatus(s -> s.takeovers() == 1 && s.primaryPid() != before.primaryPid(), "taken over");
         } finally {
-            PairHarness.signal(before.primaryPid(), "CONT");
+            Kill.signal(before.primaryPid(), "CONT");
         }
         String log = pair.memberLog();
         assertTrue(log.contains("WATCHING -> PROMOTED: no valid heartbeat for"), log);
@@ -243,7 +277,7 @@ class HardeningIT {
         pair = new PairHarness("a b 'c' \"d\" $(touch PWNED) `touch PWNED2`");
         pair.start("--interval", "20ms");
         PairStatus s = pair.awaitProtected();
-        PairHarness.signal(s.primaryPid(), "KILL");
+        Kill.signal(s.primaryPid(), "KILL");
         pair.awaitStatus(st -> st.takeovers() == 1 && st.isProtected(), "taken over and protected again");
         assertTrue(Files.isDirectory(pair.stateDir), "the directory has exactly that name");
         Path home = Path.of(System.getProperty("user.home"));
@@ -279,7 +313,7 @@ class HardeningIT {
         pair = new PairHarness().start("--interval", "20ms", "--terminal", "no-such-terminal-program");
         PairStatus s = pair.awaitProtected();
         assertTrue(pair.memberLog().contains("standbys now run in the background"), pair.memberLog());
-        PairHarness.signal(s.primaryPid(), "KILL");
+        Kill.signal(s.primaryPid(), "KILL");
         pair.awaitStatus(st -> st.takeovers() == 1 && st.isProtected(), "taken over, protected again");
     }
 
@@ -317,8 +351,8 @@ class HardeningIT {
                 + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
                 + "try:\n  s.sendall(b'STATUS\\n'); a=s.recv(4096)\nexcept OSError: a=b''\n"
                 + "print('ANSWER' if a else 'REFUSED')\n";
-        Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "/usr/bin/python3", "-c", client, socket.toString()).redirectErrorStream(true).start();
+        Process p = pair.spawn(new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "/usr/bin/python3", "-c", client, socket.toString()).redirectErrorStream(true));
         String answer = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         assertEquals("REFUSED", answer.strip(), "another user gets nothing from the control socket");

@@ -1,12 +1,9 @@
 package phoenix.it;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,39 +16,46 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
-import phoenix.pair.ProcessPair;
+import phoenix.testing.Awaits;
+import phoenix.testing.PairStatuses;
+import phoenix.testing.Ports;
+import phoenix.testing.ProcStat;
+import phoenix.testing.ProcessTracker;
 
 /**
  * One real pair for an integration test: a unique name, port and state directory; its members started through
  * {@code run-phoenix.sh} under {@code test-scripts/subreaper.py}, so that every process the pair leaves behind
- * is reaped and can be found again by pid; its stdout read line by line with arrival times. {@link #close()}
- * kills every process it started, by pid.
+ * is reaped and can be found again by pid; its stdout read line by line with arrival times. Every process it
+ * starts is tracked from the moment it starts ({@link ProcessTracker}), and {@link #close()} kills all of them
+ * and their descendants by pid, also after JUnit's timeout cut a test short.
  */
 final class PairHarness implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("user.dir"));
     static final Duration PROTECTED_WITHIN = Duration.ofSeconds(30);
+    private static final File NO_INPUT = new File("/dev/null");
 
     final String name = "it-" + UUID.randomUUID().toString().substring(0, 8);
-    final int port = freeUdpPort();
+    final int port = Ports.freeUdpPort();
     final Path stateDir;
     final Path log;
+    private final Path base;
+    private final ProcessTracker processes = new ProcessTracker("pair " + name);
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
-    private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
-    private final List<Process> previousRoots = new ArrayList<>();
-    private final List<List<String>> runs = Collections.synchronizedList(new ArrayList<>());
+    private final List<List<String>> starts = Collections.synchronizedList(new ArrayList<>());
     private Process root;
-    private Thread reader;
 
     PairHarness() throws IOException {
         this(null);
     }
 
     PairHarness(String stateDirName) throws IOException {
-        Path base = Files.createTempDirectory("phoenix-it-");
+        base = Files.createTempDirectory("phoenix-it-");
         stateDir = stateDirName == null ? base.resolve("state") : base.resolve(stateDirName);
         log = base.resolve("members.log");
     }
@@ -65,7 +69,7 @@ final class PairHarness implements AutoCloseable {
     }
 
     /**
-     * Starts {@link LibraryProgram}, a program on the library, as the pair's first member.
+     * Starts {@link phoenix.example.LibraryProgram}, a program on the library, as the pair's first member.
      *
      * @param mode how its steps misbehave
      */
@@ -73,24 +77,18 @@ final class PairHarness implements AutoCloseable {
         String cp = System.getProperty("phoenix.jar") + ":" + System.getProperty("phoenix.lib") + "/*:"
                 + ROOT.resolve("target/test-classes");
         return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", cp, LibraryProgram.class.getName(),
-                name, stateDir.toString(), String.valueOf(port), mode));
+                "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                phoenix.example.LibraryProgram.class.getName(), name, stateDir.toString(), String.valueOf(port), mode));
     }
 
     /** Starts {@code command} as the pair's first member, under the subreaper; its stdout is read line by line. */
     PairHarness startCommand(List<String> command) throws IOException {
-        if (root != null) {
-            previousRoots.add(root);
-        }
-        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString()));
-        cmd.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        root = pb.start();
+        root = processes.startSubreaper(
+                underSubreaper(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())));
         List<String> own = Collections.synchronizedList(new ArrayList<>());
-        runs.add(own);
+        starts.add(own);
         Process started = root;
-        reader = new Thread(() -> readNumbers(started, own), "stdout of " + name);
+        Thread reader = new Thread(() -> readNumbers(started, own), "stdout of " + name);
         reader.setDaemon(true);
         reader.start();
         return this;
@@ -98,9 +96,17 @@ final class PairHarness implements AutoCloseable {
 
     /** @return what the members of the {@code i}-th start (from 0) printed, in order */
     List<String> linesOfStart(int i) {
-        synchronized (runs.get(i)) {
-            return new ArrayList<>(runs.get(i));
+        List<String> own = starts.get(i);
+        synchronized (own) {
+            return new ArrayList<>(own);
         }
+    }
+
+    /** {@code subreaper.py COMMAND}, with no input: the pair ends with the test, whatever happens. */
+    private static ProcessBuilder underSubreaper(List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString()));
+        cmd.addAll(command);
+        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
     }
 
     /** What a one-off command printed and returned. */
@@ -109,7 +115,9 @@ final class PairHarness implements AutoCloseable {
 
     /**
      * Runs {@code run-phoenix.sh COMMAND ARGS --name .. --port .. --state-dir ..} to its end, for commands
-     * that must finish on their own (status, stop, a start that must be refused).
+     * that must finish on their own (status, stop, a start that must be refused). It runs under the subreaper
+     * and is tracked from its start: a start that became a pair, or a test cut short by its timeout while this
+     * waits, is ended by {@link #close()}.
      */
     Result runOnce(String command, String... args) throws IOException, InterruptedException {
         return runOnce(java.util.Map.of(), name, command, args);
@@ -124,35 +132,26 @@ final class PairHarness implements AutoCloseable {
             cmd.addAll(List.of("--port", String.valueOf(port), "--terminal", "none"));
         }
         cmd.addAll(List.of("--name", asName, "--state-dir", stateDir.toString()));
-        Path out = Files.createTempFile("phoenix-out", ".txt");
-        Path err = Files.createTempFile("phoenix-err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Path out = Files.createTempFile(base, "out", ".txt");
+        Path err = Files.createTempFile(base, "err", ".txt");
+        ProcessBuilder pb = underSubreaper(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().putAll(env);
-        Process p = pb.start();
-        seenPids.add(p.pid());
-        try {
-            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                // A start that should have been refused became a pair: end all of it, by pid.
-                try (Stream<ProcessHandle> d = p.descendants()) {
-                    d.forEach(h -> {
-                        seenPids.add(h.pid());
-                        h.destroyForcibly();
-                    });
-                }
-                p.destroyForcibly();
-                p.waitFor();
-            }
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
+        Process p = processes.startSubreaper(pb);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            // A start that should have been refused became a pair: the caller's close() ends all of it.
+            return new Result(-1, Files.readString(out), Files.readString(err) + "\n(still running after 60 s)");
         }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    private void readNumbers(Process from, List<String> own) {
+    /** Starts a helper process for the test, tracked like the members: it cannot outlive the test either. */
+    Process spawn(ProcessBuilder builder) throws IOException {
+        return processes.start(builder);
+    }
+
+    private void readNumbers(Process p, List<String> own) {
         try (BufferedReader r = new BufferedReader(
-                new InputStreamReader(from.getInputStream(), StandardCharsets.US_ASCII))) {
+                new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
             while ((line = r.readLine()) != null) {
                 long now = System.nanoTime();
@@ -171,22 +170,14 @@ final class PairHarness implements AutoCloseable {
         return PairConfig.builder(name).port(port).stateDir(stateDir).build();
     }
 
+    /** Asks the pair for its status; the member pids it names are tracked, to be killed at the end. */
     Optional<PairStatus> status() {
-        return status(config(), seenPids);
+        return PairStatuses.ask(config(), processes::track);
     }
 
     /** Asks a pair for its status and adds the member pids it names to {@code seen}, to be killed at the end. */
     static Optional<PairStatus> status(PairConfig config, Set<Long> seen) {
-        Optional<PairStatus> s = ProcessPair.status(config);
-        s.ifPresent(st -> {
-            if (st.primaryPid() > 0) {
-                seen.add(st.primaryPid());
-            }
-            if (st.standbyPid() > 0) {
-                seen.add(st.standbyPid());
-            }
-        });
-        return s;
+        return PairStatuses.ask(config, seen::add);
     }
 
     /** Waits until a primary runs with an attached standby that acknowledges heartbeats. */
@@ -194,27 +185,25 @@ final class PairHarness implements AutoCloseable {
         return awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0, "protected");
     }
 
-    PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {
+    /** Polls the status until it satisfies {@code p}, and returns that status. */
+    PairStatus awaitStatus(Predicate<PairStatus> p, String what) {
         PairStatus[] last = new PairStatus[1];
-        await(what + " pair " + name).atMost(PROTECTED_WITHIN).pollInterval(Duration.ofMillis(20))
-                .ignoreExceptions().until(() -> {
-                    Optional<PairStatus> s = status();
-                    s.ifPresent(st -> last[0] = st);
-                    return s.isPresent() && p.test(s.get());
-                });
+        Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
+            Optional<PairStatus> s = status();
+            s.ifPresent(st -> last[0] = st);
+            return s.isPresent() && p.test(s.get());
+        });
         return last[0];
     }
 
     /** Waits until the process is gone: ended, or a zombie waiting to be reaped. */
     static void awaitGone(long pid) {
-        await("pid " + pid + " gone").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
-                .until(() -> procState(pid).isEmpty() || "Z".equals(procState(pid)));
+        Awaits.await("pid " + pid + " gone", Duration.ofSeconds(10)).until(() -> !ProcStat.running(pid));
     }
 
     /** Waits until at least {@code n} lines have been printed. */
     void awaitLines(int n) {
-        await(n + " lines from " + name).atMost(PROTECTED_WITHIN).pollInterval(Duration.ofMillis(10))
-                .until(() -> lines.size() >= n);
+        Awaits.await(n + " lines from " + name, PROTECTED_WITHIN).until(() -> lines.size() >= n);
     }
 
     List<String> lines() {
@@ -229,55 +218,21 @@ final class PairHarness implements AutoCloseable {
         }
     }
 
-    /** Sends a signal to one pid, with kill(1): the test's own member pids, never a pattern. */
-    static void signal(long pid, String signal) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        p.waitFor();
-    }
-
-    /** Every process this pair started that is still there: the descendants of the subreaper. */
+    /** Every process this pair started that is still there: the descendants of the subreapers. */
     List<ProcessHandle> members() {
-        if (root == null) {
-            return List.of();
-        }
-        try (Stream<ProcessHandle> d = root.descendants()) {
-            return d.filter(ProcessHandle::isAlive).toList();
-        }
+        return processes.descendants();
     }
 
-    /** Members that are java processes running phoenix and not zombies. */
+    /** Members that are running and not zombies. */
     List<Long> liveMemberPids() {
-        List<Long> out = new ArrayList<>();
-        for (ProcessHandle h : members()) {
-            String state = procState(h.pid());
-            if (!"Z".equals(state) && !state.isEmpty()) {
-                out.add(h.pid());
-            }
-        }
-        return out;
+        return members().stream().map(ProcessHandle::pid).filter(ProcStat::running).toList();
     }
 
-    /** Pids that this pair's processes left as zombies: seen members, and anything under the subreaper. */
+    /** Pids that this pair's processes left as zombies: members a status named, and anything under a subreaper. */
     List<Long> zombies() {
-        Set<Long> pids = new LinkedHashSet<>(seenPids);
+        Set<Long> pids = new LinkedHashSet<>(processes.trackedPids());
         members().forEach(h -> pids.add(h.pid()));
-        List<Long> out = new ArrayList<>();
-        for (long pid : pids) {
-            if ("Z".equals(procState(pid))) {
-                out.add(pid);
-            }
-        }
-        return out;
-    }
-
-    static String procState(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
+        return pids.stream().filter(pid -> "Z".equals(ProcStat.state(pid))).toList();
     }
 
     Process root() {
@@ -294,41 +249,12 @@ final class PairHarness implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        List<ProcessHandle> all = new ArrayList<>(members());
-        for (Process p : previousRoots) {
-            try (Stream<ProcessHandle> d = p.descendants()) {
-                d.forEach(all::add);
-            }
-            p.destroyForcibly();
+        processes.close();
+        if (!Files.exists(base)) {
+            return;
         }
-        for (long pid : seenPids) {
-            ProcessHandle.of(pid).ifPresent(all::add);
-        }
-        for (ProcessHandle h : all) {
-            h.destroyForcibly();
-        }
-        if (root != null) {
-            try {
-                // The subreaper reaps the members just killed and then ends by itself; killing it first
-                // would hand them to PID 1, which on some machines never reaps them.
-                if (!root.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                    root.destroyForcibly();
-                    root.waitFor();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        try (Stream<Path> walk = Files.walk(stateDir.getParent())) {
+        try (Stream<Path> walk = Files.walk(base)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
-    static int freeUdpPort() {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

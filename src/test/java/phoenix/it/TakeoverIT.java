@@ -8,28 +8,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.Kill;
+import phoenix.testing.Sequence;
 
 /** The pair survives its primary being killed over and over, and never skips a number. */
 @Tag("integration")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class TakeoverIT {
-    private PairHarness pair;
-
+class TakeoverIT extends WithPair {
     @BeforeEach
     void start() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
-    }
-
-    @AfterEach
-    void killEverything() throws Exception {
-        pair.close();
     }
 
     @Test
@@ -41,7 +35,7 @@ class TakeoverIT {
             assertEquals(2, pair.liveMemberPids().size(),
                     "members alive while protected before kill " + i + ": " + pair.liveMemberPids());
             pair.awaitLines(pair.lines().size() + 2);
-            PairHarness.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
+            Kill.signal(before.primaryPid(), i < kills / 2 ? "KILL" : "TERM");
             long takeovers = before.takeovers();
             pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != before.primaryPid(), "taken over");
             // A terminated primary has handed over at once, but its JVM takes a moment longer to be gone.

@@ -21,7 +21,9 @@ final class FakeIo implements Primary.Io {
 
     /** The two kinds of output. */
     enum Kind {
+        /** A checkpoint written to the state directory. */
         CHECKPOINT,
+        /** A heartbeat sent to the standby. */
         HEARTBEAT
     }
 

@@ -7,11 +7,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sends hostile traffic to a pair's heartbeat port for the integration tests: random bytes of every length,
  * truncated and oversized heartbeats, heartbeats of another pair, forged ones (wrong key), and authentic ones
- * made with the pair's own secret but replayed (old sequence numbers) or from a stale epoch.
+ * made with the pair's own secret but replayed (old sequence numbers) or from a stale epoch. One thread sends;
+ * any thread may read {@link #sent()}.
  */
 public final class HostileSender implements AutoCloseable {
     private final DatagramChannel channel;
@@ -21,7 +23,7 @@ public final class HostileSender implements AutoCloseable {
     private final HeartbeatCodec otherPair;
     private final Random random = new Random(42);
     private final ByteBuffer buf = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES + 64);
-    private long sent;
+    private final AtomicLong sent = new AtomicLong();
 
     /**
      * A sender aimed at one pair.
@@ -44,7 +46,7 @@ public final class HostileSender implements AutoCloseable {
      * @param epoch the pair's current epoch, so that replays carry it and stale ones carry less
      * @throws IOException when sending fails
      */
-    public void burst(long epoch) throws IOException {
+    public synchronized void burst(long epoch) throws IOException {
         PairState state = new PairState(Math.max(1, epoch), 0, -1, 0, Snapshot.ofStep(1_000_000));
         byte[] noise = new byte[random.nextInt(HeartbeatCodec.MAX_BYTES + 40)];
         random.nextBytes(noise);
@@ -70,12 +72,12 @@ public final class HostileSender implements AutoCloseable {
 
     private void send(ByteBuffer b) throws IOException {
         channel.send(b, target);
-        sent++;
+        sent.incrementAndGet();
     }
 
     /** @return how many datagrams were sent */
     public long sent() {
-        return sent;
+        return sent.get();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package phoenix.it;
+package phoenix.example;
 
 import java.nio.file.Path;
 import java.time.Duration;

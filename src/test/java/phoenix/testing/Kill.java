@@ -1,0 +1,39 @@
+package phoenix.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** Signals to one pid at a time, with kill(1): never a pattern, never a group. */
+public final class Kill {
+    private Kill() {
+    }
+
+    /**
+     * Sends a signal to one process and waits for kill(1) to finish.
+     *
+     * @param pid the process, one a test started or a member of its own pair
+     * @param signal the signal's name without {@code SIG}: KILL, TERM, STOP, CONT, ...
+     * @return whether kill(1) succeeded (false, for instance, when the process is already gone)
+     * @throws IOException when kill(1) cannot be run
+     * @throws InterruptedException when interrupted while kill(1) runs; it is killed then
+     */
+    public static boolean signal(long pid, String signal) throws IOException, InterruptedException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("kill -" + signal + " " + pid + ": not one process");
+        }
+        Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " did not end within 10 s");
+            }
+            if (p.exitValue() != 0 && ProcStat.running(pid)) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + out);
+            }
+            return p.exitValue() == 0;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package phoenix.testing;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * Every process a test (or the benchmark) started, known by pid from the moment it starts, and killed with all
+ * its descendants by {@link #close()}: from an {@code @AfterEach}, also after JUnit's timeout interrupted the test,
+ * and, as a last resort, from a JVM shutdown hook for every tracker not closed yet. (When the JVM itself is
+ * killed, {@code test-scripts/subreaper.py} ends what runs under it: it kills its descendants when its parent
+ * dies.)
+ *
+ * <p>Killing is by pid only: the descendants of the processes started here, and the pids added with {@link
+ * #track(long)} (members a status named, which may have been re-parented elsewhere). Descendants go first and
+ * are looked for again until none is left, since a primary may spawn one more standby before it dies. Then the
+ * started processes: one started with {@link #startSubreaper(ProcessBuilder)} reaps what was killed and ends by
+ * itself, and is killed only if it does not (killing it first would hand its orphans to PID 1, which on some
+ * machines never reaps them); any other is killed at once.
+ */
+public final class ProcessTracker implements AutoCloseable {
+    private static final Set<ProcessTracker> OPEN = ConcurrentHashMap.newKeySet();
+    private static final Duration ROOTS_END_WITHIN = Duration.ofSeconds(10);
+    private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int ROUNDS = 20;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (ProcessTracker t : OPEN) {
+                t.close();
+            }
+        }, "kill what the tests started"));
+    }
+
+    private final String owner;
+    private final Set<Process> roots = new LinkedHashSet<>();
+    private final Set<Process> subreapers = new LinkedHashSet<>();
+    private final Set<Long> pids = new LinkedHashSet<>();
+    private boolean closed;
+
+    /**
+     * A tracker, registered with the shutdown hook until it is closed.
+     *
+     * @param owner who started the processes, for messages (a pair's name, a test's)
+     */
+    public ProcessTracker(String owner) {
+        this.owner = owner;
+        OPEN.add(this);
+    }
+
+    /**
+     * Starts a process and tracks it before anything else can happen.
+     *
+     * @param builder what to start
+     * @return the started process
+     * @throws IOException when it cannot be started
+     */
+    public synchronized Process start(ProcessBuilder builder) throws IOException {
+        if (closed) {
+            throw new IllegalStateException(owner + " is ending; not starting " + builder.command());
+        }
+        Process p = builder.start();
+        roots.add(p);
+        return p;
+    }
+
+    /**
+     * Starts {@code test-scripts/subreaper.py} (or another process that ends by itself once its descendants are
+     * gone) and tracks it before anything else can happen.
+     *
+     * @param builder what to start
+     * @return the started process
+     * @throws IOException when it cannot be started
+     */
+    public synchronized Process startSubreaper(ProcessBuilder builder) throws IOException {
+        // subreaper.py ends what runs under it when this JVM dies, also while it is still starting, if it knows us.
+        builder.environment().put("SUBREAPER_PARENT", String.valueOf(ProcessHandle.current().pid()));
+        Process p = start(builder);
+        subreapers.add(p);
+        return p;
+    }
+
+    /**
+     * Tracks a process that was not started here but must end with the rest: a member a status named.
+     *
+     * @param pid the process; 0 or less is ignored
+     */
+    public synchronized void track(long pid) {
+        if (pid > 0) {
+            pids.add(pid);
+        }
+    }
+
+    /** @return the pids tracked with {@link #track(long)} */
+    public synchronized List<Long> trackedPids() {
+        return new ArrayList<>(pids);
+    }
+
+    /** @return the descendants of every started process that are still there, zombies too */
+    public List<ProcessHandle> descendants() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : startedProcesses()) {
+            try (Stream<ProcessHandle> d = p.descendants()) {
+                d.filter(ProcessHandle::isAlive).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private synchronized List<Process> startedProcesses() {
+        return new ArrayList<>(roots);
+    }
+
+    /**
+     * Kills every tracked process and every descendant of a started one, by pid, and waits until they are gone.
+     * Never throws and is not cut short by an interrupt, which it keeps for the caller.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        boolean interrupted = Thread.interrupted();
+        killDescendants();
+        long deadline = System.nanoTime() + ROOTS_END_WITHIN.toNanos();
+        for (Process p : startedProcesses()) {
+            while (p.isAlive() && isSubreaper(p) && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(POLL_NS);
+            }
+            if (p.isAlive()) {
+                if (isSubreaper(p)) {
+                    System.err.println(owner + ": subreaper " + p.pid() + " did not end by itself; killing it");
+                }
+                p.destroyForcibly();
+            }
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    System.err.println(owner + ": process " + p.pid() + " still runs 10 s after SIGKILL");
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        killDescendants();
+        OPEN.remove(this);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized boolean isSubreaper(Process p) {
+        return subreapers.contains(p);
+    }
+
+    private void killDescendants() {
+        for (int round = 0; round < ROUNDS; round++) {
+            Set<Long> all = new LinkedHashSet<>(trackedPids());
+            descendants().forEach(h -> all.add(h.pid()));
+            List<ProcessHandle> running = new ArrayList<>();
+            for (long pid : all) {
+                if (ProcStat.running(pid)) {
+                    ProcessHandle.of(pid).ifPresent(running::add);
+                }
+            }
+            if (running.isEmpty()) {
+                return;
+            }
+            running.forEach(h -> {
+                track(h.pid());
+                h.destroyForcibly();
+            });
+            awaitGone(running, TimeUnit.SECONDS.toNanos(2));
+        }
+        System.err.println(owner + ": processes still running after " + ROUNDS + " rounds of SIGKILL");
+    }
+
+    private static void awaitGone(List<ProcessHandle> handles, long withinNs) {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < withinNs && handles.stream().anyMatch(h -> ProcStat.running(h.pid()))) {
+            LockSupport.parkNanos(POLL_NS);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "processes of " + owner;
+    }
+}
