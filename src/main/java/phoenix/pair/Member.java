@@ -518,6 +518,7 @@ final class Member {
      */
     private void afterFirstPass() {
         if (promotion != null) {
+            WindowTitle.primaryAfterFirstNumber(config.name());
             Log.LOG.info(promotion);
             promotion = null;
             dir.deleteCheckpointsBefore(primary.current().epoch());
