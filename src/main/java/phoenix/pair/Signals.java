@@ -18,6 +18,10 @@ import org.slf4j.Logger;
 final class Signals {
     private static final Logger LOG = Logs.of(Signals.class);
     private static final Map<String, Object> HANDLERS = new ConcurrentHashMap<>();
+    /** Raised by a standby that takes over; numbered above SIGINT, SIGTERM and SIGHUP, unused by the JVM. */
+    private static final String AFTER_EARLIER = "WINCH";
+    private static volatile boolean standbyHandlers;
+    private static volatile Runnable afterEarlier;
 
     private Signals() {
     }
@@ -33,18 +37,57 @@ final class Signals {
                     + "end the pair with 'run-phoenix.sh stop'");
         }
         install("HUP", beforeHalt, "standby ends on SIGHUP (its terminal closed); the primary starts another");
+        try {
+            set(AFTER_EARLIER, Proxy.newProxyInstance(Signals.class.getClassLoader(),
+                    new Class<?>[] {Class.forName("sun.misc.SignalHandler")}, (proxy, method, args) -> {
+                        if ("handle".equals(method.getName())) {
+                            Runnable r = afterEarlier;
+                            afterEarlier = null;
+                            if (r != null) {
+                                r.run();
+                            }
+                            return null;
+                        }
+                        return "hashCode".equals(method.getName()) ? (Object) System.identityHashCode(proxy)
+                                : "equals".equals(method.getName()) ? (Object) (proxy == args[0])
+                                : "phoenix handler for SIG" + AFTER_EARLIER;
+                    }));
+            standbyHandlers = true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("cannot set the handling of SIG{}: {}", AFTER_EARLIER, e.toString());
+        }
     }
 
     /**
-     * A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over.
+     * A primary: SIGINT, SIGTERM and SIGHUP end it at once, so that the standby takes over. A standby that takes
+     * over keeps its own handling for the signals that reached it before: {@code pkill -f phoenix} signals
+     * primary and standby microseconds apart, and the JVM hands a signal to Java milliseconds later, on one
+     * thread, lowest number first, looking its handler up only then. So the primary's handlers are installed
+     * by the handler of a signal raised now, with a higher number than SIGINT, SIGTERM and SIGHUP: by the time
+     * it runs, every one of those that arrived earlier has met the standby's handler. The caller does not wait.
      *
      * @param beforeHalt runs on the signal's thread before the process halts: it stops further steps and tells
      *     the standby, because the JVM's halt itself takes a third of a second when a thread is blocked in
      *     native code (the selector, the JDK's process reaper waiting for the standby)
      */
     static void primary(Runnable beforeHalt) {
-        for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            install(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
+        Runnable install = () -> {
+            for (String name : new String[] {"INT", "TERM", "HUP"}) {
+                install(name, beforeHalt, "primary ends on SIG" + name + "; its standby takes over");
+            }
+        };
+        if (!standbyHandlers) {
+            install.run();
+            return;
+        }
+        afterEarlier = install;
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            signalClass.getMethod("raise", signalClass).invoke(null,
+                    signalClass.getConstructor(String.class).newInstance(AFTER_EARLIER));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            afterEarlier = null;
+            install.run();
         }
     }
 
@@ -60,14 +103,17 @@ final class Signals {
 
     private static void install(String name, Runnable halt, String message) {
         try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object handler = handler(name, halt, message);
-            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
+            set(name, handler(name, halt, message));
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
         }
+    }
+
+    private static void set(String name, Object handler) throws ReflectiveOperationException {
+        Class<?> signalClass = Class.forName("sun.misc.Signal");
+        Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+        Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+        handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
     }
 
     /** The handler for one signal: {@code halt} null ignores it, else runs it and halts. */

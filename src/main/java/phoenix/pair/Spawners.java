@@ -132,8 +132,12 @@ final class Spawners implements StandbyKeeper.Spawner {
             case "kitty":
                 out.add("kitty");
                 break;
+            case "konsole":
+                // Konsole titles a window after its program unless told to use the title the program sets.
+                out.addAll(List.of("konsole", "-p", "tabtitle=%w", "-e"));
+                break;
             default:
-                // xterm, x-terminal-emulator, konsole, alacritty and most others: -e program and its arguments.
+                // xterm, x-terminal-emulator, alacritty and most others: -e program and its arguments.
                 out.addAll(List.of(terminal, "-e"));
                 break;
         }

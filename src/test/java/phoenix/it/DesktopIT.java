@@ -3,6 +3,7 @@ package phoenix.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -29,17 +30,21 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
@@ -51,6 +56,11 @@ import phoenix.pair.ProcessPair;
  * xterm process with {@code xprop _NET_WM_PID}, and what each window showed is read from xterm's own log (turned
  * on for every xterm through {@code XENVIRONMENT}, which the spawned ones inherit). Leaves a screenshot of the
  * protected pair in {@code target/desktop.png} ({@code -Dphoenix.screenshot=docs/desktop.png} refreshes the README's).
+ *
+ * <p>Then every terminal phoenix can open, each where it is installed and starts: the pair's standbys open in
+ * that terminal, on a D-Bus session bus of the test's own, and each fault a user can try on a desktop is tried
+ * in turn: {@code pkill -f phoenix} (twice), Ctrl+C, closing the window, {@code kill -9}, {@code kill -STOP}
+ * and {@code -CONT}. The test prints which terminals it covered and which it could not start, and why.
  */
 @Tag("integration")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -76,6 +86,15 @@ class DesktopIT {
     private Process xvfb;
     private int display;
     private Process root;
+    /** A subreaper over the test's D-Bus session bus and all it starts (terminal servers): ours to kill. */
+    private Process desktop;
+    private String busAddress;
+
+    /** Every terminal the pair can open a standby in, each with the Debian package that has it. */
+    private static final Map<String, String> TERMINALS = terminals();
+    /** What became of each terminal, printed after the last test. */
+    private static final Map<String, String> COVERAGE = new ConcurrentSkipListMap<>();
+    private static final Pattern WM_NAME = Pattern.compile("^\\s*0x[0-9a-f]+ \"(.*)\": \\(");
 
     private static Map<String, String> tools() {
         Map<String, String> t = new LinkedHashMap<>();
@@ -86,6 +105,30 @@ class DesktopIT {
         t.put("import", "imagemagick");
         t.put("python3", "python3");
         return Collections.unmodifiableMap(t);
+    }
+
+    private static Map<String, String> terminals() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("xterm", "xterm");
+        t.put("x-terminal-emulator", "xterm or any terminal that provides the alternative");
+        t.put("xfce4-terminal", "xfce4-terminal");
+        t.put("gnome-terminal", "gnome-terminal");
+        t.put("konsole", "konsole");
+        t.put("kitty", "kitty");
+        t.put("alacritty", "alacritty");
+        return Collections.unmodifiableMap(t);
+    }
+
+    @AfterAll
+    static void printCoverage() throws IOException {
+        if (COVERAGE.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("DesktopIT: the terminals, each with every fault:");
+        TERMINALS.keySet().forEach(t -> sb.append("\n  ").append(t).append(": ")
+                .append(COVERAGE.getOrDefault(t, "not run")));
+        System.out.println(sb);
+        Files.writeString(ROOT.resolve("target/desktop-terminals.txt"), sb + "\n");
     }
 
     @BeforeEach
@@ -103,6 +146,7 @@ class DesktopIT {
     void killEverything() throws Exception {
         try {
             killPair();
+            killDesktop();
         } finally {
             try {
                 stopXvfb();
@@ -206,6 +250,335 @@ class DesktopIT {
         assertEquals(List.of(), alive, "no member left alive after stop" + diagnostics());
         assertEquals(List.of(), windows(), "no phoenix window left after stop");
         assertTrue(ProcessPair.status(config()).isEmpty(), "status finds no pair after stop");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"xterm", "x-terminal-emulator", "xfce4-terminal", "gnome-terminal", "konsole", "kitty",
+        "alacritty"})
+    void everyFaultEndsThePrimaryAloneInEveryTerminal(String terminal) throws Exception {
+        long startNs = System.nanoTime();
+        if (!onPath(terminal)) {
+            skip(terminal, "not installed (Debian package " + TERMINALS.get(terminal) + ")");
+        }
+        String program = Path.of("/usr/bin", terminal).toRealPath().getFileName().toString();
+        startBus();
+        startPairIn(terminal);
+        PairStatus s = awaitProtectedInAWindow(terminal, 0);
+        String how = "";
+
+        for (int i = 1; i <= 2; i++) {
+            // pkill -f phoenix: SIGTERM to every process whose command line names phoenix. The windows must not
+            // be among them, or the standby's window would close and take the standby with it.
+            List<Long> matched = pkillPhoenix(s);
+            s = takenOver("pkill -f phoenix (" + i + ", SIGTERM to " + matched + ")", s, terminal);
+        }
+
+        // Ctrl+C in the primary's window: its terminal sends SIGINT to the window's foreground process group.
+        long[] stat = stat(s.primaryPid());
+        assertEquals(stat[STAT_PGRP], stat[STAT_TPGID], "primary pid " + s.primaryPid()
+                + " is the foreground of its window");
+        PairStatus beforeCtrlC = s;
+        kill("-INT", "--", "-" + stat[STAT_TPGID]);
+        s = takenOver("Ctrl+C (SIGINT to process group " + stat[STAT_TPGID] + ")", beforeCtrlC, terminal);
+
+        // Closing the primary's window: its terminal goes, and the pty's hangup ends the member (SIGHUP). Where
+        // one terminal process shows several windows (a terminal server), only the hangup can be had alone.
+        long window = parentOf(s.primaryPid());
+        PairStatus beforeClose = s;
+        if (membersUnder(window).equals(List.of(s.primaryPid()))) {
+            how = "the window closed by killing its terminal, pid " + window;
+            ProcessHandle.of(window).ifPresent(ProcessHandle::destroyForcibly);
+        } else {
+            how = "the window closed by its hangup: terminal pid " + window + " shows other windows too";
+            kill("-HUP", String.valueOf(s.primaryPid()));
+        }
+        s = takenOver("closing the window (" + how + ")", beforeClose, terminal);
+
+        PairStatus beforeKill = s;
+        kill("-KILL", String.valueOf(s.primaryPid()));
+        s = takenOver("kill -9", beforeKill, terminal);
+
+        // kill -STOP: a hung primary, taken over after the takeover timeout; -CONT: it learns it was fenced and
+        // ends.
+        PairStatus paused = s;
+        long stoppedNs = System.nanoTime();
+        kill("-STOP", String.valueOf(paused.primaryPid()));
+        awaitStatus(st -> st.takeovers() > paused.takeovers()
+                && st.primaryPid() == paused.standbyPid(), "taken over from stopped pid " + paused.primaryPid());
+        long tookMs = (System.nanoTime() - stoppedNs) / 1_000_000;
+        assertTrue(tookMs >= 450, "a stopped primary is taken over after the 500 ms timeout, not after " + tookMs
+                + " ms" + diagnostics());
+        kill("-CONT", String.valueOf(paused.primaryPid()));
+        long contNs = System.nanoTime();
+        PairHarness.awaitGone(paused.primaryPid());
+        long fencedMs = (System.nanoTime() - contNs) / 1_000_000;
+        s = takenOver("kill -STOP (taken over after " + tookMs + " ms), -CONT (ended after " + fencedMs + " ms)",
+                paused, terminal);
+
+        // After all these takeovers, pkill -f phoenix still finds the members and nothing else.
+        phoenixMatchesAreTheMembers(s);
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair" + diagnostics());
+        PairStatus last = s;
+        awaitTrue("every member ended after stop", () -> ownProcesses().stream()
+                .noneMatch(h -> h.pid() == last.primaryPid() || h.pid() == last.standbyPid()));
+        awaitTrue("no window of the pair after stop", () -> titles().isEmpty());
+        long seconds = (System.nanoTime() - startNs) / 1_000_000_000L;
+        COVERAGE.put(terminal, "covered (" + program + ", " + s.takeovers() + " takeovers, " + seconds
+                + " s; " + how + ")");
+    }
+
+    // ---- the terminals ------------------------------------------------------------------------------------
+
+    private static final int STAT_PPID = 1;
+    private static final int STAT_PGRP = 2;
+    private static final int STAT_TTY = 4;
+    private static final int STAT_TPGID = 5;
+
+    /** Skips a terminal that is missing or does not start, and says why; under CI xterm must be there. */
+    private static void skip(String terminal, String why) {
+        COVERAGE.put(terminal, "NOT covered: " + why);
+        if ("xterm".equals(terminal) && Boolean.getBoolean("phoenix.requireTools")) {
+            fail("xterm: " + why + " (phoenix.requireTools=true)");
+        }
+        Assumptions.assumeTrue(false, terminal + ": " + why);
+    }
+
+    /**
+     * A D-Bus session bus of the test's own, as a desktop session has: gnome-terminal needs one, and other
+     * terminals use one when it is there (xfce4-terminal then shows every window from its first process). Under
+     * a subreaper, so that the services it starts stay the test's to find and kill.
+     */
+    private void startBus() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                "dbus-daemon", "--session", "--nofork", "--print-address=1").directory(work.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("dbus.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        desktop = pb.start();
+        byte[] line = new byte[4096];
+        int n = 0;
+        java.io.InputStream in = desktop.getInputStream();
+        for (int b = in.read(); b != -1 && b != '\n' && n < line.length; b = in.read()) {
+            line[n++] = (byte) b;
+        }
+        busAddress = new String(line, 0, n, StandardCharsets.US_ASCII).strip();
+        assertTrue(busAddress.startsWith("unix:"), "dbus-daemon gave a bus address: '" + busAddress + "'");
+    }
+
+    /** The first member runs in the background; every standby opens in {@code terminal}. */
+    private void startPairIn(String terminal) throws IOException {
+        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
+                "--state-dir", stateDir.toString(), "--terminal", terminal, "--interval", "100ms");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("numbers.log").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("members.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        pb.environment().put("XENVIRONMENT", work.resolve("xterm.ad").toString());
+        root = pb.start();
+    }
+
+    /**
+     * Waits until the pair is protected by a standby in a window of its own, ready for a while (the standby
+     * sets up its signal handling beside its loop just after it says it is ready; nothing outside shows the
+     * moment, so the test gives it half a second of the standby's age). Skips a terminal that cannot start.
+     */
+    private PairStatus awaitProtectedInAWindow(String terminal, long takeovers) throws IOException {
+        PairStatus[] last = new PairStatus[1];
+        try {
+            awaitTrue("pair " + name + " protected by a standby in a " + terminal + " window", () -> {
+                if (readQuietly(work.resolve("members.log")).contains("did not start a standby")) {
+                    return true;
+                }
+                Optional<PairStatus> st = status();
+                st.ifPresent(x -> last[0] = x);
+                return st.isPresent() && st.get().isProtected() && st.get().takeovers() >= takeovers
+                        && st.get().standbyPid() > 0 && inAWindow(st.get().standbyPid())
+                        && ProcessHandle.of(st.get().standbyPid()).flatMap(h -> h.info().startInstant())
+                        .map(t -> Duration.between(t, java.time.Instant.now()).toMillis() >= 500).orElse(false);
+            });
+        } catch (AssertionError e) {
+            if (takeovers == 0 && !"xterm".equals(terminal)) {
+                skip(terminal, "no standby window within " + WITHIN.toSeconds() + " s");
+            }
+            throw e;
+        }
+        String log = readQuietly(work.resolve("members.log"));
+        Matcher m = Pattern.compile("terminal \\S+ did not start a standby \\(([^\n]*)\\)").matcher(log);
+        if (m.find()) {
+            skip(terminal, "it did not start: " + m.group(1));
+        }
+        return last[0];
+    }
+
+    /** Whether a member runs in a window phoenix opened: a terminal of its own, not the test's. */
+    private static boolean inAWindow(long pid) throws IOException {
+        String env = Files.readString(Path.of("/proc", String.valueOf(pid), "environ"), StandardCharsets.ISO_8859_1);
+        return stat(pid)[STAT_TTY] != 0 && Arrays.asList(env.split("\0")).contains("PHOENIX_OWN_WINDOW=1");
+    }
+
+    /**
+     * Checks a fault's outcome: the standby took over in its own window (same pid, same terminal, same tty),
+     * the one that failed is gone, a new standby opened in a window of its own, the count went on from where
+     * it was, and the windows are titled after their roles.
+     */
+    private PairStatus takenOver(String fault, PairStatus before, String terminal) throws Exception {
+        long window = parentOf(before.standbyPid());
+        long tty = stat(before.standbyPid())[STAT_TTY];
+        PairStatus after;
+        try {
+            after = awaitStatus(st -> st.takeovers() > before.takeovers() && st.primaryPid() == before.standbyPid(),
+                    "taken over by standby pid " + before.standbyPid());
+            PairHarness.awaitGone(before.primaryPid());
+            after = awaitProtectedInAWindow(terminal, after.takeovers());
+        } catch (AssertionError e) {
+            throw new AssertionError(terminal + ", " + fault + ": " + e.getMessage(), e);
+        }
+        assertEquals(window, parentOf(after.primaryPid()), terminal + ", " + fault
+                + ": the new primary still runs in the terminal of the standby's window" + diagnostics());
+        assertEquals(tty, stat(after.primaryPid())[STAT_TTY], terminal + ", " + fault + ": same tty");
+        assertTrue(after.count() >= before.count(), terminal + ", " + fault + ": count went on from "
+                + before.count() + ", not back to " + after.count());
+        long countAfter = after.count();
+        awaitStatus(st -> st.count() > countAfter + 2, "counting on after " + countAfter);
+        String primaryTitle = "phoenix " + name + " primary";
+        String standbyTitle = "phoenix " + name + " standby";
+        try {
+            awaitTrue("a window titled '" + primaryTitle + "' and one '" + standbyTitle + "'", () -> {
+                List<String> t = titles();
+                return t.size() == 2 && t.stream().filter(x -> x.contains(primaryTitle)).count() == 1
+                        && t.stream().filter(x -> x.contains(standbyTitle)).count() == 1;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(terminal + ", " + fault + ": windows " + titles() + ": " + e.getMessage(), e);
+        }
+        phoenixMatchesAreTheMembers(after);
+        return after;
+    }
+
+    /** Sends SIGTERM, by pid, to what {@code pkill -f phoenix} would: here, exactly the two members. */
+    private List<Long> pkillPhoenix(PairStatus s) throws IOException {
+        List<Long> matched = phoenixMatchesAreTheMembers(s);
+        // In pid order and back to back, as pkill does.
+        for (long pid : matched) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+        return matched;
+    }
+
+    /**
+     * The test's own processes whose command line names phoenix, which must be the two members and nothing
+     * else: not the terminals they run in.
+     */
+    private List<Long> phoenixMatchesAreTheMembers(PairStatus s) throws IOException {
+        List<Long> matched = new ArrayList<>();
+        List<String> terminals = new ArrayList<>();
+        for (ProcessHandle h : ownProcesses()) {
+            String cmd = cmdline(h.pid());
+            if (cmd.contains("phoenix")) {
+                matched.add(h.pid());
+            }
+        }
+        for (long member : List.of(s.primaryPid(), s.standbyPid())) {
+            long window = parentOf(member);
+            if (window == root.pid()) {
+                // The first member, started in the background by the test: not in a window.
+                continue;
+            }
+            String cmd = cmdline(window);
+            terminals.add(window + " " + cmd);
+            assertFalse(cmd.contains("phoenix"), "the terminal of member pid " + member + " names phoenix: " + cmd);
+        }
+        Collections.sort(matched);
+        assertEquals(new TreeSet<>(List.of(s.primaryPid(), s.standbyPid())), new TreeSet<>(matched),
+                "pkill -f phoenix matches the members alone; terminals " + terminals + diagnostics());
+        return matched;
+    }
+
+    /** Every live process this test started: the descendants of its two subreapers. */
+    private List<ProcessHandle> ownProcesses() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : new Process[] {root, desktop}) {
+            if (p != null) {
+                try (Stream<ProcessHandle> d = p.descendants()) {
+                    d.filter(h -> !PairHarness.procState(h.pid()).isEmpty()
+                            && !"Z".equals(PairHarness.procState(h.pid()))).forEach(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The members (command line naming phoenix) among the children of a terminal process. */
+    private static List<Long> membersUnder(long terminalPid) {
+        try (Stream<ProcessHandle> c = ProcessHandle.of(terminalPid).map(ProcessHandle::children)
+                .orElse(Stream.empty())) {
+            return c.map(ProcessHandle::pid).filter(pid -> cmdline(pid).contains("phoenix")).sorted().toList();
+        }
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"), StandardCharsets.ISO_8859_1)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long parentOf(long pid) throws IOException {
+        return stat(pid)[STAT_PPID];
+    }
+
+    /** The numeric fields of /proc/PID/stat after the command name: [0] is the state's place, [1] ppid, ... */
+    private static long[] stat(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long[] out = new long[8];
+        for (int i = 1; i < out.length; i++) {
+            out[i] = Long.parseLong(f[i]);
+        }
+        return out;
+    }
+
+    private static void kill(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kill"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    }
+
+    /** The titles of this pair's windows on the display. */
+    private List<String> titles() throws IOException, InterruptedException {
+        List<String> out = new ArrayList<>();
+        for (String line : run("xwininfo", "-root", "-children").split("\n")) {
+            Matcher m = WM_NAME.matcher(line);
+            if (m.find() && m.group(1).contains("phoenix " + name + " ")) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
+    }
+
+    private void killDesktop() throws InterruptedException {
+        if (desktop == null) {
+            return;
+        }
+        for (int round = 0; round < 20 && desktop.isAlive(); round++) {
+            try (Stream<ProcessHandle> d = desktop.descendants()) {
+                d.forEach(ProcessHandle::destroyForcibly);
+            }
+            if (desktop.waitFor(500, TimeUnit.MILLISECONDS)) {
+                break;
+            }
+        }
+        if (!desktop.waitFor(10, TimeUnit.SECONDS)) {
+            desktop.destroyForcibly();
+            desktop.waitFor();
+        }
     }
 
     // ---- the pair -----------------------------------------------------------------------------------------
@@ -388,6 +761,12 @@ class DesktopIT {
         env.remove("WAYLAND_DISPLAY");
         env.remove("TMUX");
         env.remove("XAUTHORITY");
+        env.remove("DBUS_SESSION_BUS_ADDRESS");
+        if (busAddress != null) {
+            env.put("DBUS_SESSION_BUS_ADDRESS", busAddress);
+        }
+        // The accessibility bus is no part of what is tested, and would be one more service per terminal.
+        env.put("NO_AT_BRIDGE", "1");
     }
 
     /** A top-level window on the display: its X id, its title and the pid of the xterm that shows it. */
