@@ -194,7 +194,7 @@ final class Member {
      */
     private void warmUp() {
         if (config.handleSignals()) {
-            Signals.route(this::onSignal);
+            Signals.standby(this::onSignal);
         }
         steps.startIfNeeded();
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
@@ -328,20 +328,13 @@ final class Member {
         }
     }
 
-    /** A standby ignores SIGINT and SIGTERM, which are meant for the primary; SIGHUP (its window closed) ends it. */
+    /** SIGHUP (its window closed) ends a standby; SIGINT and SIGTERM never get here (see onSignal). */
     private void onStandbySignal() {
-        int number;
         synchronized (this) {
             signalsHandled = signalsSeen;
-            number = lastSignal;
         }
-        if (number == 1) {
-            Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
-            signalEnding = Ending.HUNG_UP;
-        } else {
-            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'",
-                    number == 2 ? "INT" : "TERM");
-        }
+        Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
+        signalEnding = Ending.HUNG_UP;
     }
 
     private void onStandbyKey(SelectionKey key, long now) throws IOException {
@@ -402,8 +395,14 @@ final class Member {
      * A signal arrived (on the signal's own thread): count it and wake the loop, which acts on it in order with
      * everything else. The thread takes the member's name, so that what it logs carries the member's tag.
      */
-    private void onSignal(String name, int number) {
+    private void onSignal(String name, int number, boolean asPrimary) {
         Thread.currentThread().setName(tag);
+        if (!asPrimary && number != 1) {
+            // Meant for the primary (pkill -f phoenix reaches both); also one that arrived just before this
+            // standby took over.
+            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", name);
+            return;
+        }
         synchronized (this) {
             signalsSeen++;
             lastSignal = number;
@@ -500,6 +499,9 @@ final class Member {
         closeServer();
 
         primaryRole = true;
+        if (config.handleSignals()) {
+            Signals.primary(this::onSignal);
+        }
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
         // may begin anew.
         boolean takeover = standby.accepted() > 0 || everWatched || config.spawnedBy() != 0;
@@ -572,6 +574,7 @@ final class Member {
      */
     private void afterFirstPass() {
         if (promotion != null) {
+            WindowTitle.primaryAfterFirstNumber(config.name());
             Log.LOG.info(promotion);
             promotion = null;
             dir.deleteCheckpointsBefore(primary.current().epoch());

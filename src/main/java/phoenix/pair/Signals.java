@@ -2,67 +2,145 @@ package phoenix.pair;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /**
- * Routes SIGINT, SIGTERM and SIGHUP to the member, which the JDK has no public API for. The member decides by
- * its role what a signal means (a standby ignores SIGINT and SIGTERM and ends on SIGHUP; a primary hands over
- * and ends on all three), so the handlers are installed once and never swapped at a takeover. A handler only
- * records the signal and wakes the member's loop: the loop does the work, in order with everything else.
- * Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
+ * Routes SIGINT, SIGTERM and SIGHUP to the member, which the JDK has no public API for. A handler only records
+ * the signal, with the role the member had when the signal reached it, and wakes the member's loop, which acts
+ * on it in order with everything else: a standby ignores SIGINT and SIGTERM (it exists to outlive the primary)
+ * and ends on SIGHUP; a primary hands over and ends on all three.
+ *
+ * <p>The role is the handler's, not the member's at the time the handler runs. {@code pkill -f phoenix} signals
+ * primary and standby microseconds apart; the JVM hands a signal to Java milliseconds later, on one thread, the
+ * lowest number first, and looks its handler up only then. So a standby that takes over does not swap its
+ * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the
+ * primary's. By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover
+ * has met the standby's handler, and a signal meant for the old primary does not end the new one.
+ *
+ * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
  */
 final class Signals {
     /** The signals a member handles. */
-    static final String[] NAMES = {"INT", "TERM", "HUP"};
-    private static final Map<String, Object> HANDLERS = new ConcurrentHashMap<>();
+    private static final String[] NAMES = {"INT", "TERM", "HUP"};
+    /** Raised by a standby that takes over; numbered above SIGINT, SIGTERM and SIGHUP, unused by the JVM. */
+    private static final String BARRIER = "WINCH";
+
+    private static Receiver receiver;
+    private static Object[] standbyHandlers;
+    private static Object[] primaryHandlers;
+    private static boolean standbyInstalled;
+    private static boolean primaryInstalled;
 
     /** What the member does with a signal; runs on the signal's own thread and must return quickly. */
     interface Receiver {
         /**
          * @param name the signal's name without the SIG prefix
          * @param number its number, for the exit code 128 + number
+         * @param asPrimary whether it reached the member as the primary
          */
-        void onSignal(String name, int number);
+        void onSignal(String name, int number, boolean asPrimary);
     }
 
     private Signals() {
     }
 
-    /** Routes SIGINT, SIGTERM and SIGHUP to {@code receiver}. */
-    static void route(Receiver receiver) {
-        for (String name : NAMES) {
-            try {
-                Class<?> signalClass = Class.forName("sun.misc.Signal");
-                Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-                Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-                handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name),
-                        handler(name, receiver));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                Log.LOG.warn("cannot set the handling of SIG{}: {}", name, e.toString());
+    /**
+     * Installs the standby's handling, and builds the primary's ahead of time (the first proxy classes cost a
+     * new JVM milliseconds, which a takeover should not pay). Does nothing once the primary's is installed.
+     */
+    static synchronized void standby(Receiver r) {
+        receiver = r;
+        standbyHandlers = handlers(false);
+        primaryHandlers = handlers(true);
+        if (primaryInstalled) {
+            return;
+        }
+        try {
+            for (int i = 0; i < NAMES.length; i++) {
+                set(NAMES[i], standbyHandlers[i]);
             }
+            set(BARRIER, proxy(BARRIER, Signals::installPrimary));
+            standbyInstalled = true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
         }
     }
 
-    /** The handler for one signal, made once per receiver: the first proxy class costs milliseconds. */
-    private static Object handler(String name, Receiver receiver) {
-        return HANDLERS.computeIfAbsent(name + "@" + System.identityHashCode(receiver),
-                k -> newHandler(name, receiver));
-    }
-
-    private static Object newHandler(String name, Receiver receiver) {
+    /**
+     * Installs the primary's handling: at once when no standby's is installed, else once every signal that
+     * reached the standby before now has met the standby's handler (see the class comment). Does not wait.
+     */
+    static synchronized void primary(Receiver r) {
+        receiver = r;
+        if (!standbyInstalled) {
+            installPrimary();
+            return;
+        }
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
+            signalClass.getMethod("raise", signalClass).invoke(null,
+                    signalClass.getConstructor(String.class).newInstance(BARRIER));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            installPrimary();
+        }
+    }
+
+    private static synchronized void installPrimary() {
+        if (primaryInstalled) {
+            return;
+        }
+        primaryInstalled = true;
+        if (primaryHandlers == null) {
+            primaryHandlers = handlers(true);
+        }
+        try {
+            for (int i = 0; i < NAMES.length; i++) {
+                set(NAMES[i], primaryHandlers[i]);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
+        }
+    }
+
+    private static Object[] handlers(boolean asPrimary) {
+        Object[] out = new Object[NAMES.length];
+        for (int i = 0; i < NAMES.length; i++) {
+            String name = NAMES[i];
+            out[i] = proxy(name, () -> deliver(name, asPrimary));
+        }
+        return out;
+    }
+
+    private static void deliver(String name, boolean asPrimary) {
+        Receiver r;
+        synchronized (Signals.class) {
+            r = receiver;
+        }
+        if (r != null) {
+            r.onSignal(name, number(name), asPrimary);
+        }
+    }
+
+    private static int number(String name) {
+        switch (name) {
+            case "HUP":
+                return 1;
+            case "INT":
+                return 2;
+            default:
+                return 15;
+        }
+    }
+
+    private static Object proxy(String name, Runnable action) {
+        try {
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object signal = signalClass.getConstructor(String.class).newInstance(name);
-            int number = (int) signalClass.getMethod("getNumber").invoke(signal);
             return Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
                     (proxy, method, args) -> {
                         switch (method.getName()) {
                             case "handle":
-                                receiver.onSignal(name, number);
+                                action.run();
                                 return null;
                             case "hashCode":
                                 return System.identityHashCode(proxy);
@@ -72,9 +150,16 @@ final class Signals {
                                 return "pair handler for SIG" + name;
                         }
                     });
-        } catch (ReflectiveOperationException e) {
+        } catch (ClassNotFoundException e) {
             throw new IllegalStateException("sun.misc.Signal is not usable: " + e, e);
         }
+    }
+
+    private static void set(String name, Object handler) throws ReflectiveOperationException {
+        Class<?> signalClass = Class.forName("sun.misc.Signal");
+        Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+        Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+        handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
     }
 
     /** The logger, created on first use. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,8 +14,14 @@ import org.slf4j.Logger;
 /**
  * Starts standbys: in a new terminal window where there is a desktop, in a new tmux window inside tmux, in
  * Terminal on macOS, and otherwise in the background sharing this process's stdout and stderr. Always with an
- * argument list: no shell reads the arguments, except on macOS, where Terminal takes a shell line and every
- * argument is quoted for it.
+ * argument list: no shell reads the arguments as code, except on macOS, where Terminal takes a shell line and
+ * every argument is quoted for it.
+ *
+ * <p>A terminal window's program stays neutral: {@code setsid TERMINAL -e /bin/sh -c TRAMPOLINE}, where
+ * {@link #TRAMPOLINE} is fixed text that sets the window's title and rebuilds the standby's argument list from
+ * environment variables ({@code PAIR_ARGC}, {@code PAIR_ARG_0} ...), then {@code exec}s it: the shell becomes
+ * the standby. So the terminal's own command line names neither phoenix nor the standby's command, and
+ * {@code pkill -f phoenix} finds the member JVMs alone, never the windows they run in.
  */
 final class Spawners implements StandbyKeeper.Spawner {
     private static final Logger LOG = Logs.of(Spawners.class);
@@ -22,8 +29,29 @@ final class Spawners implements StandbyKeeper.Spawner {
     static final List<String> DESKTOP_TERMINALS = List.of(
             "x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "kitty", "alacritty", "xterm");
 
-    /** Set in the environment of a standby spawned into a window of its own, where nobody else writes. */
+    /**
+     * Set in the environment of a standby spawned into a window of its own, where nobody else writes: to
+     * {@code tmux} in a tmux window, to {@code 1} in a terminal window.
+     */
     static final String OWN_WINDOW_ENV = "PHOENIX_OWN_WINDOW";
+
+    /** The number of arguments the trampoline rebuilds. */
+    static final String ARGC_ENV = "PAIR_ARGC";
+    /** Prefix of the arguments the trampoline rebuilds: {@code PAIR_ARG_0}, {@code PAIR_ARG_1}, ... */
+    static final String ARG_ENV = "PAIR_ARG_";
+    /** The title the trampoline gives the window. */
+    static final String TITLE_ENV = "PAIR_TITLE";
+
+    /**
+     * What a terminal window runs, as {@code /bin/sh -c TRAMPOLINE}: sets the window's title with OSC 0 (a shell
+     * builtin, no process), rebuilds the argument list from the environment and {@code exec}s it, leaving none
+     * of those variables behind. {@code eval} sees only the loop's own number and variable names, never a
+     * value: each argument is expanded once, inside double quotes, as a parameter.
+     */
+    static final String TRAMPOLINE = "printf '\\033]0;%s\\007' \"$" + TITLE_ENV + "\"; i=0; set --; "
+            + "while [ \"$i\" -lt \"$" + ARGC_ENV + "\" ]; do eval \"set -- \\\"\\$@\\\" \\\"\\$" + ARG_ENV
+            + "$i\\\"\"; unset \"" + ARG_ENV + "$i\"; i=$((i + 1)); done; unset " + ARGC_ENV + " " + TITLE_ENV
+            + " i; exec \"$@\"";
 
     private final List<String> command;
     private final String title;
@@ -76,7 +104,10 @@ final class Spawners implements StandbyKeeper.Spawner {
         return false;
     }
 
-    /** The full command line that starts the standby with the given terminal. */
+    /**
+     * The full command line that starts the standby with the given terminal. In a terminal window, the
+     * standby's own command and title are not on it: they go in the environment ({@link #environmentFor}).
+     */
     static List<String> commandFor(String terminal, String title, List<String> command) {
         List<String> out = new ArrayList<>();
         if (!List.of("none", "tmux", "Terminal").contains(terminal) && onPath("setsid", System.getenv())) {
@@ -88,35 +119,48 @@ final class Spawners implements StandbyKeeper.Spawner {
             case "none":
                 return List.copyOf(command);
             case "tmux":
-                // A tmux window takes the server's environment, not this process's: what the standby needs from
-                // it is passed on explicitly.
-                out.addAll(List.of("tmux", "new-window", "-d", "-e", OWN_WINDOW_ENV + "=1", "-n", title, "--"));
-                break;
-            case "gnome-terminal":
-                out.addAll(List.of("gnome-terminal", "--title=" + title, "--"));
-                break;
-            case "konsole":
-                out.addAll(List.of("konsole", "-p", "tabtitle=" + title, "-e"));
-                break;
-            case "xfce4-terminal":
-                out.addAll(List.of("xfce4-terminal", "-T", title, "-x"));
-                break;
-            case "kitty":
-                out.addAll(List.of("kitty", "-T", title));
-                break;
-            case "alacritty":
-                out.addAll(List.of("alacritty", "-t", title, "-e"));
-                break;
+                // tmux's client ends as soon as the window is open; the window runs the command itself.
+                out.addAll(List.of("tmux", "new-window", "-d", "-e", OWN_WINDOW_ENV + "=tmux", "-n", title, "--"));
+                out.addAll(command);
+                return out;
             case "Terminal":
                 return List.of("osascript", "-e", "tell application \"Terminal\" to do script \""
                         + appleScriptEscape(shellLine(command)) + "\"");
+            case "gnome-terminal":
+                out.addAll(List.of("gnome-terminal", "--"));
+                break;
+            case "xfce4-terminal":
+                out.addAll(List.of("xfce4-terminal", "-x"));
+                break;
+            case "kitty":
+                out.add("kitty");
+                break;
+            case "konsole":
+                // Konsole titles a window after its program unless told to use the title the program sets.
+                out.addAll(List.of("konsole", "-p", "tabtitle=%w", "-e"));
+                break;
             default:
-                // xterm, x-terminal-emulator and most others: -T title, -e program and its arguments.
-                out.addAll(List.of(terminal, "-T", title, "-e"));
+                // xterm, x-terminal-emulator, alacritty and most others: -e program and its arguments.
+                out.addAll(List.of(terminal, "-e"));
                 break;
         }
-        out.addAll(command);
+        out.addAll(List.of("/bin/sh", "-c", TRAMPOLINE));
         return out;
+    }
+
+    /** What the standby's terminal window needs in its environment: the trampoline's title and arguments. */
+    static Map<String, String> environmentFor(String terminal, String title, List<String> command) {
+        if (List.of("none", "tmux", "Terminal").contains(terminal)) {
+            return Map.of();
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(OWN_WINDOW_ENV, "1");
+        env.put(TITLE_ENV, title);
+        env.put(ARGC_ENV, String.valueOf(command.size()));
+        for (int i = 0; i < command.size(); i++) {
+            env.put(ARG_ENV + i, command.get(i));
+        }
+        return env;
     }
 
     /** Quotes every argument for a POSIX shell, for the one terminal that only takes a shell line. */
@@ -134,7 +178,14 @@ final class Spawners implements StandbyKeeper.Spawner {
 
     @Override
     public StandbyKeeper.Spawned spawn() throws IOException {
-        List<String> full = commandFor(terminal, title, command);
+        List<String> full = new ArrayList<>(commandFor(terminal, title, command));
+        if ("tmux".equals(terminal)) {
+            // A tmux window takes the tmux server's environment, not this process's: say it on the command line.
+            int at = full.indexOf("new-window") + 1;
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                full.addAll(at, List.of("-e", e.getKey() + "=" + e.getValue()));
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(environment);
         boolean background = "none".equals(terminal);
@@ -143,7 +194,7 @@ final class Spawners implements StandbyKeeper.Spawner {
         } else {
             // The terminal's own chatter is not ours to show; the standby writes into its window.
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().put(OWN_WINDOW_ENV, "1");
+            pb.environment().putAll(environmentFor(terminal, title, command));
         }
         Process process = pb.start();
         LOG.info("spawned standby {} pid {}", background ? "in the background as" : "in " + terminal + " as",

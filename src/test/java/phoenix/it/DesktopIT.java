@@ -1,15 +1,13 @@
 package phoenix.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,20 +27,28 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import phoenix.testing.Awaits;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.Ports;
+import phoenix.testing.ProcStat;
+import phoenix.testing.Sequence;
 
 /**
  * The pair on a desktop: under a private Xvfb server, the first member runs in an xterm window, its standby
@@ -51,6 +57,11 @@ import phoenix.pair.ProcessPair;
  * xterm process with {@code xprop _NET_WM_PID}, and what each window showed is read from xterm's own log (turned
  * on for every xterm through {@code XENVIRONMENT}, which the spawned ones inherit). Leaves a screenshot of the
  * protected pair in {@code target/desktop.png} ({@code -Dphoenix.screenshot=docs/desktop.png} refreshes the README's).
+ *
+ * <p>Then every terminal phoenix can open, each where it is installed and starts: the pair's standbys open in
+ * that terminal, on a D-Bus session bus of the test's own, and each fault a user can try on a desktop is tried
+ * in turn: {@code pkill -f phoenix} (twice), Ctrl+C, closing the window, {@code kill -9}, {@code kill -STOP}
+ * and {@code -CONT}. The test prints which terminals it covered and which it could not start, and why.
  */
 @Tag("integration")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -67,7 +78,7 @@ class DesktopIT {
     private static final Map<String, String> TOOLS = tools();
 
     private final String name = "desk-" + UUID.randomUUID().toString().substring(0, 8);
-    private final int port = freeUdpPort();
+    private final int port = Ports.freeUdpPort();
     private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
     private final Path screenshot = Path.of(System.getProperty("phoenix.screenshot",
             ROOT.resolve("target/desktop.png").toString()));
@@ -76,6 +87,15 @@ class DesktopIT {
     private Process xvfb;
     private int display;
     private Process root;
+    /** A subreaper over the test's D-Bus session bus and all it starts (terminal servers): ours to kill. */
+    private Process desktop;
+    private String busAddress;
+
+    /** Every terminal the pair can open a standby in, each with the Debian package that has it. */
+    private static final Map<String, String> TERMINALS = terminals();
+    /** What became of each terminal, printed after the last test. */
+    private static final Map<String, String> COVERAGE = new ConcurrentSkipListMap<>();
+    private static final Pattern WM_NAME = Pattern.compile("^\\s*0x[0-9a-f]+ \"(.*)\": \\(");
 
     private static Map<String, String> tools() {
         Map<String, String> t = new LinkedHashMap<>();
@@ -86,6 +106,30 @@ class DesktopIT {
         t.put("import", "imagemagick");
         t.put("python3", "python3");
         return Collections.unmodifiableMap(t);
+    }
+
+    private static Map<String, String> terminals() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("xterm", "xterm");
+        t.put("x-terminal-emulator", "xterm or any terminal that provides the alternative");
+        t.put("xfce4-terminal", "xfce4-terminal");
+        t.put("gnome-terminal", "gnome-terminal");
+        t.put("konsole", "konsole");
+        t.put("kitty", "kitty");
+        t.put("alacritty", "alacritty");
+        return Collections.unmodifiableMap(t);
+    }
+
+    @AfterAll
+    static void printCoverage() throws IOException {
+        if (COVERAGE.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("DesktopIT: the terminals, each with every fault:");
+        TERMINALS.keySet().forEach(t -> sb.append("\n  ").append(t).append(": ")
+                .append(COVERAGE.getOrDefault(t, "not run")));
+        System.out.println(sb);
+        Files.writeString(ROOT.resolve("target/desktop-terminals.txt"), sb + "\n");
     }
 
     @BeforeEach
@@ -103,6 +147,7 @@ class DesktopIT {
     void killEverything() throws Exception {
         try {
             killPair();
+            killDesktop();
         } finally {
             try {
                 stopXvfb();
@@ -206,6 +251,370 @@ class DesktopIT {
         assertEquals(List.of(), alive, "no member left alive after stop" + diagnostics());
         assertEquals(List.of(), windows(), "no phoenix window left after stop");
         assertTrue(ProcessPair.status(config()).isEmpty(), "status finds no pair after stop");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"xterm", "x-terminal-emulator", "xfce4-terminal", "gnome-terminal", "konsole", "kitty",
+        "alacritty"})
+    void everyFaultEndsThePrimaryAloneInEveryTerminal(String terminal) throws Exception {
+        long startNs = System.nanoTime();
+        if (!onPath(terminal)) {
+            skip(terminal, "not installed (Debian package " + TERMINALS.get(terminal) + ")");
+        }
+        String program = Path.of("/usr/bin", terminal).toRealPath().getFileName().toString();
+        startBus();
+        startPairIn(terminal);
+        PairStatus s = awaitProtectedInAWindow(terminal, 0);
+        String how = "";
+
+        for (int i = 1; i <= 2; i++) {
+            // pkill -f phoenix: SIGTERM to every process whose command line names phoenix. The windows must not
+            // be among them, or the standby's window would close and take the standby with it.
+            List<Long> matched = pkillPhoenix(s);
+            s = takenOver("pkill -f phoenix (" + i + ", SIGTERM to " + matched + ")", s, terminal);
+        }
+
+        // Ctrl+C in the primary's window: its terminal sends SIGINT to the window's foreground process group.
+        long[] stat = stat(s.primaryPid());
+        assertEquals(stat[STAT_PGRP], stat[STAT_TPGID], "primary pid " + s.primaryPid()
+                + " is the foreground of its window");
+        PairStatus beforeCtrlC = s;
+        kill("-INT", "--", "-" + stat[STAT_TPGID]);
+        s = takenOver("Ctrl+C (SIGINT to process group " + stat[STAT_TPGID] + ")", beforeCtrlC, terminal);
+
+        // Closing the primary's window: its terminal goes, and the pty's hangup ends the member (SIGHUP). Where
+        // one terminal process shows several windows (a terminal server), only the hangup can be had alone.
+        long window = parentOf(s.primaryPid());
+        PairStatus beforeClose = s;
+        if (membersUnder(window).equals(List.of(s.primaryPid()))) {
+            how = "the window closed by killing its terminal, pid " + window;
+            ProcessHandle.of(window).ifPresent(ProcessHandle::destroyForcibly);
+        } else {
+            how = "the window closed by its hangup: terminal pid " + window + " shows other windows too";
+            kill("-HUP", String.valueOf(s.primaryPid()));
+        }
+        s = takenOver("closing the window (" + how + ")", beforeClose, terminal);
+
+        PairStatus beforeKill = s;
+        long killedWindow = parentOf(s.primaryPid());
+        kill("-KILL", String.valueOf(s.primaryPid()));
+        try {
+            // The window goes with its program, except in konsole, which keeps the window of a program killed by
+            // a signal open to say that it crashed. There the test closes it, as a user would.
+            Awaits.await("the window of the killed primary to close", Duration.ofSeconds(3))
+                    .until(() -> !ProcessHandle.of(killedWindow)
+                    .map(ProcessHandle::isAlive).orElse(false) || !membersUnder(killedWindow).isEmpty());
+        } catch (ConditionTimeoutException e) {
+            how += "; kill -9 left its window open, closed by the test";
+            ProcessHandle.of(killedWindow).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        s = takenOver("kill -9", beforeKill, terminal);
+
+        // kill -STOP: a hung primary, taken over after the takeover timeout; -CONT: it learns it was fenced and
+        // ends.
+        PairStatus paused = s;
+        long stoppedNs = System.nanoTime();
+        kill("-STOP", String.valueOf(paused.primaryPid()));
+        awaitStatus(st -> st.takeovers() > paused.takeovers()
+                && st.primaryPid() == paused.standbyPid(), "taken over from stopped pid " + paused.primaryPid());
+        long tookMs = (System.nanoTime() - stoppedNs) / 1_000_000;
+        assertTrue(tookMs >= 450, "a stopped primary is taken over after the 500 ms timeout, not after " + tookMs
+                + " ms" + diagnostics());
+        kill("-CONT", String.valueOf(paused.primaryPid()));
+        long contNs = System.nanoTime();
+        PairHarness.awaitGone(paused.primaryPid());
+        long fencedMs = (System.nanoTime() - contNs) / 1_000_000;
+        s = takenOver("kill -STOP (taken over after " + tookMs + " ms), -CONT (ended after " + fencedMs + " ms)",
+                paused, terminal);
+
+        // After all these takeovers, pkill -f phoenix still finds the members and nothing else.
+        phoenixMatchesAreTheMembers(s);
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair" + diagnostics());
+        PairStatus last = s;
+        awaitTrue("every member ended after stop", () -> ownProcesses().stream()
+                .noneMatch(h -> h.pid() == last.primaryPid() || h.pid() == last.standbyPid()));
+        awaitTrue("no window of the pair after stop", () -> titles().isEmpty());
+        long seconds = (System.nanoTime() - startNs) / 1_000_000_000L;
+        COVERAGE.put(terminal, "covered (" + program + ", " + s.takeovers() + " takeovers, " + seconds
+                + " s; " + how + ")");
+    }
+
+    /** The trampoline of a terminal window reads the standby's arguments as values, never as code. */
+    @Test
+    void stateDirectoryNamedLikeShellCodeIsJustANameInATerminalWindow() throws Exception {
+        stateDir = work.resolve("a b 'c' \"d\" $(touch PWNED) `touch PWNED2`");
+        startBus();
+        startPairIn("xterm");
+        PairStatus s = awaitProtectedInAWindow("xterm", 0);
+        kill("-KILL", String.valueOf(s.primaryPid()));
+        PairStatus after = takenOver("kill -9", s, "xterm");
+        assertTrue(Files.isDirectory(stateDir), "the state directory has exactly that name");
+        assertTrue(cmdline(after.primaryPid()).contains(stateDir.toString()),
+                "the member in the window got the name as one argument: " + cmdline(after.primaryPid()));
+        Path home = Path.of(System.getProperty("user.home"));
+        for (Path dir : List.of(work, ROOT, home)) {
+            assertFalse(Files.exists(dir.resolve("PWNED")) || Files.exists(dir.resolve("PWNED2")),
+                    "no shell ran the name in " + dir);
+        }
+    }
+
+    // ---- the terminals ------------------------------------------------------------------------------------
+
+    private static final long STEADY_NS = 1_000_000_000L;
+    private final Map<Long, Long> protectedSinceNs = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int STAT_PPID = 1;
+    private static final int STAT_PGRP = 2;
+    private static final int STAT_TTY = 4;
+    private static final int STAT_TPGID = 5;
+
+    /** Skips a terminal that is missing or does not start, and says why; under CI xterm must be there. */
+    private static void skip(String terminal, String why) {
+        COVERAGE.put(terminal, "NOT covered: " + why);
+        if ("xterm".equals(terminal) && Boolean.getBoolean("phoenix.requireTools")) {
+            fail("xterm: " + why + " (phoenix.requireTools=true)");
+        }
+        Assumptions.assumeTrue(false, terminal + ": " + why);
+    }
+
+    /**
+     * A D-Bus session bus of the test's own, as a desktop session has: gnome-terminal needs one, and other
+     * terminals use one when it is there (xfce4-terminal then shows every window from its first process). Under
+     * a subreaper, so that the services it starts stay the test's to find and kill.
+     */
+    private void startBus() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                "dbus-daemon", "--session", "--nofork", "--print-address=1").directory(work.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("dbus.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        desktop = pb.start();
+        byte[] line = new byte[4096];
+        int n = 0;
+        java.io.InputStream in = desktop.getInputStream();
+        for (int b = in.read(); b != -1 && b != '\n' && n < line.length; b = in.read()) {
+            line[n++] = (byte) b;
+        }
+        busAddress = new String(line, 0, n, StandardCharsets.US_ASCII).strip();
+        assertTrue(busAddress.startsWith("unix:"), "dbus-daemon gave a bus address: '" + busAddress + "'");
+    }
+
+    /** The first member runs in the background; every standby opens in {@code terminal}. */
+    private void startPairIn(String terminal) throws IOException {
+        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
+                "--state-dir", stateDir.toString(), "--terminal", terminal, "--interval", "100ms");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("numbers.log").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("members.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        desktopEnvironment(pb);
+        pb.environment().put("XENVIRONMENT", work.resolve("xterm.ad").toString());
+        root = pb.start();
+    }
+
+    /**
+     * Waits until the pair is protected by a standby in a window of its own, and has been for a second: the
+     * standby sets up its signal handling beside its loop after it says it is ready (it takes a new JVM some
+     * 100 ms), and until then SIGTERM ends it. Nothing outside shows that moment; the benchmark waits the same
+     * second ({@code --settle-ms 1000}). Skips a terminal that cannot start.
+     */
+    private PairStatus awaitProtectedInAWindow(String terminal, long takeovers) throws IOException {
+        PairStatus[] last = new PairStatus[1];
+        try {
+            awaitTrue("pair " + name + " protected by a standby in a " + terminal + " window", () -> {
+                if (readQuietly(work.resolve("members.log")).contains("did not start a standby")) {
+                    return true;
+                }
+                Optional<PairStatus> st = status();
+                st.ifPresent(x -> last[0] = x);
+                if (st.isEmpty() || !st.get().isProtected() || st.get().takeovers() < takeovers
+                        || st.get().standbyPid() <= 0 || !inAWindow(st.get().standbyPid())) {
+                    return false;
+                }
+                long since = protectedSinceNs.computeIfAbsent(st.get().standbyPid(), pid -> System.nanoTime());
+                return System.nanoTime() - since >= STEADY_NS;
+            });
+        } catch (AssertionError e) {
+            if (takeovers == 0 && !"xterm".equals(terminal)) {
+                skip(terminal, "no standby window within " + WITHIN.toSeconds() + " s");
+            }
+            throw e;
+        }
+        String log = readQuietly(work.resolve("members.log"));
+        Matcher m = Pattern.compile("terminal \\S+ did not start a standby \\(([^\n]*)\\)").matcher(log);
+        if (m.find()) {
+            skip(terminal, "it did not start: " + m.group(1));
+        }
+        return last[0];
+    }
+
+    /** Whether a member runs in a window phoenix opened: a terminal of its own, not the test's. */
+    private static boolean inAWindow(long pid) throws IOException {
+        String env = Files.readString(Path.of("/proc", String.valueOf(pid), "environ"), StandardCharsets.ISO_8859_1);
+        return stat(pid)[STAT_TTY] != 0 && Arrays.asList(env.split("\0")).contains("PHOENIX_OWN_WINDOW=1");
+    }
+
+    /**
+     * Checks a fault's outcome: the standby took over in its own window (same pid, same terminal, same tty),
+     * the one that failed is gone, a new standby opened in a window of its own, the count went on from where
+     * it was, and the windows are titled after their roles.
+     */
+    private PairStatus takenOver(String fault, PairStatus before, String terminal) throws Exception {
+        long window = parentOf(before.standbyPid());
+        long tty = stat(before.standbyPid())[STAT_TTY];
+        PairStatus after;
+        try {
+            after = awaitStatus(st -> st.takeovers() > before.takeovers() && st.primaryPid() == before.standbyPid(),
+                    "taken over by standby pid " + before.standbyPid());
+            PairHarness.awaitGone(before.primaryPid());
+            after = awaitProtectedInAWindow(terminal, after.takeovers());
+        } catch (AssertionError e) {
+            throw new AssertionError(terminal + ", " + fault + ": " + e.getMessage(), e);
+        }
+        assertEquals(window, parentOf(after.primaryPid()), terminal + ", " + fault
+                + ": the new primary still runs in the terminal of the standby's window" + diagnostics());
+        assertEquals(tty, stat(after.primaryPid())[STAT_TTY], terminal + ", " + fault + ": same tty");
+        assertTrue(after.count() >= before.count(), terminal + ", " + fault + ": count went on from "
+                + before.count() + ", not back to " + after.count());
+        long countAfter = after.count();
+        awaitStatus(st -> st.count() > countAfter + 2, "counting on after " + countAfter);
+        String primaryTitle = "phoenix " + name + " primary";
+        String standbyTitle = "phoenix " + name + " standby";
+        try {
+            awaitTrue("a window titled '" + primaryTitle + "' and one '" + standbyTitle + "'", () -> {
+                List<String> t = titles();
+                return t.size() == 2 && t.stream().filter(x -> x.contains(primaryTitle)).count() == 1
+                        && t.stream().filter(x -> x.contains(standbyTitle)).count() == 1;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(terminal + ", " + fault + ": windows " + titles() + ": " + e.getMessage(), e);
+        }
+        phoenixMatchesAreTheMembers(after);
+        return after;
+    }
+
+    /** Sends SIGTERM, by pid, to what {@code pkill -f phoenix} would: here, exactly the two members. */
+    private List<Long> pkillPhoenix(PairStatus s) throws IOException {
+        List<Long> matched = phoenixMatchesAreTheMembers(s);
+        // In pid order and back to back, as pkill does.
+        for (long pid : matched) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+        return matched;
+    }
+
+    /**
+     * The test's own processes whose command line names phoenix, which must be the two members and nothing
+     * else: not the terminals they run in.
+     */
+    private List<Long> phoenixMatchesAreTheMembers(PairStatus s) throws IOException {
+        List<Long> matched = new ArrayList<>();
+        List<String> terminals = new ArrayList<>();
+        for (ProcessHandle h : ownProcesses()) {
+            String cmd = cmdline(h.pid());
+            if (cmd.contains("phoenix")) {
+                matched.add(h.pid());
+            }
+        }
+        for (long member : List.of(s.primaryPid(), s.standbyPid())) {
+            long window = parentOf(member);
+            if (window == root.pid()) {
+                // The first member, started in the background by the test: not in a window.
+                continue;
+            }
+            String cmd = cmdline(window);
+            terminals.add(window + " " + cmd);
+            assertFalse(cmd.contains("phoenix"), "the terminal of member pid " + member + " names phoenix: " + cmd);
+        }
+        Collections.sort(matched);
+        assertEquals(new TreeSet<>(List.of(s.primaryPid(), s.standbyPid())), new TreeSet<>(matched),
+                "pkill -f phoenix matches the members alone; terminals " + terminals + diagnostics());
+        return matched;
+    }
+
+    /** Every live process this test started: the descendants of its two subreapers. */
+    private List<ProcessHandle> ownProcesses() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : new Process[] {root, desktop}) {
+            if (p != null) {
+                try (Stream<ProcessHandle> d = p.descendants()) {
+                    d.filter(h -> !ProcStat.state(h.pid()).isEmpty()
+                            && !"Z".equals(ProcStat.state(h.pid()))).forEach(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The members (command line naming phoenix) among the children of a terminal process. */
+    private static List<Long> membersUnder(long terminalPid) {
+        try (Stream<ProcessHandle> c = ProcessHandle.of(terminalPid).map(ProcessHandle::children)
+                .orElse(Stream.empty())) {
+            return c.map(ProcessHandle::pid).filter(pid -> cmdline(pid).contains("phoenix")).sorted().toList();
+        }
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"), StandardCharsets.ISO_8859_1)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long parentOf(long pid) throws IOException {
+        return stat(pid)[STAT_PPID];
+    }
+
+    /** The numeric fields of /proc/PID/stat after the command name: [0] is the state's place, [1] ppid, ... */
+    private static long[] stat(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long[] out = new long[8];
+        for (int i = 1; i < out.length; i++) {
+            out[i] = Long.parseLong(f[i]);
+        }
+        return out;
+    }
+
+    private static void kill(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kill"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    }
+
+    /** The titles of this pair's windows on the display. */
+    private List<String> titles() throws IOException, InterruptedException {
+        List<String> out = new ArrayList<>();
+        for (String line : run("xwininfo", "-root", "-children").split("\n")) {
+            Matcher m = WM_NAME.matcher(line);
+            if (m.find() && m.group(1).contains("phoenix " + name + " ")) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
+    }
+
+    private void killDesktop() throws InterruptedException {
+        if (desktop == null) {
+            return;
+        }
+        for (int round = 0; round < 20 && desktop.isAlive(); round++) {
+            try (Stream<ProcessHandle> d = desktop.descendants()) {
+                d.forEach(ProcessHandle::destroyForcibly);
+            }
+            if (desktop.waitFor(500, TimeUnit.MILLISECONDS)) {
+                break;
+            }
+        }
+        if (!desktop.waitFor(10, TimeUnit.SECONDS)) {
+            desktop.destroyForcibly();
+            desktop.waitFor();
+        }
     }
 
     // ---- the pair -----------------------------------------------------------------------------------------
@@ -354,14 +763,6 @@ class DesktopIT {
                 + readQuietly(log));
     }
 
-    private static int freeUdpPort() {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static long lockOwner(Path lock) {
         try {
             return Long.parseLong(Files.readString(lock).strip());
@@ -388,6 +789,12 @@ class DesktopIT {
         env.remove("WAYLAND_DISPLAY");
         env.remove("TMUX");
         env.remove("XAUTHORITY");
+        env.remove("DBUS_SESSION_BUS_ADDRESS");
+        if (busAddress != null) {
+            env.put("DBUS_SESSION_BUS_ADDRESS", busAddress);
+        }
+        // The accessibility bus is no part of what is tested, and would be one more service per terminal.
+        env.put("NO_AT_BRIDGE", "1");
     }
 
     /** A top-level window on the display: its X id, its title and the pid of the xterm that shows it. */
@@ -473,7 +880,7 @@ class DesktopIT {
     /** Every wait of this test: short polls, a hard limit, and on timeout what the windows showed. */
     private void awaitTrue(String what, Callable<Boolean> condition) {
         try {
-            await(what).atMost(WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(condition);
+            Awaits.await(what, WITHIN).ignoreExceptions().until(condition);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("timed out waiting for " + what + diagnostics(), e);
         }

@@ -1,0 +1,202 @@
+package phoenix.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import phoenix.testing.Awaits;
+import phoenix.pair.PairConfig;
+import phoenix.pair.PairStatus;
+import phoenix.pair.ProcessPair;
+import phoenix.testing.Kill;
+import phoenix.testing.ProcStat;
+import phoenix.testing.Ports;
+
+/**
+ * The pair in tmux, on a tmux server of the test's own ({@code tmux -L} with a unique socket name, killed at
+ * the end): the first member runs in the session's first window, every standby opens in a new tmux window
+ * named {@code phoenix NAME standby}, and a standby that takes over renames its window {@code phoenix NAME
+ * primary}. The server runs under a subreaper, so that every process it starts is found again and killed by pid.
+ */
+@Tag("integration")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TmuxIT {
+    private static final Path ROOT = PairHarness.ROOT;
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    private final String id = UUID.randomUUID().toString().substring(0, 8);
+    private final String socket = "pair-it-" + id;
+    private final String name = "tmux-" + id;
+    private final int port = Ports.freeUdpPort();
+    private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
+    private Path work;
+    private Path stateDir;
+    private Process root;
+
+    @BeforeEach
+    void requireTmux() throws IOException {
+        boolean found = false;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            found |= !dir.isEmpty() && Files.isExecutable(Path.of(dir, "tmux"));
+        }
+        if (!found) {
+            String message = "the tmux test needs tmux on the PATH (Debian package tmux)";
+            if (Boolean.getBoolean("phoenix.requireTools")) {
+                fail(message + " (phoenix.requireTools=true: missing tools fail the build)");
+            }
+            Assumptions.assumeTrue(false, message);
+        }
+        work = Files.createTempDirectory("phoenix-tmux-");
+        stateDir = work.resolve("state");
+    }
+
+    @AfterEach
+    void killEverything() throws Exception {
+        try {
+            if (root != null) {
+                // Only this test's server: its socket name is unique.
+                tmux("kill-server");
+                for (int round = 0; round < 20 && root.isAlive(); round++) {
+                    try (Stream<ProcessHandle> d = root.descendants()) {
+                        d.forEach(ProcessHandle::destroyForcibly);
+                    }
+                    seenPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                    if (root.waitFor(500, TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                }
+                if (!root.waitFor(10, TimeUnit.SECONDS)) {
+                    root.destroyForcibly();
+                    root.waitFor();
+                }
+            }
+        } finally {
+            try (Stream<Path> walk = Files.walk(work)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aStandbyThatTakesOverInItsTmuxWindowRenamesIt() throws Exception {
+        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+                "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "pair", "-x", "160", "-y", "40",
+                "--", ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
+                "--state-dir", stateDir.toString(), "--terminal", "tmux", "--interval", "100ms");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("tmux.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // A server of its own, whatever tmux the test runs in.
+        pb.environment().remove("TMUX");
+        pb.environment().remove("TMUX_PANE");
+        root = pb.start();
+
+        PairStatus s = awaitStatus(st -> st.isProtected() && st.standbyPid() > 0, "protected");
+        awaitWindows(s, "phoenix " + name + " standby");
+        for (int i = 1; i <= 2; i++) {
+            PairStatus before = s;
+            Kill.signal(before.primaryPid(), "KILL");
+            s = awaitStatus(st -> st.takeovers() > before.takeovers() && st.primaryPid() == before.standbyPid()
+                    && st.isProtected() && st.standbyPid() > 0, "taken over by standby pid " + before.standbyPid());
+            List<String> w = awaitWindows(s, "phoenix " + name + " primary");
+            assertEquals(2, w.size(), "the killed primary's window closed: " + w);
+        }
+
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair");
+        PairStatus last = s;
+        awaitTrue("both members ended after stop", () -> Stream.of(last.primaryPid(), last.standbyPid())
+                .allMatch(pid -> ProcStat.state(pid).isEmpty() || "Z".equals(ProcStat.state(pid))));
+    }
+
+    /**
+     * Waits until the primary's window has the given name and the standby's is a new standby window; both found
+     * by the pid that tmux started in them, which is the member itself. Returns every window as NAME|PID.
+     */
+    private List<String> awaitWindows(PairStatus s, String primaryWindow) {
+        List<List<String>> last = new ArrayList<>(List.of(List.of()));
+        String wantPrimary = primaryWindow + "|" + s.primaryPid();
+        String wantStandby = "phoenix " + name + " standby|" + s.standbyPid();
+        try {
+            awaitTrue("windows '" + wantStandby + "'" + (primaryWindow.endsWith("primary") ? " and '"
+                    + wantPrimary + "'" : ""), () -> {
+                        List<String> w = List.of(tmux("list-windows", "-a", "-F", "#{window_name}|#{pane_pid}")
+                                .strip().split("\n"));
+                        last.set(0, w);
+                        return w.contains(wantStandby)
+                                && (!primaryWindow.endsWith("primary") || w.contains(wantPrimary));
+                    });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; windows: " + last.get(0) + "\n" + readQuietly("tmux.log"), e);
+        }
+        return last.get(0);
+    }
+
+    private PairConfig config() {
+        return PairConfig.builder(name).port(port).stateDir(stateDir).build();
+    }
+
+    private PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {
+        PairStatus[] last = new PairStatus[1];
+        awaitTrue("pair " + name + " " + what, () -> {
+            Optional<PairStatus> st = PairHarness.status(config(), seenPids);
+            st.ifPresent(x -> last[0] = x);
+            return st.isPresent() && p.test(st.get());
+        });
+        return last[0];
+    }
+
+    private String tmux(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().remove("TMUX");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        return out;
+    }
+
+    private void awaitTrue(String what, java.util.concurrent.Callable<Boolean> condition) {
+        try {
+            Awaits.await(what, WITHIN).ignoreExceptions().until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out waiting for " + what, e);
+        }
+    }
+
+    private String readQuietly(String file) {
+        try {
+            return Files.readString(work.resolve(file), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "(no " + file + ")";
+        }
+    }
+}
