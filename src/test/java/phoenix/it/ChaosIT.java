@@ -24,7 +24,8 @@ import phoenix.testing.ProcStat;
 import phoenix.testing.Sequence;
 
 /**
- * Random faults at random moments: kill, terminate, pause and resume either member, and flood the port, for
+ * Random faults at random moments: kill, terminate, pause and resume either member, flood the port, kill both
+ * members and start again (from the checkpoint, or with {@code --fresh}), and remove the state directory, for
  * a bounded number of rounds ({@code -Dphoenix.chaos.rounds}, default 25) or until a number of takeovers
  * ({@code -Dphoenix.chaos.takeovers}; {@code test-scripts/chaos.sh} asks for 1000). The first rounds take every
  * kind of fault once, in a random order, so that each is exercised in every run. At the end the sequence has no
@@ -33,7 +34,7 @@ import phoenix.testing.Sequence;
 @Tag("integration")
 @Timeout(value = 2, unit = TimeUnit.HOURS)
 class ChaosIT extends WithPair {
-    private static final int FAULTS = 6;
+    private static final int FAULTS = 9;
     @Test
     void randomFaultsNeverSkipANumberNorLeaveAMess() throws Exception {
         int rounds = Integer.getInteger("phoenix.chaos.rounds", 25);
@@ -44,6 +45,9 @@ class ChaosIT extends WithPair {
         int maxMembers = 0;
         int round = 0;
         String crowded = "";
+        // The starts with which a new count began: the first, and every fresh one.
+        List<Integer> runs = new ArrayList<>(List.of(0));
+        int starts = 1;
         List<Integer> everyFaultOnce = new ArrayList<>(IntStream.range(0, FAULTS).boxed().toList());
         Collections.shuffle(everyFaultOnce, random);
         try (HostileSender flood = new HostileSender(awaitState(), pair.port)) {
@@ -80,6 +84,19 @@ class ChaosIT extends WithPair {
                     case 4:
                         pausedStandbyIsReplaced(s);
                         break;
+                    case 6:
+                        killBoth(s);
+                        pair.start("--interval", "10ms");
+                        starts++;
+                        break;
+                    case 7:
+                        killBoth(s);
+                        pair.start("--interval", "10ms", "--fresh");
+                        runs.add(starts++);
+                        break;
+                    case 8:
+                        removeTheStateDirectory(s);
+                        break;
                     default:
                         for (int i = 0; i < 500; i++) {
                             flood.burst(s.epoch());
@@ -92,8 +109,18 @@ class ChaosIT extends WithPair {
         pair.awaitLines(pair.lines().size() + 5);
         Awaits.await("members settled", PairHarness.PROTECTED_WITHIN)
                 .until(() -> pair.liveMemberPids().size() == 2);
-        Sequence seq = Sequence.of(pair.lines());
-        assertTrue(seq.ok(), "seed " + seed + ": " + seq.problem() + "\n" + pair.memberLog());
+        // Each count, from one fresh start to the next, goes from 1 without a gap.
+        runs.add(starts);
+        Sequence seq = Sequence.of(List.of());
+        for (int r = 0; r + 1 < runs.size(); r++) {
+            List<String> run = new ArrayList<>();
+            for (int i = runs.get(r); i < runs.get(r + 1); i++) {
+                run.addAll(pair.linesOfStart(i));
+            }
+            seq = Sequence.of(run);
+            assertTrue(seq.ok(), "seed " + seed + ", count " + (r + 1) + " of " + (runs.size() - 1) + ": "
+                    + seq.problem() + "\n" + pair.memberLog());
+        }
         assertTrue(maxMembers <= 2, "members alive while protected: " + crowded + "\n" + pair.memberLog());
         assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent());
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
@@ -118,6 +145,27 @@ class ChaosIT extends WithPair {
         PairHarness.awaitGone(paused);
         Kill.signal(paused, "CONT");
         assertFalse(ProcStat.running(paused), "the paused standby was killed, not left to resume");
+    }
+
+    /** Both members at once, stopped first so that neither can take over or spawn before it dies. */
+    private void killBoth(PairStatus s) throws Exception {
+        for (String signal : new String[] {"STOP", "KILL"}) {
+            Kill.signal(s.primaryPid(), signal);
+            Kill.signal(s.standbyPid(), signal);
+        }
+        PairHarness.awaitGone(s.primaryPid());
+        PairHarness.awaitGone(s.standbyPid());
+    }
+
+    /** The members put the directory back; the pair is found and protected again, with the same primary. */
+    private void removeTheStateDirectory(PairStatus s) throws Exception {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(pair.stateDir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        PairStatus back = pair.awaitStatus(st -> st.isProtected() && st.checkpointError().isEmpty(),
+                "found again after its state directory was removed");
+        assertEquals(s.primaryPid(), back.primaryPid(), "nobody took over for want of the directory\n"
+                + pair.memberLog());
     }
 
     private Path awaitState() {
