@@ -36,16 +36,6 @@ import phoenix.testing.Sequence;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class EdgeCasesIT extends WithPair {
 
-    private static void assertOneLineError(PairHarness.Result r, String... fragments) {
-        assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
-        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.startsWith("phoenix: "), "one line saying what was wrong: " + r.err());
-        for (String f : fragments) {
-            assertTrue(last.contains(f), "message mentions '" + f + "': " + last);
-        }
-    }
-
     /** Kills members at once: all are stopped first, so that none can take over or spawn in between. */
     private void killAndAwaitGone(long... pids) throws Exception {
         for (long pid : pids) {
@@ -132,9 +122,10 @@ class EdgeCasesIT extends WithPair {
         pair = new PairHarness().start("--interval", "50ms");
         PairStatus before = pair.awaitProtected();
         String other = pair.name + "-other";
-        assertOneLineError(pair.runOnce(Map.of(), other, "status"), "'" + pair.name + "'", "--name " + pair.name);
-        assertOneLineError(pair.runOnce(Map.of(), other, "stop"), "'" + pair.name + "'");
-        assertOneLineError(pair.runOnce(Map.of(), other, "run"), "'" + pair.name + "'");
+        PairHarness.assertOneLineError(pair.runOnce(Map.of(), other, "status"), "'" + pair.name + "'",
+                "--name " + pair.name);
+        PairHarness.assertOneLineError(pair.runOnce(Map.of(), other, "stop"), "'" + pair.name + "'");
+        PairHarness.assertOneLineError(pair.runOnce(Map.of(), other, "run"), "'" + pair.name + "'");
         PairStatus after = pair.awaitProtected();
         assertEquals(before.primaryPid(), after.primaryPid(), "the pair was left alone");
         assertEquals(before.standbyPid(), after.standbyPid());
@@ -168,7 +159,7 @@ class EdgeCasesIT extends WithPair {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertOneLineError(new PairHarness.Result(p.exitValue(), out, err), "--state-dir", "LC_ALL");
+        PairHarness.assertOneLineError(new PairHarness.Result(p.exitValue(), out, err), "--state-dir", "LC_ALL");
     }
 
     @Test
@@ -183,7 +174,7 @@ class EdgeCasesIT extends WithPair {
         assertEquals(List.of(String.valueOf(Long.MAX_VALUE - 1), String.valueOf(Long.MAX_VALUE)), pair.lines());
         assertTrue(pair.memberLog().contains("largest a step number can hold"), pair.memberLog());
         assertFalse(pair.memberLog().contains("\tat "), "no stack trace:\n" + pair.memberLog());
-        assertOneLineError(pair.runOnce("run"), "largest a step number can hold", "--fresh");
+        PairHarness.assertOneLineError(pair.runOnce("run"), "largest a step number can hold", "--fresh");
     }
 
     @Test
@@ -195,7 +186,7 @@ class EdgeCasesIT extends WithPair {
         writeCheckpoint(pair.stateDir.resolve("checkpoint-" + epoch), epoch, 41);
         writeCheckpoint(pair.stateDir.resolve("checkpoint-01"), 1, 90);
         PairHarness.Result refused = pair.runOnce("run");
-        assertOneLineError(refused, "checkpoint-01", "rename or move it away");
+        PairHarness.assertOneLineError(refused, "checkpoint-01", "rename or move it away");
         assertEquals("", refused.out(), "nothing counted");
 
         Files.delete(pair.stateDir.resolve("checkpoint-01"));

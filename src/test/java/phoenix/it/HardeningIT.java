@@ -32,16 +32,6 @@ class HardeningIT extends WithPair {
     /** How many datagrams the standby must have refused before the flood counts as one: any machine gets there. */
     private static final long FLOODED = 2000;
 
-    private static void assertOneLineError(PairHarness.Result r, String... fragments) {
-        assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
-        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.startsWith("phoenix: "), "one line saying what was wrong: " + r.err());
-        for (String f : fragments) {
-            assertTrue(last.contains(f), "message mentions '" + f + "': " + last);
-        }
-    }
-
     /** Floods the pair's port from a thread until closed; closing also closes the sender. */
     private static final class Flood implements AutoCloseable {
         private final AtomicBoolean flooding = new AtomicBoolean(true);
@@ -131,7 +121,7 @@ class HardeningIT extends WithPair {
         for (String content : new String[] {"", torn, corrupt}) {
             Files.writeString(checkpoint, content);
             PairHarness.Result r = pair.runOnce("run");
-            assertOneLineError(r, checkpoint.toString(), "--fresh");
+            PairHarness.assertOneLineError(r, checkpoint.toString(), "--fresh");
             assertEquals("", r.out(), "nothing counted");
         }
     }
@@ -244,7 +234,7 @@ class HardeningIT extends WithPair {
         try (DatagramSocket squatter = new DatagramSocket(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), pair.port))) {
             assertTrue(squatter.isBound());
-            assertOneLineError(pair.runOnce("run"), "port " + pair.port, "--port");
+            PairHarness.assertOneLineError(pair.runOnce("run"), "port " + pair.port, "--port");
         }
     }
 
@@ -253,11 +243,11 @@ class HardeningIT extends WithPair {
         pair = new PairHarness();
         Files.createDirectories(pair.stateDir);
         Files.setPosixFilePermissions(pair.stateDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertOneLineError(pair.runOnce("run"), "chmod 700");
+        PairHarness.assertOneLineError(pair.runOnce("run"), "chmod 700");
         Files.setPosixFilePermissions(pair.stateDir, PosixFilePermissions.fromString("rwx------"));
         Files.delete(pair.stateDir);
         Files.writeString(pair.stateDir, "a file where the state directory should be");
-        assertOneLineError(pair.runOnce("run"), "--state-dir");
+        PairHarness.assertOneLineError(pair.runOnce("run"), "--state-dir");
     }
 
     @Test
@@ -265,7 +255,7 @@ class HardeningIT extends WithPair {
         pair = new PairHarness().start("--interval", "50ms");
         PairStatus before = pair.awaitProtected();
         PairHarness.Result r = pair.runOnce("run");
-        assertOneLineError(r, "already running", String.valueOf(before.primaryPid()));
+        PairHarness.assertOneLineError(r, "already running", String.valueOf(before.primaryPid()));
         PairStatus after = pair.awaitProtected();
         assertEquals(before.primaryPid(), after.primaryPid());
         assertEquals(before.standbyPid(), after.standbyPid());

@@ -113,6 +113,18 @@ final class PairHarness implements AutoCloseable {
     record Result(int exit, String out, String err) {
     }
 
+    /** Asserts that a command was refused the way users are told: exit 2, one line, no stack trace. */
+    static void assertOneLineError(Result r, String... fragments) {
+        org.junit.jupiter.api.Assertions.assertEquals(2, r.exit(), "exit code; stderr: " + r.err());
+        org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        org.junit.jupiter.api.Assertions.assertTrue(last.startsWith("phoenix: "),
+                "one line saying what was wrong: " + r.err());
+        for (String f : fragments) {
+            org.junit.jupiter.api.Assertions.assertTrue(last.contains(f), "message mentions '" + f + "': " + last);
+        }
+    }
+
     /**
      * Runs {@code run-phoenix.sh COMMAND ARGS --name .. --port .. --state-dir ..} to its end, for commands
      * that must finish on their own (status, stop, a start that must be refused). It runs under the subreaper
