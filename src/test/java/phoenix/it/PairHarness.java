@@ -177,6 +177,12 @@ final class PairHarness implements AutoCloseable {
                 .until(() -> lines.size() >= n);
     }
 
+    /** Waits until the members' log has a line containing {@code text}. */
+    void awaitLog(String text) {
+        await("'" + text + "' in the log of " + name).atMost(PROTECTED_WITHIN).pollInterval(Duration.ofMillis(10))
+                .until(() -> memberLog().contains(text));
+    }
+
     List<String> lines() {
         synchronized (lines) {
             return new ArrayList<>(lines);
