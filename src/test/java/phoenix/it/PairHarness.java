@@ -218,6 +218,11 @@ final class PairHarness implements AutoCloseable {
         Awaits.await(n + " lines from " + name, PROTECTED_WITHIN).until(() -> lines.size() >= n);
     }
 
+    /** Waits until the members' log has a line containing {@code text}. */
+    void awaitLog(String text) {
+        Awaits.await("'" + text + "' in the log of " + name, PROTECTED_WITHIN).until(() -> memberLog().contains(text));
+    }
+
     List<String> lines() {
         synchronized (lines) {
             return new ArrayList<>(lines);

@@ -62,4 +62,34 @@ class TakeoverIT extends WithPair {
         assertEquals(stopped.get().count(), seq.max(), "stop reports the last number printed");
         assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair after stop");
     }
+
+    /**
+     * {@code pkill -f phoenix} sends SIGTERM to both members microseconds apart, the primary first (pkill goes
+     * by pid). The primary hands over at once, and the standby, now the primary, must not end of the SIGTERM
+     * that reached it while it was the standby.
+     */
+    @Test
+    void sigtermToBothMembersAtOnceEndsThePrimaryAlone() throws Exception {
+        int rounds = 10;
+        for (int i = 0; i < rounds; i++) {
+            PairStatus before = pair.awaitProtected();
+            // The standby sets up its signal handling beside its loop, and then logs that it attached.
+            pair.awaitLog("standby pid " + before.standbyPid() + " of pair");
+            pair.awaitLines(pair.lines().size() + 2);
+            long first = Math.min(before.primaryPid(), before.standbyPid());
+            long second = Math.max(before.primaryPid(), before.standbyPid());
+            Process kill = new ProcessBuilder("kill", "-TERM", String.valueOf(first), String.valueOf(second))
+                    .redirectErrorStream(true).start();
+            kill.getInputStream().readAllBytes();
+            assertEquals(0, kill.waitFor(), "kill -TERM " + first + " " + second);
+            long takeovers = before.takeovers();
+            PairStatus after = pair.awaitStatus(s -> s.takeovers() > takeovers && s.isProtected(),
+                    "taken over and protected again after SIGTERM to both members, round " + i);
+            assertEquals(before.standbyPid(), after.primaryPid(), "the standby took over and lives on, round " + i
+                    + "\n" + pair.memberLog());
+            PairHarness.awaitGone(before.primaryPid());
+        }
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+    }
 }
