@@ -1,5 +1,6 @@
 package phoenix.pair;
 
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import org.slf4j.Logger;
@@ -60,7 +61,7 @@ final class Signals {
             for (int i = 0; i < NAMES.length; i++) {
                 set(NAMES[i], standbyHandlers[i]);
             }
-            set(BARRIER, proxy(BARRIER, Signals::installPrimary));
+            set(BARRIER, proxy(BARRIER, null, false));
             standbyInstalled = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
@@ -106,8 +107,7 @@ final class Signals {
     private static Object[] handlers(boolean asPrimary) {
         Object[] out = new Object[NAMES.length];
         for (int i = 0; i < NAMES.length; i++) {
-            String name = NAMES[i];
-            out[i] = proxy(name, () -> deliver(name, asPrimary));
+            out[i] = proxy(NAMES[i], NAMES[i], asPrimary);
         }
         return out;
     }
@@ -133,25 +133,52 @@ final class Signals {
         }
     }
 
-    private static Object proxy(String name, Runnable action) {
+    /**
+     * A handler for {@code name}: delivers {@code delivered} with the role, or, for {@code delivered} null (the
+     * barrier), installs the primary's handlers.
+     */
+    private static Object proxy(String name, String delivered, boolean asPrimary) {
         try {
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             return Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass},
-                    (proxy, method, args) -> {
-                        switch (method.getName()) {
-                            case "handle":
-                                action.run();
-                                return null;
-                            case "hashCode":
-                                return System.identityHashCode(proxy);
-                            case "equals":
-                                return proxy == args[0];
-                            default:
-                                return "pair handler for SIG" + name;
-                        }
-                    });
+                    new Handler(name, delivered, asPrimary));
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("sun.misc.Signal is not usable: " + e, e);
+        }
+    }
+
+    /**
+     * The body of every handler. A class rather than lambdas: a standby installs its handlers before it says it
+     * is ready, and a new JVM's first lambdas cost it tens of milliseconds.
+     */
+    private static final class Handler implements InvocationHandler {
+        private final String name;
+        private final String delivered;
+        private final boolean asPrimary;
+
+        Handler(String name, String delivered, boolean asPrimary) {
+            this.name = name;
+            this.delivered = delivered;
+            this.asPrimary = asPrimary;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) {
+            switch (method.getName()) {
+                case "handle":
+                    if (delivered == null) {
+                        installPrimary();
+                    } else {
+                        deliver(delivered, asPrimary);
+                    }
+                    return null;
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "equals":
+                    return proxy == args[0];
+                default:
+                    return "pair handler for SIG" + name;
+            }
         }
     }
 
