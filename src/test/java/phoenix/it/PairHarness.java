@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
 import phoenix.testing.Awaits;
@@ -152,11 +153,16 @@ final class PairHarness implements AutoCloseable {
     /** Polls the status until it satisfies {@code p}, and returns that status. */
     PairStatus awaitStatus(Predicate<PairStatus> p, String what) {
         PairStatus[] last = new PairStatus[1];
-        Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
-            Optional<PairStatus> s = status();
-            s.ifPresent(st -> last[0] = st);
-            return s.isPresent() && p.test(s.get());
-        });
+        try {
+            Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
+                Optional<PairStatus> s = status();
+                s.ifPresent(st -> last[0] = st);
+                return s.isPresent() && p.test(s.get());
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("pair " + name + " not " + what + " within " + PROTECTED_WITHIN.toSeconds()
+                    + " s; last status: " + (last[0] == null ? "none" : last[0].toJson()) + "\n" + memberLog(), e);
+        }
         return last[0];
     }
 
