@@ -145,9 +145,14 @@ final class PairHarness implements AutoCloseable {
         return PairStatuses.ask(config, seen::add);
     }
 
-    /** Waits until a primary runs with an attached standby that acknowledges heartbeats. */
+    /**
+     * Waits until a primary runs with an attached standby that acknowledges heartbeats, and both processes the
+     * status names exist: a primary starved on a busy machine may not yet have noticed that its standby was
+     * killed a moment ago, and still call itself protected.
+     */
     PairStatus awaitProtected() {
-        return awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0, "protected");
+        return awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0
+                && ProcStat.running(s.primaryPid()) && ProcStat.running(s.standbyPid()), "protected");
     }
 
     /** Polls the status until it satisfies {@code p}, and returns that status. */
