@@ -61,6 +61,8 @@ class ChaosIT extends WithPair {
                 maxMembers = Math.max(maxMembers, live.size());
                 pair.awaitLines(pair.lines().size() + 1 + random.nextInt(20));
                 int action = round < FAULTS ? everyFaultOnce.get(round) : random.nextInt(FAULTS);
+                System.out.printf("chaos: seed %d, round %d, fault %d, primary %d, standby %d%n", seed, round,
+                        action, s.primaryPid(), s.standbyPid());
                 switch (action) {
                     case 0:
                         Kill.signal(s.primaryPid(), "KILL");

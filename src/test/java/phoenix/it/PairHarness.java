@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
 import phoenix.testing.Awaits;
@@ -192,19 +193,29 @@ final class PairHarness implements AutoCloseable {
         return PairStatuses.ask(config, seen::add);
     }
 
-    /** Waits until a primary runs with an attached standby that acknowledges heartbeats. */
+    /**
+     * Waits until a primary runs with an attached standby that acknowledges heartbeats, and both processes the
+     * status names exist: a primary starved on a busy machine may not yet have noticed that its standby was
+     * killed a moment ago, and still call itself protected.
+     */
     PairStatus awaitProtected() {
-        return awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0, "protected");
+        return awaitStatus(s -> s.isProtected() && s.primaryPid() > 0 && s.standbyPid() > 0
+                && ProcStat.running(s.primaryPid()) && ProcStat.running(s.standbyPid()), "protected");
     }
 
     /** Polls the status until it satisfies {@code p}, and returns that status. */
     PairStatus awaitStatus(Predicate<PairStatus> p, String what) {
         PairStatus[] last = new PairStatus[1];
-        Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
-            Optional<PairStatus> s = status();
-            s.ifPresent(st -> last[0] = st);
-            return s.isPresent() && p.test(s.get());
-        });
+        try {
+            Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
+                Optional<PairStatus> s = status();
+                s.ifPresent(st -> last[0] = st);
+                return s.isPresent() && p.test(s.get());
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("pair " + name + " not " + what + " within " + PROTECTED_WITHIN.toSeconds()
+                    + " s; last status: " + (last[0] == null ? "none" : last[0].toJson()) + "\n" + memberLog(), e);
+        }
         return last[0];
     }
 
