@@ -125,10 +125,13 @@ final class Report {
         line("- peer-like: `--interval 10ms --heartbeat 1s --misses 3 --heartbeat-only` (3000 ms; silence alone)");
         line("- takeover: the primary is signalled (kill(2) from the benchmark for SIGKILL/SIGTERM, kill(1) for "
                 + "SIGSTOP) right after a number arrives, once the pair is protected"
-                + (o.settleMs > 0 ? " and " + o.settleMs + " ms more" : "") + "; the figure runs to the next "
+                + " and then `--settle-ms " + settles() + "` ms more, in turn; the figure runs to the next "
                 + "line arriving on the pair's stdout pipe. Percentiles by nearest rank (p99 of 30 = the largest)."
                 + " Stress runs both configurations side by side; so does idle, with pairs started after the "
                 + "default takeovers and measured after the stress phase, once they have run at least 45 s.");
+        line("");
+        floorTable(d);
+        line("## Both configurations side by side (every settle time together)");
         line("");
         line("| measure | default | peer-like | peer / default | goal | default | peer-like |");
         line("|---|---:|---:|---:|---|:-:|:-:|");
@@ -196,6 +199,60 @@ final class Report {
         sequences();
         notes(d, p);
         return md.toString();
+    }
+
+    private String settles() {
+        StringBuilder b = new StringBuilder();
+        for (int v : r.options.settleMs) {
+            b.append(b.length() > 0 ? "," : "").append(v);
+        }
+        return b.toString();
+    }
+
+    /** The floors, and the default configuration's takeover and start figures beside them with issue 8's goals. */
+    private void floorTable(Results.Config d) {
+        Samples death = Samples.of(r.deathFloorMs);
+        Samples start = Samples.of(r.startFloorMs);
+        line("## Against the floors (default configuration)");
+        line("");
+        line("JVM flags of the floors, read from a running member: `" + r.floorFlags + "`");
+        line("");
+        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
+        line("|---|---:|---:|---:|---:|---|:-:|");
+        floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
+        floorRow("start floor: spawn -> first line of an empty main", start, "", null);
+        for (String sig : List.of("KILL", "TERM")) {
+            for (int settle : r.options.settleMs) {
+                List<Results.Takeover> ts = ("KILL".equals(sig) ? d.kill : d.term).stream()
+                        .filter(t -> t.settleMs() == settle).toList();
+                Samples s = samples(ts, Results.Takeover::latencyMs);
+                String name = "SIG" + sig + " -> next number, " + settle + " ms after protected";
+                if ("KILL".equals(sig)) {
+                    double p50 = death.median() + 2;
+                    double p99 = death.percentile(99) + 8;
+                    floorRow(name, s, String.format(Locale.ROOT, "p50 <= %s, p99 <= %s (floor + 2, + 8)", ms(p50),
+                            ms(p99)), s.median() <= p50 && s.percentile(99) <= p99);
+                } else {
+                    floorRow(name, s, "p50 <= 4", s.median() <= 4);
+                }
+            }
+        }
+        double startGoal = start.median() + 40;
+        Samples re = samples(d.takeovers(), Results.Takeover::reprotectMs);
+        floorRow("re-protection: first number -> status protected (all takeovers)", re,
+                "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
+        Samples fresh = Samples.of(r.freshStartMs);
+        floorRow("fresh start (no pair running): spawn -> first number", fresh,
+                "p50 <= " + ms(startGoal) + " (start floor + 40)", fresh.median() <= startGoal);
+        line("");
+        line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
+        line("");
+    }
+
+    private void floorRow(String name, Samples s, String goal, Boolean pass) {
+        line("| " + name + " | " + s.size() + " | " + ms(s.median()) + " | " + ms(s.percentile(99)) + " | "
+                + ms(s.max()) + " | " + goal + " | " + (pass == null ? "" : s.size() == 0 ? "-" : pass ? "PASS"
+                : "MISS") + " |");
     }
 
     private void breakdown(Results.Config d, Results.Config p) {
@@ -357,7 +414,14 @@ final class Report {
         Map<String, Object> phases = new LinkedHashMap<>();
         r.phaseNs.forEach((k, v) -> phases.put(k, v / 1e9));
         run.put("phaseSeconds", phases);
-        run.put("settleMs", r.options.settleMs);
+        run.put("settleMs", settles());
+        Map<String, Object> floors = new LinkedHashMap<>();
+        floors.put("jvmFlags", r.floorFlags);
+        floors.put("memberCommand", r.memberCommand);
+        floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
+        floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
+        floors.put("freshStartMs", stats(Samples.of(r.freshStartMs)));
+        run.put("floors", floors);
         run.put("killCommandMs", r.killCommandMs);
         run.put("jvmStartReferenceMs", r.jvmStartMs);
         doc.put("run", run);
@@ -461,6 +525,7 @@ final class Report {
         m.put("samplesWithLateNumbers", ts.stream().filter(t -> t.late() > 0).count());
         m.put("samples", list(ts, t -> {
             Map<String, Object> s = new LinkedHashMap<>();
+            s.put("settleMs", t.settleMs());
             s.put("latencyMs", t.latencyMs());
             s.put("reprotectMs", t.reprotectMs());
             s.put("signalLoggedMs", t.signalLoggedMs());
