@@ -52,6 +52,7 @@ final class Member {
     private final UserPrincipal owner;
     // Steps run here, away from the loop: heartbeats and the watch never wait for the program's work.
     private final StepThread steps = new StepThread();
+    private final TakeoverTimes times = new TakeoverTimes();
 
     private Selector selector;
     private StateDir dir;
@@ -208,7 +209,7 @@ final class Member {
         StateDir.parseCheckpoint(dir.checkpointFile(1), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
         dir.maxCheckpointEpoch();
         try {
-            dir.readCheckpoint();
+            dir.readCheckpoint(true);
         } catch (PairException e) {
             // Read only to load the code; a takeover reads it again and decides then.
         }
@@ -322,6 +323,7 @@ final class Member {
             }
             Standby.State state = standby.doWork(now);
             if (state != Standby.State.WATCHING || notNeeded || signalEnding != null) {
+                times.detectedNs = now;
                 standby.logRejections(now, true);
                 return state;
             }
@@ -489,16 +491,17 @@ final class Member {
 
     // ---- takeover ------------------------------------------------------------------------------------------
 
-    /** Takes over; returns false when a crash loop has gone on too long to try again. */
+    /**
+     * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
+     * (the model's PROMOTE, PR1, PR2). Everything that can wait, the sockets, the spawner, the log, runs in
+     * {@link #finishTakeover} while the first number is printed.
+     *
+     * @return false when a crash loop has gone on too long to try again
+     */
     private boolean promote() throws IOException {
         long now = clock.nanoTime();
-        // Free the port and the standby socket first, so that the standby spawned next can take them.
-        closeQuietly(udp);
-        udp = null;
-        closeServer();
-        standbySlot.channel().close();
-        standbySlot = null;
-
+        times.promoteNs = now;
+        steps.expectFirstStep();
         primaryRole = true;
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
         // may begin anew.
@@ -510,14 +513,14 @@ final class Member {
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
         long epoch = claim(held, takeover);
-        serverPath = config.controlSocket();
-        listen(serverPath);
+        times.claimedNs = clock.nanoTime();
         if (watch != null) {
             // The old primary is alive but silent (paused or hung): tell it, so that it ends when it resumes.
             watch.send("FENCE " + epoch + " " + pid);
             closeConnection(watch);
             watch = null;
         }
+        times.fencedNs = clock.nanoTime();
         PairState start;
         if (takeover) {
             start = newest(held, true).promoted(epoch);
@@ -531,13 +534,40 @@ final class Member {
                         dir.path());
             }
         }
+        times.readNs = clock.nanoTime();
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            finishTakeover(start, takeover, false);
             writeCheckpoint(start);
             Log.LOG.error("crash loop: streak {} at count {} (takeovers in a row that found no progress since the one "
                     + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps count {}; fix "
                     + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
             return false;
         }
+        primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
+                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
+        // The first pass begins the first step at once: the number is printed on the step thread while this one
+        // finishes the takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
+        if (primary.state() == Primary.State.RUNNING) {
+            primary.doWork(clock.nanoTime(), false);
+        }
+        finishTakeover(start, takeover, true);
+        return true;
+    }
+
+    /**
+     * The part of a takeover that the first number does not wait for: the standby's port, socket and slot are
+     * freed for the standby spawned next, the control socket is bound (status and stop find the pair there),
+     * the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is now.
+     * Runs while the step thread prints the first number; the log lines follow that number.
+     */
+    private void finishTakeover(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
+        closeQuietly(udp);
+        udp = null;
+        closeServer();
+        standbySlot.channel().close();
+        standbySlot = null;
+        serverPath = config.controlSocket();
+        listen(serverPath);
         if (ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;phoenix " + config.name() + " primary\007");
@@ -545,17 +575,16 @@ final class Member {
         }
         sender = DatagramChannel.open(StandardProtocolFamily.INET);
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
-        steps.startIfNeeded();
-        primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
-                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
         spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()),
                 java.util.Map.of(PairConfig.SPAWNED_BY_ENV, pid + ":" + config.name()));
-        keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
-        promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
-                + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + epoch
-                + "), continuing after count " + start.snapshot().step();
-        return true;
+        keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), times.promoteNs);
+        if (primaryCreated) {
+            promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
+                    + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()
+                    + "), continuing after count " + start.snapshot().step();
+        }
+        times.finishedNs = clock.nanoTime();
     }
 
     /**
@@ -563,8 +592,13 @@ final class Member {
      * only then are the older epochs' files removed and the takeover logged.
      */
     private void afterFirstPass() {
-        if (promotion != null) {
+        if (promotion != null && primary.state() != Primary.State.STEPPING) {
+            standby.logPromotion();
             Log.LOG.info(promotion);
+            if (times.detectedNs != 0) {
+                Log.LOG.info("takeover took {}", times.describe(steps.firstBeginNs, steps.firstStartNs,
+                        steps.firstDoneNs));
+            }
             promotion = null;
             dir.deleteCheckpointsBefore(primary.current().epoch());
         }
@@ -573,7 +607,7 @@ final class Member {
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
     private PairState newest(PairState held, boolean takeover) {
         try {
-            return dir.readCheckpoint().map(c -> PairState.newest(held, c)).orElse(held);
+            return dir.readCheckpoint(takeover).map(c -> PairState.newest(held, c)).orElse(held);
         } catch (PairException e) {
             if (!takeover) {
                 throw e;
@@ -750,9 +784,6 @@ final class Member {
         if (handOverAtNs == 0) {
             if (ready || now - signalAtNs >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
                 handOverAtNs = now;
-                if (ready) {
-                    Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
-                }
             } else if (now == signalAtNs) {
                 Log.LOG.warn("primary got {} but no standby is ready to take over yet; it ends as soon as one is "
                         + "(send the signal again to end the pair now)", name);
@@ -760,6 +791,14 @@ final class Member {
             } else {
                 return null;
             }
+        }
+        if (watch != null && primary.state() != Primary.State.STEPPING) {
+            // No number is being printed: hand over first, so that the standby's takeover waits for nothing
+            // here, the log line included.
+            watch.shutdown();
+            primary.stop(now, name);
+            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
+            return signalEnding;
         }
         primary.stop(now, name);
         if (primary.state() == Primary.State.STEPPING && now - handOverAtNs < HAND_OVER_WAIT_NS) {
@@ -769,6 +808,7 @@ final class Member {
         }
         if (watch != null) {
             watch.shutdown();
+            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
         } else {
             Log.LOG.warn("primary ends on {} with no standby: the pair ends at count {}, kept in the checkpoint; "
                     + "start it again to go on", name, primary.current().snapshot().step());
@@ -1035,34 +1075,52 @@ final class Member {
     /**
      * The thread the task's steps run on, so that the loop goes on sending heartbeats and answering the standby
      * and the control socket while the program works. One step at a time; the loop is woken when it is done.
+     * It parks while it has nothing to do, except just before a takeover's first step: then it spins, so that
+     * the first number does not wait for a parked thread to be woken and scheduled.
      */
     private final class StepThread implements Primary.Steps, Runnable {
         /** What a step returned, or threw. */
         record Done(Snapshot next, Throwable failure) {
         }
 
-        private final java.util.concurrent.SynchronousQueue<Snapshot> requests =
-                new java.util.concurrent.SynchronousQueue<>();
+        // The longest a takeover's claim, fence and read may take before the step thread goes back to parking.
+        private static final long SPIN_NS = 50_000_000L;
+
+        private final java.util.concurrent.atomic.AtomicReference<Snapshot> request =
+                new java.util.concurrent.atomic.AtomicReference<>();
         private final java.util.concurrent.atomic.AtomicReference<Done> done =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        private Thread thread;
+        private volatile Thread thread;
+        private volatile long spinUntilNs;
+        // When the first step was handed over, taken up and done: where a takeover's first number spends its time.
+        private volatile long firstBeginNs;
+        private volatile long firstStartNs;
+        private volatile long firstDoneNs;
 
         /** Starts the thread once; a standby does it beside its loop, so a takeover does not pay for it. */
         synchronized void startIfNeeded() {
             if (thread == null) {
-                thread = new Thread(this, tag);
-                thread.setDaemon(true);
-                thread.start();
+                Thread t = new Thread(this, tag);
+                t.setDaemon(true);
+                thread = t;
+                t.start();
             }
+        }
+
+        /** A takeover begins: spin until its first step is handed over (or a short while has passed). */
+        void expectFirstStep() {
+            startIfNeeded();
+            spinUntilNs = clock.nanoTime() + SPIN_NS;
+            java.util.concurrent.locks.LockSupport.unpark(thread);
         }
 
         @Override
         public void begin(Snapshot last) {
-            try {
-                requests.put(last);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (firstBeginNs == 0) {
+                firstBeginNs = clock.nanoTime();
             }
+            request.set(last);
+            java.util.concurrent.locks.LockSupport.unpark(thread);
         }
 
         Done poll() {
@@ -1071,18 +1129,30 @@ final class Member {
 
         @Override
         public void run() {
-            while (true) {
-                Snapshot last;
-                try {
-                    last = requests.take();
-                } catch (InterruptedException e) {
-                    return;
+            while (!Thread.currentThread().isInterrupted()) {
+                Snapshot last = request.getAndSet(null);
+                if (last == null) {
+                    if (clock.nanoTime() - spinUntilNs < 0) {
+                        Thread.onSpinWait();
+                    } else {
+                        // A request set before this park leaves its unpark's permit: park returns at once.
+                        java.util.concurrent.locks.LockSupport.park(this);
+                    }
+                    continue;
+                }
+                boolean first = firstStartNs == 0;
+                if (first) {
+                    firstStartNs = clock.nanoTime();
+                    spinUntilNs = firstStartNs;
                 }
                 Done result;
                 try {
                     result = new Done(task.step(last), null);
                 } catch (RuntimeException | Error e) {
                     result = new Done(null, e);
+                }
+                if (first) {
+                    firstDoneNs = clock.nanoTime();
                 }
                 done.set(result);
                 selector.wakeup();
