@@ -114,6 +114,7 @@ final class Measure {
             }
             pair.stop();
             out.sequences.add(pair.sequence("takeovers"));
+            out.takeoverTimes.addAll(pair.takeoverTimes());
         }
     }
 

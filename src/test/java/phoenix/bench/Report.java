@@ -247,6 +247,37 @@ final class Report {
         line("");
         line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
         line("");
+        insideTakeover(d);
+    }
+
+    /** The medians of the steps the new primaries report in their "takeover took" log lines. */
+    private void insideTakeover(Results.Config d) {
+        Map<String, List<Double>> steps = new LinkedHashMap<>();
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile("([^,;:]+?) (\\d+)(?: beside it)?(?=[,;]|$)");
+        for (String text : d.takeoverTimes) {
+            int from = text.indexOf("us: ");
+            if (from < 0) {
+                continue;
+            }
+            steps.computeIfAbsent("total: the loop sees the primary gone -> the step returns its number",
+                    k -> new ArrayList<>()).add(Double.parseDouble(text.substring(14, from).trim()) / 1000);
+            java.util.regex.Matcher m = step.matcher(text.substring(from + 4));
+            while (m.find()) {
+                steps.computeIfAbsent(m.group(1).trim(), k -> new ArrayList<>())
+                        .add(Double.parseDouble(m.group(2)) / 1000);
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        line("Inside the new primary (its own clock, from its \"takeover took\" log line; p50 / max, ms, n="
+                + d.takeoverTimes.size() + "):");
+        line("");
+        line("| step | p50 | max |");
+        line("|---|---:|---:|");
+        steps.forEach((k, v) -> line("| " + k + " | " + String.format(Locale.ROOT, "%.2f", Samples.of(v).median())
+                + " | " + String.format(Locale.ROOT, "%.2f", Samples.of(v).max()) + " |"));
+        line("");
     }
 
     private void floorRow(String name, Samples s, String goal, Boolean pass) {

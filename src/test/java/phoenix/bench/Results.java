@@ -53,6 +53,8 @@ final class Results {
         final List<Takeover> term = new ArrayList<>();
         final List<Hang> hangs = new ArrayList<>();
         final List<SequenceCheck> sequences = new ArrayList<>();
+        /** The new primaries' log lines that say where each takeover's microseconds went. */
+        final List<String> takeoverTimes = new ArrayList<>();
         Stress stress;
         Idle idle;
 
