@@ -129,6 +129,9 @@ final class Measure {
         Floors floors = new Floors(jvm, root.resolve("target").resolve("test-classes"), cleanup);
         results.floorFlags = floors.describe();
         results.memberCommand = String.join(" ", member.subList(1, member.size()));
+        // The same start without the class-data archive run-phoenix.sh made, if it made one: what the archive buys.
+        List<String> withoutArchive = member.stream().filter(a -> !a.startsWith("-XX:SharedArchiveFile=")
+                && !a.startsWith("-XX:AOTCache=")).toList();
         Path tmp = Files.createTempDirectory("phoenix-bench-floor-");
         try {
             // Interleaved, so that a machine that gets busier skews every figure alike.
@@ -141,7 +144,10 @@ final class Measure {
                     results.startFloorMs.addAll(floors.start(1));
                 }
                 if (i < options.freshStarts) {
-                    results.freshStartMs.add(freshStart(member, i));
+                    results.freshStartMs.add(freshStart(member, "fresh-" + i));
+                    if (!withoutArchive.equals(member)) {
+                        results.freshStartNoArchiveMs.add(freshStart(withoutArchive, "fresh-plain-" + i));
+                    }
                 }
             }
         } finally {
@@ -158,9 +164,9 @@ final class Measure {
      * A person's start with no pair running, straight with the member's java command line (no launcher script in
      * the figure): spawn -> first number. The pair is stopped again with the stop command.
      */
-    private double freshStart(List<String> member, int i) throws IOException, InterruptedException {
+    private double freshStart(List<String> member, String label) throws IOException, InterruptedException {
         Path base = Files.createTempDirectory("phoenix-bench-fresh-");
-        List<String> which = List.of("--name", "bench-fresh-" + i, "--state-dir", base.resolve("state").toString());
+        List<String> which = List.of("--name", "bench-" + label, "--state-dir", base.resolve("state").toString());
         List<String> cmd = new ArrayList<>(member);
         cmd.add("run");
         cmd.addAll(which);
@@ -168,15 +174,14 @@ final class Measure {
                 "1s"));
         Files.createDirectories(logDir);
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve("fresh-start-" + i + ".log").toFile())
+        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(label + ".log").toFile())
                 .start();
         cleanup.register(new Floors.Killer(p));
         double took;
         try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
                 java.nio.charset.StandardCharsets.US_ASCII))) {
             if (r.readLine() == null) {
-                throw new BenchException("a fresh start printed nothing; log: " + logDir.resolve("fresh-start-" + i
-                        + ".log"));
+                throw new BenchException("a fresh start printed nothing; log: " + logDir.resolve(label + ".log"));
             }
             took = ms(System.nanoTime() - t0);
             List<String> stop = new ArrayList<>(member);

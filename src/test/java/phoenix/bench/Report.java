@@ -244,6 +244,10 @@ final class Report {
         Samples fresh = Samples.of(r.freshStartMs);
         floorRow("fresh start (no pair running): spawn -> first number", fresh,
                 "p50 <= " + ms(startGoal) + " (start floor + 40)", fresh.median() <= startGoal);
+        if (!r.freshStartNoArchiveMs.isEmpty()) {
+            floorRow("the same fresh start without run-phoenix.sh's class-data archive",
+                    Samples.of(r.freshStartNoArchiveMs), "", null);
+        }
         line("");
         line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
         line("");
@@ -452,6 +456,7 @@ final class Report {
         floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
         floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
         floors.put("freshStartMs", stats(Samples.of(r.freshStartMs)));
+        floors.put("freshStartWithoutArchiveMs", stats(Samples.of(r.freshStartNoArchiveMs)));
         run.put("floors", floors);
         run.put("killCommandMs", r.killCommandMs);
         run.put("jvmStartReferenceMs", r.jvmStartMs);

@@ -24,6 +24,7 @@ final class Results {
     final List<Double> deathFloorMs = new ArrayList<>();
     final List<Double> startFloorMs = new ArrayList<>();
     final List<Double> freshStartMs = new ArrayList<>();
+    final List<Double> freshStartNoArchiveMs = new ArrayList<>();
     String floorFlags = "";
     String memberCommand = "";
     String loadAtEnd = "";
