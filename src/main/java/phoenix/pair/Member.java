@@ -501,7 +501,8 @@ final class Member {
     private boolean promote() throws IOException {
         long now = clock.nanoTime();
         times.promoteNs = now;
-        steps.expectFirstStep();
+        // Started by the warm-up already, unless the takeover came first.
+        steps.startIfNeeded();
         primaryRole = true;
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
         // may begin anew.
@@ -1075,23 +1076,20 @@ final class Member {
     /**
      * The thread the task's steps run on, so that the loop goes on sending heartbeats and answering the standby
      * and the control socket while the program works. One step at a time; the loop is woken when it is done.
-     * It parks while it has nothing to do, except just before a takeover's first step: then it spins, so that
-     * the first number does not wait for a parked thread to be woken and scheduled.
+     * It parks while it has nothing to do. (Spinning before a takeover's first step, to spare it the wake-up,
+     * was measured and dropped: on a busy machine a spinning thread is preempted, and the step then waits a
+     * whole time slice for it, where a woken thread is scheduled at once.)
      */
     private final class StepThread implements Primary.Steps, Runnable {
         /** What a step returned, or threw. */
         record Done(Snapshot next, Throwable failure) {
         }
 
-        // The longest a takeover's claim, fence and read may take before the step thread goes back to parking.
-        private static final long SPIN_NS = 50_000_000L;
-
         private final java.util.concurrent.atomic.AtomicReference<Snapshot> request =
                 new java.util.concurrent.atomic.AtomicReference<>();
         private final java.util.concurrent.atomic.AtomicReference<Done> done =
                 new java.util.concurrent.atomic.AtomicReference<>();
         private volatile Thread thread;
-        private volatile long spinUntilNs;
         // When the first step was handed over, taken up and done: where a takeover's first number spends its time.
         private volatile long firstBeginNs;
         private volatile long firstStartNs;
@@ -1105,13 +1103,6 @@ final class Member {
                 thread = t;
                 t.start();
             }
-        }
-
-        /** A takeover begins: spin until its first step is handed over (or a short while has passed). */
-        void expectFirstStep() {
-            startIfNeeded();
-            spinUntilNs = clock.nanoTime() + SPIN_NS;
-            java.util.concurrent.locks.LockSupport.unpark(thread);
         }
 
         @Override
@@ -1132,18 +1123,13 @@ final class Member {
             while (!Thread.currentThread().isInterrupted()) {
                 Snapshot last = request.getAndSet(null);
                 if (last == null) {
-                    if (clock.nanoTime() - spinUntilNs < 0) {
-                        Thread.onSpinWait();
-                    } else {
-                        // A request set before this park leaves its unpark's permit: park returns at once.
-                        java.util.concurrent.locks.LockSupport.park(this);
-                    }
+                    // A request set before this park leaves its unpark's permit: park returns at once.
+                    java.util.concurrent.locks.LockSupport.park(this);
                     continue;
                 }
                 boolean first = firstStartNs == 0;
                 if (first) {
                     firstStartNs = clock.nanoTime();
-                    spinUntilNs = firstStartNs;
                 }
                 Done result;
                 try {
