@@ -42,10 +42,9 @@ cp="$run_jar:$here/target/lib/*"
 
 # Class data of phoenix and its libraries, made once per jar next to it: a member starts some tens of ms
 # sooner with it. JDK 17-24: an AppCDS archive (-XX:ArchiveClassesAtExit); JDK 25 and later: an AOT cache
-# (-XX:AOTCacheOutput), which also holds the classes linked and profiled. Made in the background by a short
-# training pair (first start, standby, stop) the first time a pair is started with this jar; until it is there,
-# if that fails, or if the archive does not fit the JVM any more, members simply start without it.
-# PHOENIX_CDS=0 turns it off.
+# (-XX:AOTCacheOutput), which also holds the classes linked and profiled. Made by a short training pair (first
+# start, standby, stop) the first time a pair is started with this jar; if that fails, or if the archive does
+# not fit the JVM any more, members simply start without it. PHOENIX_CDS=0 turns it off.
 java_major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(dirname "$(dirname "$(readlink -f "$(command -v "$java")")")")/release" \
   2>/dev/null || true)
 archive_flags=()
@@ -62,23 +61,29 @@ if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 1
       find "$(dirname "$archive")" -maxdepth 1 -name "$(basename "$archive").making" -mmin +5 \
         -exec rm -rf {} + 2>/dev/null || true
       if [ ! -f "$archive" ] && mkdir "$archive.making" 2>/dev/null; then
-        echo "phoenix: making a class-data archive for this build in the background (once); starts after this" \
-          "one use it" >&2
-        # In the background, so that this start does not wait for it; its own output goes nowhere.
-        (
-          train=$(mktemp -d)
-          tmp_archive="$archive.tmp.$$"
-          "$java" "${flags[@]}" "${make[0]}=$tmp_archive" -cp "$cp" phoenix.cli.Main run --name cds-training \
-            --state-dir "$train/state" --port $((40000 + RANDOM % 20000)) --terminal none --interval 10ms \
-            >/dev/null 2>&1 &
-          trainer=$!
-          sleep 2
-          "$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main stop --name cds-training --state-dir "$train/state" \
-            >/dev/null 2>&1 || kill "$trainer" 2>/dev/null || true
-          wait "$trainer" 2>/dev/null || true
-          if [ -s "$tmp_archive" ]; then mv "$tmp_archive" "$archive"; else rm -f "$tmp_archive"; fi
-          rm -rf "$train" "$archive.making"
-        ) </dev/null >/dev/null 2>&1 &
+        # Here, before this start, not in the background: a process left running beside the pair would count
+        # as one of its members for whoever watches its process tree (a subreaper, the tests). Once per jar,
+        # some seconds; a start that finds another one training goes on without the archive.
+        echo "phoenix: making a class-data archive for this build (once, a few seconds)..." >&2
+        train=$(mktemp -d)
+        tmp_archive="$archive.tmp.$$"
+        "$java" "${flags[@]}" "${make[0]}=$tmp_archive" -cp "$cp" phoenix.cli.Main run --name cds-training \
+          --state-dir "$train/state" --port $((40000 + RANDOM % 20000)) --terminal none --interval 10ms \
+          </dev/null >/dev/null 2>&1 &
+        trainer=$!
+        sleep 1.5
+        # stop ends both members, the standby the trainer spawned included; retried while the pair still starts.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+          if "$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main stop --name cds-training --state-dir "$train/state" \
+            </dev/null >/dev/null 2>&1 || ! kill -0 "$trainer" 2>/dev/null; then
+            break
+          fi
+          sleep 0.5
+        done
+        kill "$trainer" 2>/dev/null || true
+        wait "$trainer" 2>/dev/null || true
+        if [ -s "$tmp_archive" ]; then mv "$tmp_archive" "$archive"; else rm -f "$tmp_archive"; fi
+        rm -rf "$train" "$archive.making"
       fi
       ;;
   esac
