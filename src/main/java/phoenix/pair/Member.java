@@ -39,6 +39,9 @@ final class Member {
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
     private static final long HAND_OVER_WAIT_NS = 200_000_000L;
     private static final long HEAL_PERIOD_NS = 250_000_000L;
+    // How long a takeover lets its first number go first before it finishes (a stalled terminal must not hold up
+    // the new standby's spawn longer than this).
+    private static final long FIRST_NUMBER_WAIT_NS = 100_000_000L;
     private static final HexFormat HEX = HexFormat.of();
 
     private final PairConfig config;
@@ -494,7 +497,8 @@ final class Member {
     /**
      * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
      * (the model's PROMOTE, PR1, PR2). Everything that can wait, the sockets, the spawner, the log, runs in
-     * {@link #finishTakeover} while the first number is printed.
+     * {@link #finishTakeover} once the first number is printed (or 100 ms have passed), so that on a busy
+     * machine it does not compete with the print for a core.
      *
      * @return false when a crash loop has gone on too long to try again
      */
@@ -550,6 +554,7 @@ final class Member {
         // finishes the takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
         if (primary.state() == Primary.State.RUNNING) {
             primary.doWork(clock.nanoTime(), false);
+            steps.awaitFirstStep(FIRST_NUMBER_WAIT_NS);
         }
         finishTakeover(start, takeover, true);
         return true;
@@ -559,7 +564,7 @@ final class Member {
      * The part of a takeover that the first number does not wait for: the standby's port, socket and slot are
      * freed for the standby spawned next, the control socket is bound (status and stop find the pair there),
      * the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is now.
-     * Runs while the step thread prints the first number; the log lines follow that number.
+     * Runs after the first number (see {@link #promote}); the log lines follow in the first loop pass.
      */
     private void finishTakeover(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
         closeQuietly(udp);
@@ -1090,6 +1095,7 @@ final class Member {
         private final java.util.concurrent.atomic.AtomicReference<Done> done =
                 new java.util.concurrent.atomic.AtomicReference<>();
         private volatile Thread thread;
+        private volatile Thread firstWaiter;
         // When the first step was handed over, taken up and done: where a takeover's first number spends its time.
         private volatile long firstBeginNs;
         private volatile long firstStartNs;
@@ -1118,6 +1124,16 @@ final class Member {
             return done.getAndSet(null);
         }
 
+        /** Waits until the first step has returned, at most {@code maxNs}: the caller is woken when it does. */
+        void awaitFirstStep(long maxNs) {
+            firstWaiter = Thread.currentThread();
+            long until = clock.nanoTime() + maxNs;
+            for (long left = maxNs; firstDoneNs == 0 && left > 0; left = until - clock.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            }
+            firstWaiter = null;
+        }
+
         @Override
         public void run() {
             while (!Thread.currentThread().isInterrupted()) {
@@ -1137,10 +1153,14 @@ final class Member {
                 } catch (RuntimeException | Error e) {
                     result = new Done(null, e);
                 }
+                done.set(result);
                 if (first) {
                     firstDoneNs = clock.nanoTime();
+                    Thread waiter = firstWaiter;
+                    if (waiter != null) {
+                        java.util.concurrent.locks.LockSupport.unpark(waiter);
+                    }
                 }
-                done.set(result);
                 selector.wakeup();
             }
         }

@@ -257,7 +257,8 @@ final class Report {
     /** The medians of the steps the new primaries report in their "takeover took" log lines. */
     private void insideTakeover(Results.Config d) {
         Map<String, List<Double>> steps = new LinkedHashMap<>();
-        java.util.regex.Pattern step = java.util.regex.Pattern.compile("([^,;:]+?) (\\d+)(?: beside it)?(?=[,;]|$)");
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile(
+                "([^,;:]+?) (\\d+)(?: beside it| after it)?(?=[,;]|$)");
         for (String text : d.takeoverTimes) {
             int from = text.indexOf("us: ");
             if (from < 0) {
