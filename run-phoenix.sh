@@ -35,6 +35,9 @@ fi
 # never into the current directory.
 state_base="${XDG_STATE_HOME:-$HOME/.local/state}/phoenix"
 mkdir -p "$state_base" 2>/dev/null && chmod 700 "$state_base" 2>/dev/null || state_base=${TMPDIR:-/tmp}
-exec "$java" -XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-  -XX:+DisplayVMOutputToStderr "-XX:ErrorFile=$state_base/hs_err_pid%p.log" \
-  -cp "$run_jar:$here/target/lib/*" phoenix.cli.Main "$@"
+# The JVM's own warnings go to stderr as well.
+flags=(-XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData
+  -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr "-XX:ErrorFile=$state_base/hs_err_pid%p.log")
+cp="$run_jar:$here/target/lib/*"
+
+exec "$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main "$@"

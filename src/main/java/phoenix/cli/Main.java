@@ -114,7 +114,10 @@ public final class Main {
         if (info.command().isPresent() && main >= 0) {
             command.add(info.command().get());
             for (String a : List.of(jvmArgs).subList(0, main)) {
-                if (!a.startsWith("-XX:ErrorFile=")) {
+                // A member that writes a class-data archive as it exits (run-phoenix.sh's training pair) is the
+                // only one that may: its standby would write the same file.
+                if (!a.startsWith("-XX:ErrorFile=") && !a.startsWith("-XX:ArchiveClassesAtExit=")
+                        && !a.startsWith("-XX:AOTCacheOutput=")) {
                     command.add(a);
                 }
             }

@@ -39,6 +39,9 @@ final class Member {
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
     private static final long HAND_OVER_WAIT_NS = 200_000_000L;
     private static final long HEAL_PERIOD_NS = 250_000_000L;
+    // How long a takeover lets its first number go first before it finishes (a stalled terminal must not hold up
+    // the new standby's spawn longer than this).
+    private static final long FIRST_NUMBER_WAIT_NS = 100_000_000L;
     private static final HexFormat HEX = HexFormat.of();
 
     private final PairConfig config;
@@ -52,6 +55,7 @@ final class Member {
     private final UserPrincipal owner;
     // Steps run here, away from the loop: heartbeats and the watch never wait for the program's work.
     private final StepThread steps = new StepThread();
+    private final TakeoverTimes times = new TakeoverTimes();
 
     private Selector selector;
     private StateDir dir;
@@ -208,7 +212,7 @@ final class Member {
         StateDir.parseCheckpoint(dir.checkpointFile(1), StateDir.formatCheckpoint(PairState.NONE.promoted(1)));
         dir.maxCheckpointEpoch();
         try {
-            dir.readCheckpoint();
+            dir.readCheckpoint(true);
         } catch (PairException e) {
             // Read only to load the code; a takeover reads it again and decides then.
         }
@@ -322,6 +326,7 @@ final class Member {
             }
             Standby.State state = standby.doWork(now);
             if (state != Standby.State.WATCHING || notNeeded || signalEnding != null) {
+                times.detectedNs = now;
                 standby.logRejections(now, true);
                 return state;
             }
@@ -488,16 +493,19 @@ final class Member {
 
     // ---- takeover ------------------------------------------------------------------------------------------
 
-    /** Takes over; returns false when a crash loop has gone on too long to try again. */
+    /**
+     * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
+     * (the model's PROMOTE, PR1, PR2). Everything that can wait, the sockets, the spawner, the log, runs in
+     * {@link #finishTakeover} once the first number is printed (or 100 ms have passed), so that on a busy
+     * machine it does not compete with the print for a core.
+     *
+     * @return false when a crash loop has gone on too long to try again
+     */
     private boolean promote() throws IOException {
         long now = clock.nanoTime();
-        // Free the port and the standby socket first, so that the standby spawned next can take them. The standby
-        // slot is kept until the epoch is claimed and the control socket listens: until then no member answers,
-        // and a start that found the slot free too could act beside this takeover (found by the model).
-        closeQuietly(udp);
-        udp = null;
-        closeServer();
-
+        times.promoteNs = now;
+        // Started by the warm-up already, unless the takeover came first.
+        steps.startIfNeeded();
         primaryRole = true;
         if (config.handleSignals()) {
             Signals.primary(this::onSignal);
@@ -513,21 +521,19 @@ final class Member {
         // read the count: whatever the old primary printed before it learned of the fence is in the checkpoint.
         PairState claimed = claim(held, takeover);
         long epoch = claimed.epoch();
+        times.claimedNs = clock.nanoTime();
         if (takeover && held.epoch() < claimed.base()) {
             // What this member holds is from before the last fresh start (a late heartbeat of a paused old
             // primary): it must not carry that count into the new run (found by the model).
             held = PairState.NONE.withBase(claimed.base());
         }
-        serverPath = config.controlSocket();
-        listen(serverPath);
-        standbySlot.channel().close();
-        standbySlot = null;
         if (watch != null) {
             // The old primary is alive but silent (paused or hung): tell it, so that it ends when it resumes.
             watch.send("FENCE " + epoch + " " + pid);
             closeConnection(watch);
             watch = null;
         }
+        times.fencedNs = clock.nanoTime();
         PairState start;
         if (takeover) {
             start = newest(held, true).promoted(epoch);
@@ -541,13 +547,43 @@ final class Member {
                         dir.path());
             }
         }
+        times.readNs = clock.nanoTime();
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            finishTakeover(start, takeover, false);
             writeCheckpoint(start);
             Log.LOG.error("crash loop: streak {} at count {} (takeovers in a row that found no progress since the one "
                     + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps count {}; fix "
                     + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
             return false;
         }
+        primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
+                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
+        // The first pass begins the first step at once: the number is printed on the step thread while this one
+        // finishes the takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
+        if (primary.state() == Primary.State.RUNNING) {
+            primary.doWork(clock.nanoTime(), false);
+            steps.awaitFirstStep(FIRST_NUMBER_WAIT_NS);
+        }
+        finishTakeover(start, takeover, true);
+        return true;
+    }
+
+    /**
+     * The part of a takeover that the first number does not wait for: the standby's port, socket and slot are
+     * freed for the standby spawned next, the control socket is bound (status and stop find the pair there),
+     * the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is now.
+     * Runs after the first number (see {@link #promote}); the log lines follow in the first loop pass.
+     */
+    private void finishTakeover(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
+        closeQuietly(udp);
+        udp = null;
+        closeServer();
+        serverPath = config.controlSocket();
+        listen(serverPath);
+        // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
+        // answers, and a start that found the slot free too could act beside this takeover (found by the model).
+        standbySlot.channel().close();
+        standbySlot = null;
         if (ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;phoenix " + config.name() + " primary\007");
@@ -555,17 +591,16 @@ final class Member {
         }
         sender = DatagramChannel.open(StandardProtocolFamily.INET);
         heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
-        steps.startIfNeeded();
-        primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
-                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
         spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()),
                 java.util.Map.of(PairConfig.SPAWNED_BY_ENV, pid + ":" + config.name()));
-        keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), now);
-        promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
-                + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + epoch
-                + "), continuing after count " + start.snapshot().step();
-        return true;
+        keeper = new StandbyKeeper(spawners, Math.max(4 * timeoutNs, 2_000_000_000L), times.promoteNs);
+        if (primaryCreated) {
+            promotion = "pid " + pid + " is the primary of pair '" + config.name() + "' ("
+                    + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()
+                    + "), continuing after count " + start.snapshot().step();
+        }
+        times.finishedNs = clock.nanoTime();
     }
 
     /**
@@ -573,9 +608,14 @@ final class Member {
      * only then are the older epochs' files removed and the takeover logged.
      */
     private void afterFirstPass() {
-        if (promotion != null) {
+        if (promotion != null && primary.state() != Primary.State.STEPPING) {
             WindowTitle.primaryAfterFirstNumber(config.name());
+            standby.logPromotion();
             Log.LOG.info(promotion);
+            if (times.detectedNs != 0) {
+                Log.LOG.info("takeover took {}", times.describe(steps.firstBeginNs, steps.firstStartNs,
+                        steps.firstDoneNs));
+            }
             promotion = null;
             dir.deleteCheckpointsBefore(primary.current().epoch());
         }
@@ -584,7 +624,7 @@ final class Member {
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
     private PairState newest(PairState held, boolean takeover) {
         try {
-            return dir.readCheckpoint().map(c -> PairState.newest(held, c)).orElse(held);
+            return dir.readCheckpoint(takeover).map(c -> PairState.newest(held, c)).orElse(held);
         } catch (PairException e) {
             if (!takeover) {
                 throw e;
@@ -763,9 +803,6 @@ final class Member {
         if (handOverAtNs == 0) {
             if (ready || now - signalAtNs >= StandbyKeeper.ATTACH_TIMEOUT_NS) {
                 handOverAtNs = now;
-                if (ready) {
-                    Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
-                }
             } else if (now == signalAtNs) {
                 Log.LOG.warn("primary got {} but no standby is ready to take over yet; it ends as soon as one is "
                         + "(send the signal again to end the pair now)", name);
@@ -773,6 +810,14 @@ final class Member {
             } else {
                 return null;
             }
+        }
+        if (watch != null && primary.state() != Primary.State.STEPPING) {
+            // No number is being printed: hand over first, so that the standby's takeover waits for nothing
+            // here, the log line included.
+            watch.shutdown();
+            primary.stop(now, name);
+            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
+            return signalEnding;
         }
         primary.stop(now, name);
         if (primary.state() == Primary.State.STEPPING && now - handOverAtNs < HAND_OVER_WAIT_NS) {
@@ -782,6 +827,7 @@ final class Member {
         }
         if (watch != null) {
             watch.shutdown();
+            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
         } else {
             Log.LOG.warn("primary ends on {} with no standby: the pair ends at count {}, kept in the checkpoint; "
                     + "start it again to go on", name, primary.current().snapshot().step());
@@ -1048,48 +1094,71 @@ final class Member {
     /**
      * The thread the task's steps run on, so that the loop goes on sending heartbeats and answering the standby
      * and the control socket while the program works. One step at a time; the loop is woken when it is done.
+     * It parks while it has nothing to do. (Spinning before a takeover's first step, to spare it the wake-up,
+     * was measured and dropped: on a busy machine a spinning thread is preempted, and the step then waits a
+     * whole time slice for it, where a woken thread is scheduled at once.)
      */
     private final class StepThread implements Primary.Steps, Runnable {
         /** What a step returned, or threw. */
         record Done(Snapshot next, Throwable failure) {
         }
 
-        private final java.util.concurrent.SynchronousQueue<Snapshot> requests =
-                new java.util.concurrent.SynchronousQueue<>();
+        private final java.util.concurrent.atomic.AtomicReference<Snapshot> request =
+                new java.util.concurrent.atomic.AtomicReference<>();
         private final java.util.concurrent.atomic.AtomicReference<Done> done =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        private Thread thread;
+        private volatile Thread thread;
+        private volatile Thread firstWaiter;
+        // When the first step was handed over, taken up and done: where a takeover's first number spends its time.
+        private volatile long firstBeginNs;
+        private volatile long firstStartNs;
+        private volatile long firstDoneNs;
 
         /** Starts the thread once; a standby does it beside its loop, so a takeover does not pay for it. */
         synchronized void startIfNeeded() {
             if (thread == null) {
-                thread = new Thread(this, tag);
-                thread.setDaemon(true);
-                thread.start();
+                Thread t = new Thread(this, tag);
+                t.setDaemon(true);
+                thread = t;
+                t.start();
             }
         }
 
         @Override
         public void begin(Snapshot last) {
-            try {
-                requests.put(last);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (firstBeginNs == 0) {
+                firstBeginNs = clock.nanoTime();
             }
+            request.set(last);
+            java.util.concurrent.locks.LockSupport.unpark(thread);
         }
 
         Done poll() {
             return done.getAndSet(null);
         }
 
+        /** Waits until the first step has returned, at most {@code maxNs}: the caller is woken when it does. */
+        void awaitFirstStep(long maxNs) {
+            firstWaiter = Thread.currentThread();
+            long until = clock.nanoTime() + maxNs;
+            for (long left = maxNs; firstDoneNs == 0 && left > 0; left = until - clock.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            }
+            firstWaiter = null;
+        }
+
         @Override
         public void run() {
-            while (true) {
-                Snapshot last;
-                try {
-                    last = requests.take();
-                } catch (InterruptedException e) {
-                    return;
+            while (!Thread.currentThread().isInterrupted()) {
+                Snapshot last = request.getAndSet(null);
+                if (last == null) {
+                    // A request set before this park leaves its unpark's permit: park returns at once.
+                    java.util.concurrent.locks.LockSupport.park(this);
+                    continue;
+                }
+                boolean first = firstStartNs == 0;
+                if (first) {
+                    firstStartNs = clock.nanoTime();
                 }
                 Done result;
                 try {
@@ -1098,6 +1167,13 @@ final class Member {
                     result = new Done(null, e);
                 }
                 done.set(result);
+                if (first) {
+                    firstDoneNs = clock.nanoTime();
+                    Thread waiter = firstWaiter;
+                    if (waiter != null) {
+                        java.util.concurrent.locks.LockSupport.unpark(waiter);
+                    }
+                }
                 selector.wakeup();
             }
         }

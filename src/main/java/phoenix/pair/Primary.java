@@ -12,7 +12,6 @@ import org.slf4j.Logger;
  * itself and leaves the work to its standby.
  */
 final class Primary {
-    private static final Logger LOG = Logs.of(Primary.class);
     static final long CRASH_LOOP_FIRST_BACKOFF_NS = 100_000_000L;
     static final long CRASH_LOOP_MAX_BACKOFF_NS = 10_000_000_000L;
     /** Takeovers in a row without progress after which the pair stops trying: the fault is not transient. */
@@ -108,8 +107,9 @@ final class Primary {
             long backoff = crashLoopBackoffNs(start.streak());
             resumeAtNs = nowNs + backoff;
             state = State.BACKING_OFF;
-            LOG.warn("crash loop suspected at count {}: streak {} (takeovers in a row that found no progress since "
-                    + "the one before; the pair gives up at {}); waiting {} ms and for a standby before trying again",
+            Log.LOG.warn("crash loop suspected at count {}: streak {} (takeovers in a row that found no progress "
+                    + "since the one before; the pair gives up at {}); waiting {} ms and for a standby before trying "
+                    + "again",
                     start.snapshot().step() + 1, start.streak(), CRASH_LOOP_LIMIT, backoff / 1_000_000);
         } else {
             state = State.RUNNING;
@@ -296,9 +296,9 @@ final class Primary {
 
     private void state(State next, long nowNs, String why) {
         if (next == State.FENCED || next == State.FAILED || next == State.EXHAUSTED) {
-            LOG.warn("primary {} -> {}: {}", state, next, why);
+            Log.LOG.warn("primary {} -> {}: {}", state, next, why);
         } else {
-            LOG.info("primary {} -> {}: {}", state, next, why);
+            Log.LOG.info("primary {} -> {}: {}", state, next, why);
         }
         state = next;
         stateChangedNs = nowNs;
@@ -336,5 +336,13 @@ final class Primary {
 
     long resumeAtNs() {
         return resumeAtNs;
+    }
+
+    /**
+     * The logger, created on first use rather than with the class: a takeover that begins before the standby's
+     * warm-up has set up slf4j must not wait for it before its first number.
+     */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Primary.class);
     }
 }

@@ -46,6 +46,7 @@ final class Standby {
     private State state = State.WATCHING;
     private long stateChangedNs;
     private String reason = "started";
+    private State promotedFrom;
     private PairState last;
     private long lastSeq = Long.MIN_VALUE;
     // Bit i set: sequence number lastSeq - i of the current epoch has arrived on that path.
@@ -193,7 +194,12 @@ final class Standby {
     }
 
     private void state(State next, long nowNs, String why) {
-        Log.LOG.info("standby {} -> {}: {}", state, next, why);
+        if (next == State.PROMOTED) {
+            // Logged by logPromotion once the first number is out: the takeover does not wait for the logger.
+            promotedFrom = state;
+        } else {
+            Log.LOG.info("standby {} -> {}: {}", state, next, why);
+        }
         state = next;
         stateChangedNs = nowNs;
         reason = why;
@@ -201,6 +207,14 @@ final class Standby {
 
     State state() {
         return state;
+    }
+
+    /** Logs the change to PROMOTED, which {@link #state} leaves for after the takeover's first number. */
+    void logPromotion() {
+        if (promotedFrom != null) {
+            Log.LOG.info("standby {} -> {}: {}", promotedFrom, State.PROMOTED, reason);
+            promotedFrom = null;
+        }
     }
 
     String reason() {

@@ -16,9 +16,11 @@ final class BenchOptions {
             "                        least 2)",
             "  --stress-seconds S    how long every core is kept busy (default 60; quick 15)",
             "  --idle-seconds S      how long an idle pair's CPU is measured (default 10)",
-            "  --settle-ms MS        wait this long after the pair is protected before each signal (default 1000:",
-            "                        a pair in its steady state; 0 signals right after re-protection, while the",
-            "                        new standby still warms up beside its loop)",
+            "  --settle-ms MS[,MS]   wait this long after the pair is protected before each signal; a list takes",
+            "                        turns, each value a row of its own (default 0,300,2000: right after",
+            "                        \"protected\", a moment later, a pair in its steady state)",
+            "  --floors N            samples of the death floor (default 30); the start floor and fresh starts",
+            "                        take N / 3, at least 11 and 7",
             "  --json FILE           where the raw samples go (default target/bench.json)",
             "  --help                this text",
             "",
@@ -33,7 +35,10 @@ final class BenchOptions {
     int peerHangs;
     int stressSeconds;
     int idleSeconds;
-    int settleMs = 1000;
+    int[] settleMs = {0, 300, 2000};
+    int deathFloors;
+    int startFloors;
+    int freshStarts;
     Path json;
 
     static BenchOptions parse(String[] args, Path root) {
@@ -44,6 +49,7 @@ final class BenchOptions {
         Integer peerHangs = null;
         Integer stress = null;
         Integer idle = null;
+        Integer floors = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -73,7 +79,15 @@ final class BenchOptions {
                     idle = number(args, ++i, a, 1);
                     break;
                 case "--settle-ms":
-                    o.settleMs = number(args, ++i, a, 0);
+                    String[] list = value(args, i + 1, a).split(",", -1);
+                    o.settleMs = new int[list.length];
+                    for (int k = 0; k < list.length; k++) {
+                        o.settleMs[k] = number(list, k, a, 0);
+                    }
+                    i++;
+                    break;
+                case "--floors":
+                    floors = number(args, ++i, a, 1);
                     break;
                 case "--json":
                     o.json = Path.of(value(args, ++i, a)).toAbsolutePath();
@@ -88,6 +102,9 @@ final class BenchOptions {
         o.peerHangs = peerHangs != null ? peerHangs : Math.max(2, o.peerTakeovers / 3);
         o.stressSeconds = stress != null ? stress : o.quick ? 15 : 60;
         o.idleSeconds = idle != null ? idle : 10;
+        o.deathFloors = floors != null ? floors : 30;
+        o.startFloors = Math.max(11, o.deathFloors / 3);
+        o.freshStarts = Math.max(7, o.deathFloors / 3);
         if (o.json == null) {
             o.json = root.resolve("target").resolve("bench.json");
         }

@@ -109,6 +109,7 @@ final class BenchPair implements AutoCloseable {
     private final List<String> lines = new ArrayList<>();
     private final List<Long> arrivals = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
+    private final List<String> takeoverTimes = new ArrayList<>();
     private boolean eof;
     private final ProcessTracker processes;
     private Process subreaper;
@@ -211,10 +212,22 @@ final class BenchPair implements AutoCloseable {
         } else if (text.contains("stopped acknowledging heartbeats")) {
             kind = EventKind.STANDBY_HUNG;
         }
+        if (text.startsWith("takeover took ")) {
+            synchronized (events) {
+                takeoverTimes.add(text);
+            }
+        }
         if (kind != null) {
             synchronized (events) {
                 events.add(new Event(kind, arrivalNs, pid, value));
             }
+        }
+    }
+
+    /** @return the new primaries' own account of each takeover: the "takeover took ..." log lines */
+    List<String> takeoverTimes() {
+        synchronized (events) {
+            return List.copyOf(takeoverTimes);
         }
     }
 

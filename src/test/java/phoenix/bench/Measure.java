@@ -49,6 +49,9 @@ final class Measure {
 
     void run() throws IOException, InterruptedException {
         long start = System.nanoTime();
+        firstStart();
+        results.phaseNs.put("first start (class-data archive)", System.nanoTime() - start);
+        start = System.nanoTime();
         takeovers(Setup.DEFAULT, options.takeovers, options.hangs);
         results.phaseNs.put("takeovers " + Setup.DEFAULT.label, System.nanoTime() - start);
         // The idle pairs start here and warm up while the peer-like takeovers (seconds each, where a percent of
@@ -75,6 +78,31 @@ final class Measure {
         }
     }
 
+    /**
+     * The build copy's first pair: run-phoenix.sh makes its class-data archive as it starts it (once per jar, some
+     * seconds), so that every pair measured after starts with it, as a user's pairs do after their first start.
+     */
+    private void firstStart() throws IOException, InterruptedException {
+        try (BenchPair first = pair(Setup.DEFAULT, "first", Setup.DEFAULT.withInterval("1s"))) {
+            first.start();
+            first.awaitProtected(Duration.ofSeconds(180));
+            // run-phoenix.sh trains in the background, holding a lock directory next to the jar until it is done.
+            Path run = build.dir.resolve("target").resolve("run");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() - end < 0 && lockHeld(run)) {
+                Thread.sleep(200);
+            }
+            first.stop();
+        }
+        progress.println("first start: done (run-phoenix.sh made the class-data archive, if the JDK has one)");
+    }
+
+    private static boolean lockHeld(Path run) throws IOException {
+        try (var files = Files.list(run)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".making"));
+        }
+    }
+
     private BenchPair pair(Setup s, String phase, List<String> opts) throws IOException {
         return cleanup.register(new BenchPair(root, build.launcher(), logDir,
                 s.name().toLowerCase(Locale.ROOT) + "-" + phase, opts));
@@ -88,13 +116,19 @@ final class Measure {
             pair.start();
             progress.printf("%s: pair %s started (%s), %d SIGKILL and %d SIGTERM takeovers, %d SIGSTOP%n",
                     s.label, pair.name, String.join(" ", s.withInterval("10ms")), perSignal, perSignal, hangs);
-            // Alternate the signals, so that a machine that gets busier halfway skews both alike.
+            if (s == Setup.DEFAULT) {
+                floors(pair);
+            }
+            // Alternate the signals and the settle times, so that a machine that gets busier halfway skews all
+            // alike.
             for (int i = 0; i < 2 * perSignal; i++) {
                 String signal = i % 2 == 0 ? "KILL" : "TERM";
-                Results.Takeover t = takeover(pair, s, signal);
+                int settleMs = options.settleMs[(i / 2) % options.settleMs.length];
+                Results.Takeover t = takeover(pair, s, signal, settleMs);
                 ("KILL".equals(signal) ? out.kill : out.term).add(t);
-                progress.printf(Locale.ROOT, "%s: SIG%s %d/%d: next number after %s ms, protected again after %s ms"
-                        + "%s%s%n", s.label, signal, i / 2 + 1, perSignal, Report.ms(t.latencyMs()),
+                progress.printf(Locale.ROOT, "%s: SIG%s %d/%d (%d ms after protected): next number after %s ms, "
+                        + "protected again after %s ms%s%s%n", s.label, signal, i / 2 + 1, perSignal, settleMs,
+                        Report.ms(t.latencyMs()),
                         Report.ms(t.reprotectMs()), t.late() > 0 ? " (the old primary printed " + t.late()
                         + " number(s) after the signal)" : "", t.attributed() ? ""
                         : " (no announced count in the log: first line after the signal taken)");
@@ -109,7 +143,98 @@ final class Measure {
             }
             pair.stop();
             out.sequences.add(pair.sequence("takeovers"));
+            out.takeoverTimes.addAll(pair.takeoverTimes());
         }
+    }
+
+    /**
+     * The floors, with the flags of the pair's own primary, and fresh starts with its command line: measured
+     * once the pair runs, in the same run as the takeovers they are compared with.
+     */
+    private void floors(BenchPair pair) throws IOException, InterruptedException {
+        PairStatus st = pair.awaitProtected(PROTECTED_WITHIN);
+        List<String> jvm = Floors.memberJvm(st.primaryPid());
+        List<String> member = Floors.memberCommand(st.primaryPid());
+        Floors floors = new Floors(jvm, root.resolve("target").resolve("test-classes"), cleanup);
+        results.floorFlags = floors.describe();
+        results.memberCommand = String.join(" ", member.subList(1, member.size()));
+        // The same start without the class-data archive run-phoenix.sh made, if it made one: what the archive buys.
+        List<String> withoutArchive = member.stream().filter(a -> !a.startsWith("-XX:SharedArchiveFile=")
+                && !a.startsWith("-XX:AOTCache=")).toList();
+        Path tmp = Files.createTempDirectory("phoenix-bench-floor-");
+        try {
+            // Interleaved, so that a machine that gets busier skews every figure alike.
+            int rounds = Math.max(options.deathFloors, Math.max(options.startFloors, options.freshStarts));
+            for (int i = 0; i < rounds; i++) {
+                if (i < options.deathFloors) {
+                    results.deathFloorMs.addAll(floors.death(1, tmp));
+                }
+                if (i < options.startFloors) {
+                    results.startFloorMs.addAll(floors.start(1));
+                }
+                if (i < options.freshStarts) {
+                    results.freshStartMs.add(freshStart(member, "fresh-" + i));
+                    if (!withoutArchive.equals(member)) {
+                        results.freshStartNoArchiveMs.add(freshStart(withoutArchive, "fresh-plain-" + i));
+                    }
+                }
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); fresh start -> first "
+                + "number p50 %s ms (n=%d)%n", Report.ms(Samples.of(results.deathFloorMs).median()),
+                results.deathFloorMs.size(), Report.ms(Samples.of(results.startFloorMs).median()),
+                results.startFloorMs.size(), Report.ms(Samples.of(results.freshStartMs).median()),
+                results.freshStartMs.size());
+    }
+
+    /**
+     * A person's start with no pair running, straight with the member's java command line (no launcher script in
+     * the figure): spawn -> first number. The pair is stopped again with the stop command.
+     */
+    private double freshStart(List<String> member, String label) throws IOException, InterruptedException {
+        Path base = Files.createTempDirectory("phoenix-bench-fresh-");
+        List<String> which = List.of("--name", "bench-" + label, "--state-dir", base.resolve("state").toString());
+        List<String> cmd = new ArrayList<>(member);
+        cmd.add("run");
+        cmd.addAll(which);
+        cmd.addAll(List.of("--port", String.valueOf(phoenix.testing.Ports.freeUdpPort()), "--terminal", "none",
+                "--interval", "1s"));
+        Files.createDirectories(logDir);
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(label + ".log").toFile())
+                .start();
+        cleanup.register(new Floors.Killer(p));
+        double took;
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                java.nio.charset.StandardCharsets.US_ASCII))) {
+            if (r.readLine() == null) {
+                throw new BenchException("a fresh start printed nothing; log: " + logDir.resolve(label + ".log"));
+            }
+            took = ms(System.nanoTime() - t0);
+            List<String> stop = new ArrayList<>(member);
+            stop.add("stop");
+            stop.addAll(which);
+            Process s = new ProcessBuilder(stop).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            cleanup.register(new Floors.Killer(s));
+            if (!s.waitFor(30, TimeUnit.SECONDS)) {
+                s.destroyForcibly();
+            }
+            List<ProcessHandle> left;
+            try (var d = p.descendants()) {
+                left = d.toList();
+            }
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+        }
+        try (var walk = Files.walk(base)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        return took;
     }
 
     private static ProcessHandle primaryOf(BenchPair pair, PairStatus st) {
@@ -117,18 +242,23 @@ final class Measure {
                 + st.primaryPid() + " of " + pair + " is gone before the signal; member log: " + pair.logFile));
     }
 
-    /** Waits until the pair is protected, and then for the settle time if one was asked for. */
-    private PairStatus protectedAndSettled(BenchPair pair) throws InterruptedException {
-        PairStatus st = pair.awaitProtected(PROTECTED_WITHIN);
-        if (options.settleMs == 0) {
-            return st;
+    /**
+     * Waits until the pair is protected, and then for the settle time if one was asked for. With none, the status
+     * poll every 2 ms: the signal follows within a few ms of the moment the pair says it is protected.
+     */
+    private PairStatus protectedAndSettled(BenchPair pair, int settleMs) throws InterruptedException {
+        if (settleMs == 0) {
+            return pair.awaitStatus(st -> st.isProtected() && st.primaryPid() > 0 && st.standbyPid() > 0,
+                    "protected", PROTECTED_WITHIN, 2_000_000L).status();
         }
-        Thread.sleep(options.settleMs);
+        PairStatus st = pair.awaitProtected(PROTECTED_WITHIN);
+        Thread.sleep(settleMs);
         return pair.awaitProtected(PROTECTED_WITHIN);
     }
 
-    private Results.Takeover takeover(BenchPair pair, Setup s, String signal) throws InterruptedException {
-        PairStatus before = protectedAndSettled(pair);
+    private Results.Takeover takeover(BenchPair pair, Setup s, String signal, int settleMs)
+            throws InterruptedException {
+        PairStatus before = protectedAndSettled(pair, settleMs);
         ProcessHandle old = primaryOf(pair, before);
         // kill(2) from this JVM, the call kill(1) makes, without the fork and exec of kill(1) in the figure.
         BenchPair.Mark m = pair.onNextLine(LINE_WITHIN, "KILL".equals(signal) ? old::destroyForcibly : old::destroy);
@@ -142,7 +272,7 @@ final class Measure {
         long takeoverNs = pair.arrival(first.index());
         pair.awaitEvent(BenchPair.EventKind.ATTACHED, t0, Duration.ofMillis(500));
         // The state changed between the previous poll and this one, whose primary answered right after it was sent.
-        return new Results.Takeover(signal, ms(takeoverNs - t0), ms(again.sentNs() - takeoverNs),
+        return new Results.Takeover(signal, settleMs, ms(takeoverNs - t0), ms(again.sentNs() - takeoverNs),
                 since(pair, BenchPair.EventKind.PRIMARY_SIGNALLED, t0, t0),
                 since(pair, BenchPair.EventKind.PROMOTED, t0, t0), since(pair, BenchPair.EventKind.PRIMARY, t0, t0),
                 since(pair, BenchPair.EventKind.SPAWNED, t0, takeoverNs),
@@ -183,7 +313,7 @@ final class Measure {
     }
 
     private Results.Hang hang(BenchPair pair, Setup s) throws InterruptedException {
-        PairStatus before = protectedAndSettled(pair);
+        PairStatus before = protectedAndSettled(pair, options.settleMs[options.settleMs.length - 1]);
         ProcessHandle old = primaryOf(pair, before);
         BenchPair.Mark m = pair.onNextLine(LINE_WITHIN, () -> true);
         long t0 = m.atNs();

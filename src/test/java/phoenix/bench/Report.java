@@ -125,10 +125,13 @@ final class Report {
         line("- peer-like: `--interval 10ms --heartbeat 1s --misses 3 --heartbeat-only` (3000 ms; silence alone)");
         line("- takeover: the primary is signalled (kill(2) from the benchmark for SIGKILL/SIGTERM, kill(1) for "
                 + "SIGSTOP) right after a number arrives, once the pair is protected"
-                + (o.settleMs > 0 ? " and " + o.settleMs + " ms more" : "") + "; the figure runs to the next "
+                + " and then `--settle-ms " + settles() + "` ms more, in turn; the figure runs to the next "
                 + "line arriving on the pair's stdout pipe. Percentiles by nearest rank (p99 of 30 = the largest)."
                 + " Stress runs both configurations side by side; so does idle, with pairs started after the "
                 + "default takeovers and measured after the stress phase, once they have run at least 45 s.");
+        line("");
+        floorTable(d);
+        line("## Both configurations side by side (every settle time together)");
         line("");
         line("| measure | default | peer-like | peer / default | goal | default | peer-like |");
         line("|---|---:|---:|---:|---|:-:|:-:|");
@@ -196,6 +199,96 @@ final class Report {
         sequences();
         notes(d, p);
         return md.toString();
+    }
+
+    private String settles() {
+        StringBuilder b = new StringBuilder();
+        for (int v : r.options.settleMs) {
+            b.append(b.length() > 0 ? "," : "").append(v);
+        }
+        return b.toString();
+    }
+
+    /** The floors, and the default configuration's takeover and start figures beside them with issue 8's goals. */
+    private void floorTable(Results.Config d) {
+        Samples death = Samples.of(r.deathFloorMs);
+        Samples start = Samples.of(r.startFloorMs);
+        line("## Against the floors (default configuration)");
+        line("");
+        line("JVM flags of the floors, read from a running member: `" + r.floorFlags + "`");
+        line("");
+        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
+        line("|---|---:|---:|---:|---:|---|:-:|");
+        floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
+        floorRow("start floor: spawn -> first line of an empty main", start, "", null);
+        for (String sig : List.of("KILL", "TERM")) {
+            for (int settle : r.options.settleMs) {
+                List<Results.Takeover> ts = ("KILL".equals(sig) ? d.kill : d.term).stream()
+                        .filter(t -> t.settleMs() == settle).toList();
+                Samples s = samples(ts, Results.Takeover::latencyMs);
+                String name = "SIG" + sig + " -> next number, " + settle + " ms after protected";
+                if ("KILL".equals(sig)) {
+                    double p50 = death.median() + 2;
+                    double p99 = death.percentile(99) + 8;
+                    floorRow(name, s, String.format(Locale.ROOT, "p50 <= %s, p99 <= %s (floor + 2, + 8)", ms(p50),
+                            ms(p99)), s.median() <= p50 && s.percentile(99) <= p99);
+                } else {
+                    floorRow(name, s, "p50 <= 4", s.median() <= 4);
+                }
+            }
+        }
+        double startGoal = start.median() + 40;
+        Samples re = samples(d.takeovers(), Results.Takeover::reprotectMs);
+        floorRow("re-protection: first number -> status protected (all takeovers)", re,
+                "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
+        Samples fresh = Samples.of(r.freshStartMs);
+        floorRow("fresh start (no pair running): spawn -> first number", fresh,
+                "p50 <= " + ms(startGoal) + " (start floor + 40)", fresh.median() <= startGoal);
+        if (!r.freshStartNoArchiveMs.isEmpty()) {
+            floorRow("the same fresh start without run-phoenix.sh's class-data archive",
+                    Samples.of(r.freshStartNoArchiveMs), "", null);
+        }
+        line("");
+        line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
+        line("");
+        insideTakeover(d);
+    }
+
+    /** The medians of the steps the new primaries report in their "takeover took" log lines. */
+    private void insideTakeover(Results.Config d) {
+        Map<String, List<Double>> steps = new LinkedHashMap<>();
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile(
+                "([^,;:]+?) (\\d+)(?: beside it| after it)?(?=[,;]|$)");
+        for (String text : d.takeoverTimes) {
+            int from = text.indexOf("us: ");
+            if (from < 0) {
+                continue;
+            }
+            steps.computeIfAbsent("total: the loop sees the primary gone -> the step returns its number",
+                    k -> new ArrayList<>()).add(Double.parseDouble(text.substring(14, from).trim()) / 1000);
+            java.util.regex.Matcher m = step.matcher(text.substring(from + 4));
+            while (m.find()) {
+                steps.computeIfAbsent(m.group(1).trim(), k -> new ArrayList<>())
+                        .add(Double.parseDouble(m.group(2)) / 1000);
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        line("Inside the new primary (its own clock, from its \"takeover took\" log line; p50 / max, ms, n="
+                + d.takeoverTimes.size() + "):");
+        line("");
+        line("| step | p50 | max |");
+        line("|---|---:|---:|");
+        steps.forEach((k, v) -> line("| " + k + " | " + String.format(Locale.ROOT, "%.2f", Samples.of(v).median())
+                + " | " + String.format(Locale.ROOT, "%.2f", Samples.of(v).max()) + " |"));
+        line("");
+    }
+
+    private void floorRow(String name, Samples s, String goal, Boolean pass) {
+        line("| " + name + " | " + s.size() + " | " + ms(s.median()) + " | " + ms(s.percentile(99)) + " | "
+                + ms(s.max()) + " | " + goal + " | " + (pass == null ? "" : s.size() == 0 ? "-" : pass ? "PASS"
+                : "MISS") + " |");
     }
 
     private void breakdown(Results.Config d, Results.Config p) {
@@ -357,7 +450,15 @@ final class Report {
         Map<String, Object> phases = new LinkedHashMap<>();
         r.phaseNs.forEach((k, v) -> phases.put(k, v / 1e9));
         run.put("phaseSeconds", phases);
-        run.put("settleMs", r.options.settleMs);
+        run.put("settleMs", settles());
+        Map<String, Object> floors = new LinkedHashMap<>();
+        floors.put("jvmFlags", r.floorFlags);
+        floors.put("memberCommand", r.memberCommand);
+        floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
+        floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
+        floors.put("freshStartMs", stats(Samples.of(r.freshStartMs)));
+        floors.put("freshStartWithoutArchiveMs", stats(Samples.of(r.freshStartNoArchiveMs)));
+        run.put("floors", floors);
         run.put("killCommandMs", r.killCommandMs);
         run.put("jvmStartReferenceMs", r.jvmStartMs);
         doc.put("run", run);
@@ -461,6 +562,7 @@ final class Report {
         m.put("samplesWithLateNumbers", ts.stream().filter(t -> t.late() > 0).count());
         m.put("samples", list(ts, t -> {
             Map<String, Object> s = new LinkedHashMap<>();
+            s.put("settleMs", t.settleMs());
             s.put("latencyMs", t.latencyMs());
             s.put("reprotectMs", t.reprotectMs());
             s.put("signalLoggedMs", t.signalLoggedMs());

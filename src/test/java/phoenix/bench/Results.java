@@ -21,6 +21,12 @@ final class Results {
     final Map<Setup, Config> configs = new EnumMap<>(Setup.class);
     final List<Double> killCommandMs = new ArrayList<>();
     final List<Double> jvmStartMs = new ArrayList<>();
+    final List<Double> deathFloorMs = new ArrayList<>();
+    final List<Double> startFloorMs = new ArrayList<>();
+    final List<Double> freshStartMs = new ArrayList<>();
+    final List<Double> freshStartNoArchiveMs = new ArrayList<>();
+    String floorFlags = "";
+    String memberCommand = "";
     String loadAtEnd = "";
     String code = "";
     long elapsedNs;
@@ -48,6 +54,8 @@ final class Results {
         final List<Takeover> term = new ArrayList<>();
         final List<Hang> hangs = new ArrayList<>();
         final List<SequenceCheck> sequences = new ArrayList<>();
+        /** The new primaries' log lines that say where each takeover's microseconds went. */
+        final List<String> takeoverTimes = new ArrayList<>();
         Stress stress;
         Idle idle;
 
@@ -67,6 +75,7 @@ final class Results {
      * seen.
      *
      * @param signal KILL or TERM
+     * @param settleMs how long after the pair said it was protected the signal was sent
      * @param latencyMs the signal to the first number that arrived after it
      * @param reprotectMs the first number to the status saying protected again
      * @param signalLoggedMs the signal to the old primary's log line that it ends on the signal
@@ -77,8 +86,8 @@ final class Results {
      * @param attributed whether the new primary's first number was found by the count it announced in its log
      * @param late how many numbers the old primary printed after the signal, before the new primary's first
      */
-    record Takeover(String signal, double latencyMs, double reprotectMs, double signalLoggedMs, double detectedMs,
-            double promotedMs, double spawnedMs, double attachedMs, boolean attributed, int late) {
+    record Takeover(String signal, int settleMs, double latencyMs, double reprotectMs, double signalLoggedMs,
+            double detectedMs, double promotedMs, double spawnedMs, double attachedMs, boolean attributed, int late) {
     }
 
     /**

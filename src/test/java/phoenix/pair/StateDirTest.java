@@ -157,6 +157,20 @@ class StateDirTest {
     }
 
     @Test
+    void aTakeoverSkipsAClaimWhoseContentIsNotWrittenYetAndAStartRefusesIt() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(STATE);
+        // Epoch 8 claimed by its open, its text not yet written; then one torn halfway.
+        Files.writeString(dir.checkpointFile(8), "");
+
+        assertEquals(Optional.of(STATE), dir.readCheckpoint(true));
+        assertThrows(PairException.class, dir::readCheckpoint);
+        Files.writeString(dir.checkpointFile(8), StateDir.formatCheckpoint(STATE.withEpoch(8)).substring(0, 30));
+        assertEquals(Optional.of(STATE), dir.readCheckpoint(true));
+        assertThrows(PairException.class, dir::readCheckpoint);
+    }
+
+    @Test
     void anEpochCanBeClaimedOnlyOnce() throws IOException {
         StateDir dir = StateDir.prepare(tmp.resolve("pair"));
 
