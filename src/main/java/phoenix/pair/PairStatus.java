@@ -41,12 +41,14 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
         }
         Status main = primary != null ? primary : standby;
         long standbyPid = standby != null ? standby.getLong("pid") : primary.getLong("standbyPid");
-        if (standby == null && !Pids.running(standbyPid)) {
-            // The primary may not have heard yet that its standby ended: a member that has exited is not named.
+        boolean standbyRuns = standby != null || Pids.running(standbyPid);
+        if (!standbyRuns) {
+            // The primary may not have heard yet that its standby ended: a member that has exited is not named,
+            // and nothing that has exited protects the pair.
             standbyPid = 0;
         }
         return new PairStatus(name, main.getLong("count"), main.getLong("epoch"),
-                primary != null && Boolean.parseBoolean(primary.get("protected")),
+                primary != null && standbyRuns && Boolean.parseBoolean(primary.get("protected")),
                 primary != null ? primary.getLong("pid") : 0, primary != null ? primary.get("state") : "",
                 standbyPid, main.getLong("takeovers"), (int) (primary != null ? primary.getLong("streak") : 0),
                 rejected, primary != null ? primary.get("checkpointError") : "");
