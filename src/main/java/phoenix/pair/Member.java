@@ -167,9 +167,16 @@ final class Member {
         if (standbySlot == null) {
             return false;
         }
-        // Attach first: from then on the primary counts as protected, and the rest of the start-up (the HMAC,
-        // the sockets, the warm-up) runs while it already is. A primary that dies meanwhile is taken over as
-        // soon as this loop runs, from the state it hands over on attach or the checkpoint.
+        // The standby's signal handling, made beside the rest of the start-up and in place before READY: from READY
+        // on the pair counts as protected, and `pkill -f phoenix` then must end the primary alone.
+        Thread handlers = null;
+        if (config.handleSignals()) {
+            handlers = new Thread(() -> Signals.standby(this::onSignal), tag);
+            handlers.setDaemon(true);
+            handlers.start();
+        }
+        // Attach first: a primary that dies meanwhile is taken over as soon as this loop runs, from the state it
+        // hands over on attach or the checkpoint.
         connectToPrimary();
         // No primary answered and the standby slot was free: no primary exists that could be hung, so there is
         // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
@@ -180,6 +187,13 @@ final class Member {
         codec = dir.codec();
         standby = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
         lastHoldingShownNs = clock.nanoTime();
+        if (handlers != null) {
+            try {
+                handlers.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (watch != null) {
             watch.send("READY");
         }
@@ -192,13 +206,14 @@ final class Member {
     }
 
     /**
-     * Runs once beside a new standby's loop: the signal handling of a standby, then, while nothing is at stake,
+     * Runs once beside a new standby's loop: the primary's signal handlers made ahead, then, while nothing is at
+     * stake,
      * the code a takeover needs, loaded and run once (class loading and first calls cost a new JVM tens of
      * milliseconds, which a takeover should not pay), and the logger. Touches no state of the loop's.
      */
     private void warmUp() {
         if (config.handleSignals()) {
-            Signals.standby(this::onSignal);
+            Signals.preparePrimary();
         }
         steps.startIfNeeded();
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,

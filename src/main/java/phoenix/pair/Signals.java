@@ -46,14 +46,10 @@ final class Signals {
     private Signals() {
     }
 
-    /**
-     * Installs the standby's handling, and builds the primary's ahead of time (the first proxy classes cost a
-     * new JVM milliseconds, which a takeover should not pay). Does nothing once the primary's is installed.
-     */
+    /** Installs the standby's handling. Does nothing once the primary's is installed. */
     static synchronized void standby(Receiver r) {
         receiver = r;
         standbyHandlers = handlers(false);
-        primaryHandlers = handlers(true);
         if (primaryInstalled) {
             return;
         }
@@ -65,6 +61,13 @@ final class Signals {
             standbyInstalled = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
+        }
+    }
+
+    /** Builds the primary's handlers ahead of time, off the takeover's path. */
+    static synchronized void preparePrimary() {
+        if (primaryHandlers == null) {
+            primaryHandlers = handlers(true);
         }
     }
 
