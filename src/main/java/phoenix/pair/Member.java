@@ -510,7 +510,8 @@ final class Member {
 
     /**
      * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
-     * (the model's PROMOTE, PR1, PR2). Everything that can wait, the sockets, the spawner, the log, runs in
+     * (the model's PROMOTE, PR1, PR2), and the control socket bound, so that a step, status and stop find the
+     * pair from its first number on. Everything that can wait, the port, the spawner, the log, runs in
      * {@link #finishTakeover} once the first number is printed (or 100 ms have passed), so that on a busy
      * machine it does not compete with the print for a core.
      *
@@ -563,6 +564,11 @@ final class Member {
             }
         }
         times.readNs = clock.nanoTime();
+        // The control socket listens before the first step: a step may ask the library for the pair's status,
+        // and status and stop must find the pair from its first number on (a fraction of a millisecond).
+        closeServer();
+        serverPath = config.controlSocket();
+        listen(serverPath);
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
             finishTakeover(start, takeover, false);
             writeCheckpoint(start);
@@ -585,16 +591,13 @@ final class Member {
 
     /**
      * The part of a takeover that the first number does not wait for: the standby's port, socket and slot are
-     * freed for the standby spawned next, the control socket is bound (status and stop find the pair there),
+     * freed for the standby spawned next (the slot only now: the control socket already listens),
      * the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is now.
      * Runs after the first number (see {@link #promote}); the log lines follow in the first loop pass.
      */
     private void finishTakeover(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
         closeQuietly(udp);
         udp = null;
-        closeServer();
-        serverPath = config.controlSocket();
-        listen(serverPath);
         // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
         // answers, and a start that found the slot free too could act beside this takeover (found by the model).
         standbySlot.channel().close();
@@ -627,7 +630,7 @@ final class Member {
             WindowTitle.primaryAfterFirstNumber(config.name());
             standby.logPromotion();
             Log.LOG.info(promotion);
-            if (times.detectedNs != 0) {
+            if (times.detectedNs != 0 && steps.firstDoneNs != 0) {
                 Log.LOG.info("takeover took {}", times.describe(steps.firstBeginNs, steps.firstStartNs,
                         steps.firstDoneNs));
             }

@@ -96,8 +96,11 @@ class HardeningIT extends WithPair {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus s = pair.awaitProtected();
         pair.awaitLines(30);
-        Kill.signal(s.primaryPid(), "KILL");
-        Kill.signal(s.standbyPid(), "KILL");
+        // Both stopped first: a standby that saw its primary die could take over and spawn before its own kill.
+        for (String signal : new String[] {"STOP", "KILL"}) {
+            Kill.signal(s.primaryPid(), signal);
+            Kill.signal(s.standbyPid(), signal);
+        }
         assertTrue(pair.root().waitFor(20, TimeUnit.SECONDS), "every member is gone");
         long printed = Sequence.of(pair.lines()).max();
         pair.start("--interval", "20ms");
