@@ -350,11 +350,15 @@ final class Member {
 
     /** SIGHUP (its window closed) ends a standby; SIGINT and SIGTERM never get here (see onSignal). */
     private void onStandbySignal() {
+        int number;
         synchronized (this) {
             signalsHandled = signalsSeen;
+            number = lastSignal;
         }
-        Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
-        signalEnding = Ending.HUNG_UP;
+        if (number == 1) {
+            Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
+            signalEnding = Ending.HUNG_UP;
+        }
     }
 
     private void onStandbyKey(SelectionKey key, long now) throws IOException {

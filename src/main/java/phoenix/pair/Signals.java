@@ -32,6 +32,8 @@ final class Signals {
     private static Object[] primaryHandlers;
     private static boolean standbyInstalled;
     private static boolean primaryInstalled;
+    // SIGWINCH is also what a terminal sends when its window is resized: only a takeover's own raise counts.
+    private static boolean takeoverRaised;
 
     /** What the member does with a signal; runs on the signal's own thread and must return quickly. */
     interface Receiver {
@@ -81,11 +83,18 @@ final class Signals {
             installPrimary();
             return;
         }
+        takeoverRaised = true;
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             signalClass.getMethod("raise", signalClass).invoke(null,
                     signalClass.getConstructor(String.class).newInstance(BARRIER));
         } catch (ReflectiveOperationException | RuntimeException e) {
+            installPrimary();
+        }
+    }
+
+    private static synchronized void installPrimaryIfTakenOver() {
+        if (takeoverRaised) {
             installPrimary();
         }
     }
@@ -170,7 +179,7 @@ final class Signals {
             switch (method.getName()) {
                 case "handle":
                     if (delivered == null) {
-                        installPrimary();
+                        installPrimaryIfTakenOver();
                     } else {
                         deliver(delivered, asPrimary);
                     }
