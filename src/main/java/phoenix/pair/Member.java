@@ -123,6 +123,11 @@ final class Member {
             if (!alone) {
                 Standby.State end = runStandby();
                 if (signalEnding != null) {
+                    if (end == Standby.State.PROMOTED) {
+                        Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
+                                + "count {}, kept in the checkpoint; start it again to go on",
+                                standby.last().snapshot().step());
+                    }
                     return signalEnding;
                 }
                 if (end == Standby.State.STOPPED || notNeeded) {
@@ -356,7 +361,7 @@ final class Member {
             number = lastSignal;
         }
         if (number == 1) {
-            Log.LOG.warn("standby ends on SIGHUP (its terminal closed); the primary starts another");
+            Log.LOG.warn("standby ends on SIGHUP (its terminal closed)");
             signalEnding = Ending.HUNG_UP;
         }
     }
@@ -833,12 +838,12 @@ final class Member {
                 return null;
             }
         }
-        if (watch != null && primary.state() != Primary.State.STEPPING) {
+        if (ready && watch != null && primary.state() != Primary.State.STEPPING) {
             // No number is being printed: hand over first, so that the standby's takeover waits for nothing
             // here, the log line included.
             watch.shutdown();
             primary.stop(now, name);
-            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
+            Log.LOG.warn("primary ends on {}; handing over to standby pid {}", name, keeper.standbyPid());
             return signalEnding;
         }
         primary.stop(now, name);
@@ -847,12 +852,19 @@ final class Member {
             // paused with Ctrl+S blocks it).
             return null;
         }
-        if (watch != null) {
+        if (ready && watch != null) {
             watch.shutdown();
-            Log.LOG.warn("primary ends on {}; standby pid {} takes over", name, keeper.standbyPid());
+            Log.LOG.warn("primary ends on {}; handing over to standby pid {}", name, keeper.standbyPid());
         } else {
-            Log.LOG.warn("primary ends on {} with no standby: the pair ends at count {}, kept in the checkpoint; "
-                    + "start it again to go on", name, primary.current().snapshot().step());
+            // No standby is ready: the pair ends with this member, as asked. A standby spawned or attached but not
+            // ready must not take over behind the user's back.
+            dir.markStopped();
+            keeper.stop(now);
+            if (watch != null) {
+                watch.send("STOP");
+            }
+            Log.LOG.warn("primary ends on {} with no standby ready: the pair ends at count {}, kept in the "
+                    + "checkpoint; start it again to go on", name, primary.current().snapshot().step());
         }
         return signalEnding;
     }

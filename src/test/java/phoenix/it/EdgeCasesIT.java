@@ -212,8 +212,8 @@ class EdgeCasesIT extends WithPair {
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "a second signal ends it");
         assertEquals(143, pair.root().exitValue());
         String log = pair.memberLog();
-        assertTrue(log.contains("[phoenix " + s.primaryPid() + "] WARN primary ends on SIGTERM with no standby: the "
-                + "pair ends at count"), "the log says the pair ends, in the member's own name:\n" + log);
+        assertTrue(log.contains("[phoenix " + s.primaryPid() + "] WARN primary ends on SIGTERM with no standby "
+                + "ready: the pair ends at count"), "the log says the pair ends, in the member's own name:\n" + log);
         assertFalse(log.contains("takes over"), "nobody takes over:\n" + log);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
