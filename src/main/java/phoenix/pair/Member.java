@@ -14,7 +14,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
@@ -64,6 +67,8 @@ final class Member {
     private DatagramChannel udp;
     private ServerSocketChannel server;
     private Path serverPath;
+    /** The identity of the socket file this member bound at {@link #serverPath}. */
+    private Object serverKey;
     private Connection watch;
     private Standby standby;
     private boolean everWatched;
@@ -155,6 +160,7 @@ final class Member {
             refuseIfRunning();
             dir.claimName(config.name());
             dir.requireKnownNames();
+            dir.removeStaleSockets();
             dir.clearStopped();
             if (freshStart()) {
                 Log.LOG.info("fresh start: counting starts at 1; older checkpoints in {} no longer count", dir.path());
@@ -306,13 +312,44 @@ final class Member {
         udp.register(selector, SelectionKey.OP_READ, udp);
     }
 
+    /**
+     * Listens on {@code path}. The socket is bound under a name of this member's own, made owner-only there, and
+     * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
+     * without a listener that only the owner may use, and a member that ends never removes a successor's socket
+     * by mistake, since it removes the path only while it still names the socket it bound ({@link #ownsServer}).
+     */
     private void listen(Path path) throws IOException {
-        Files.deleteIfExists(path);
+        Path own = path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
+        Files.deleteIfExists(own);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        try {
+            server.bind(UnixDomainSocketAddress.of(own));
+            Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-------"));
+            serverKey = fileKey(own);
+            Files.move(own, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            closeQuietly(server);
+            server = null;
+            Files.deleteIfExists(own);
+            throw e;
+        }
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT, server);
+    }
+
+    /** @return the identity (device and inode) of the file at {@code path}, or null when there is none */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** @return whether the socket path still names the socket this member bound (nobody replaced or removed it) */
+    private boolean ownsServer() {
+        Object key = serverKey;
+        return key != null && key.equals(fileKey(serverPath));
     }
 
     private void connectToPrimary() throws IOException {
@@ -841,7 +878,7 @@ final class Member {
         if (ready && watch != null && primary.state() != Primary.State.STEPPING) {
             // No number is being printed: hand over first, so that the standby's takeover waits for nothing
             // here, the log line included.
-            watch.shutdown();
+            handOver();
             primary.stop(now, name);
             Log.LOG.warn("primary ends on {}; handing over to standby pid {}", name, keeper.standbyPid());
             return signalEnding;
@@ -853,7 +890,7 @@ final class Member {
             return null;
         }
         if (ready && watch != null) {
-            watch.shutdown();
+            handOver();
             Log.LOG.warn("primary ends on {}; handing over to standby pid {}", name, keeper.standbyPid());
         } else {
             // No standby is ready: the pair ends with this member, as asked. A standby spawned or attached but not
@@ -867,6 +904,19 @@ final class Member {
                     + "checkpoint; start it again to go on", name, primary.current().snapshot().step());
         }
         return signalEnding;
+    }
+
+    /**
+     * Hands over to the standby: the control socket goes first, so that the standby, which takes over at the
+     * watch connection's end and binds the socket path anew, never has its socket removed by this member.
+     */
+    private void handOver() {
+        try {
+            closeServer();
+        } catch (IOException e) {
+            Log.LOG.debug("cannot remove the control socket {}: {}", serverPath, e.toString());
+        }
+        watch.shutdown();
     }
 
     private void onPrimaryKey(SelectionKey key, long now) throws IOException {
@@ -984,9 +1034,25 @@ final class Member {
             return;
         }
         lastHealNs = now;
-        if (Files.exists(serverPath)) {
+        if (primary != null) {
+            // A member claims its epoch before it binds the control socket: a newer epoch in the directory means
+            // another member took over (while this one was paused, say), even if it died before it could say so
+            // on the watch connection. This one must not step again; its standby, if it has one, takes over.
+            long highest;
+            try {
+                highest = dir.maxCheckpointEpoch();
+            } catch (PairException unreadable) {
+                highest = 0;
+            }
+            if (highest > primary.current().epoch()) {
+                primary.onFence(highest, 0, now);
+                return;
+            }
+        }
+        if (ownsServer()) {
             return;
         }
+        boolean replaced = Files.exists(serverPath, LinkOption.NOFOLLOW_LINKS);
         dir.restore(config.name());
         try {
             closeServer();
@@ -1001,8 +1067,12 @@ final class Member {
             closeQuietly(standbySlot.channel());
             standbySlot = dir.tryLockStandbySlot().orElse(null);
         }
-        Log.LOG.warn("state directory {} lost this member's control socket (removed?); put back the directory, the "
-                + "secret and the socket{}", dir.path(), primary != null ? ", and the checkpoint" : "");
+        if (replaced) {
+            Log.LOG.warn("control socket {} was replaced by another process's; listening there again", serverPath);
+        } else {
+            Log.LOG.warn("state directory {} lost this member's control socket (removed?); put back the directory, "
+                    + "the secret and the socket{}", dir.path(), primary != null ? ", and the checkpoint" : "");
+        }
     }
 
     /** The earlier of two clock values; by subtraction, so that it holds when the clock wraps. */
@@ -1075,25 +1145,26 @@ final class Member {
         }
     }
 
+    /** Stops listening, and removes the socket path while it is still this member's own. */
     private void closeServer() throws IOException {
         if (server != null) {
+            boolean own = ownsServer();
             server.close();
             server = null;
-            Files.deleteIfExists(serverPath);
+            if (own) {
+                Files.deleteIfExists(serverPath);
+            }
         }
     }
 
     private void closeAll() {
         if (server != null) {
-            closeQuietly(server);
-            // Before the watch connection closes: once it has, the standby takes over and binds this path anew.
-            // A fenced primary leaves it alone: its successor listens there already.
-            if (primary == null || primary.state() != Primary.State.FENCED) {
-                try {
-                    Files.deleteIfExists(serverPath);
-                } catch (IOException ignored) {
-                    // Best effort: a stale socket file is replaced by the next member anyway.
-                }
+            // Before the watch connection closes: once it has, the standby takes over and binds this path anew. A
+            // member whose path names another's socket (a successor's) leaves it alone.
+            try {
+                closeServer();
+            } catch (IOException ignored) {
+                // Best effort: a stale socket file is replaced by the next member anyway.
             }
         }
         for (Connection c : new ArrayList<>(clients)) {

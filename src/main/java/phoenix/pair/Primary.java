@@ -259,7 +259,8 @@ final class Primary {
     void onFence(long epoch, long pid, long nowNs) {
         if (epoch > current.epoch() && state != State.FENCED) {
             fencedBy = epoch;
-            state(State.FENCED, nowNs, "primary pid " + pid + " took over with epoch " + epoch
+            state(State.FENCED, nowNs, (pid > 0 ? "primary pid " + pid + " took over with epoch " + epoch
+                    : "epoch " + epoch + " was claimed in the state directory by a member that took over")
                     + ", newer than this one's " + current.epoch());
         }
     }

@@ -36,6 +36,11 @@ final class StateDir {
     private static final String CHECKPOINT_HEADER_V1 = "phoenix-checkpoint 1";
     private static final String CHECKPOINT_HEADER = "phoenix-checkpoint 2";
     private static final String CHECKPOINT_PREFIX = "checkpoint-";
+    /**
+     * A member binds its sockets under this prefix and its pid before it renames them to their public names; one
+     * killed in between leaves such a file behind ({@link #removeStaleSockets}).
+     */
+    static final String SOCKET_PREFIX = "sock-";
     private static final HexFormat HEX = HexFormat.of();
     /** The one rule for checkpoint names: what {@link #checkpointFile} writes, an epoch from 1 without zeros before. */
     private static final int MAX_EPOCH_DIGITS = 19;
@@ -183,6 +188,21 @@ final class StateDir {
                     StandardCharsets.US_ASCII)).base();
         } catch (IOException | PairException e) {
             return 0;
+        }
+    }
+
+    /** Removes the sockets that members which have ended left under their own names ({@link #SOCKET_PREFIX}). */
+    void removeStaleSockets() {
+        DirectoryStream.Filter<Path> named = f -> f.getFileName().toString().startsWith(SOCKET_PREFIX);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, named)) {
+            for (Path f : files) {
+                String pid = f.getFileName().toString().substring(SOCKET_PREFIX.length());
+                if (pid.matches("[1-9][0-9]{0,9}") && !Pids.running(Long.parseLong(pid))) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            // Litter only: a member binds under its own pid, which no running process shares.
         }
     }
 

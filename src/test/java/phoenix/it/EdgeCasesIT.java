@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -303,6 +307,58 @@ class EdgeCasesIT extends WithPair {
         pair.awaitLines(pair.lines().size() + 5);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void aSuccessorThatDiedBeforeItsFirstNumberFencesThePrimaryItReplacedAndThePairGoesOn() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        pair.awaitLines(20);
+        // What a standby leaves that took over from a paused primary and was killed before its first number (the
+        // primary, resumed, had killed it as stalled): its epoch claimed with the count it held, and a socket
+        // nobody listens on in place of the primary's.
+        long epoch = before.epoch() + 1;
+        writeCheckpoint(pair.stateDir.resolve("checkpoint-" + epoch), epoch, before.count());
+        deadSocketAt(pair.stateDir.resolve("primary.sock"));
+
+        PairStatus after = pair.awaitStatus(s -> s.epoch() > epoch && s.isProtected()
+                && s.primaryPid() == before.standbyPid(), "taken over by the standby above epoch " + epoch);
+        assertTrue(pair.memberLog().contains("[phoenix " + before.primaryPid() + "] WARN primary RUNNING -> FENCED: "
+                + "epoch " + epoch + " was claimed in the state directory")
+                || pair.memberLog().contains("[phoenix " + before.primaryPid() + "] WARN primary STEPPING -> FENCED: "
+                + "epoch " + epoch + " was claimed in the state directory"),
+                "the primary learns of the newer epoch from the directory:\n" + pair.memberLog());
+        PairHarness.awaitGone(before.primaryPid());
+        pair.awaitLines(pair.lines().size() + 10);
+        assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent(), "stop finds the pair");
+        assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS) || !ProcessHandle.of(after.primaryPid()).isPresent(),
+                "the pair ended");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+    }
+
+    @Test
+    void aControlSocketReplacedByADeadOneIsTakenBack() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        deadSocketAt(pair.stateDir.resolve("primary.sock"));
+        deadSocketAt(pair.stateDir.resolve("standby.sock"));
+        PairStatus found = pair.awaitStatus(s -> s.isProtected() && s.primaryPid() == before.primaryPid()
+                && s.standbyPid() == before.standbyPid() && s.takeovers() == 0, "found again, not taken over");
+        assertEquals(before.epoch(), found.epoch());
+        assertTrue(pair.memberLog().contains("was replaced by another process's; listening there again"),
+                pair.memberLog());
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    /** Puts, atomically, a socket file that nobody listens on at {@code path}. */
+    private static void deadSocketAt(Path path) throws Exception {
+        Path dead = path.resolveSibling("dead-" + ProcessHandle.current().pid());
+        try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.bind(UnixDomainSocketAddress.of(dead));
+        }
+        Files.move(dead, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Writes a checkpoint as phoenix does (format 2, CRC-32C), without the library's package-private code. */
