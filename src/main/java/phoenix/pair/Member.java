@@ -42,6 +42,8 @@ final class Member {
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
     private static final long HAND_OVER_WAIT_NS = 200_000_000L;
     private static final long HEAL_PERIOD_NS = 250_000_000L;
+    /** A primary's loop that did not run for this long (it wakes every HEAL_PERIOD_NS at most) was stalled. */
+    private static final long LOOP_STALL_NS = 4 * HEAL_PERIOD_NS;
     // How long a takeover lets its first number go first before it finishes (a stalled terminal must not hold up
     // the new standby's spawn longer than this).
     private static final long FIRST_NUMBER_WAIT_NS = 100_000_000L;
@@ -84,6 +86,7 @@ final class Member {
     private int lastSignal;
     private long signalAtNs;
     private long handOverAtNs;
+    private long lastPassNs;
     private Ending signalEnding;
     private long lastHealNs;
     private boolean notNeeded;
@@ -369,12 +372,17 @@ final class Member {
     private Standby.State runStandby() throws IOException {
         while (true) {
             long now = clock.nanoTime();
-            select(earliest(standby.deadlineNs(), lastHealNs + HEAL_PERIOD_NS) - now);
+            long wake = earliest(standby.deadlineNs(), lastHealNs + HEAL_PERIOD_NS);
+            select(wake - now);
             now = clock.nanoTime();
             for (SelectionKey key : selector.selectedKeys()) {
                 onStandbyKey(key, now);
             }
             selector.selectedKeys().clear();
+            if (standby.onLoopStalled(now - wake, now)) {
+                Log.LOG.warn("this standby did not run for {} ms (paused?): the heartbeats it missed meanwhile say "
+                        + "nothing about its primary, which gets a new takeover timeout", (now - wake) / 1_000_000);
+            }
             sendAck(now);
             showHolding(now);
             heal(now);
@@ -771,6 +779,11 @@ final class Member {
     /** One pass of the primary's loop; returns how this member ends, or null to go on. */
     private Ending primaryPass() throws IOException {
         long now = clock.nanoTime();
+        if (lastPassNs != 0 && now - lastPassNs > LOOP_STALL_NS) {
+            // The loop wakes at least every HEAL_PERIOD_NS: this member was not running (paused, say).
+            keeper.onLoopStalled(now);
+        }
+        lastPassNs = now;
         for (SelectionKey key : selector.selectedKeys()) {
             onPrimaryKey(key, now);
         }

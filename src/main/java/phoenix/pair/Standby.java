@@ -41,6 +41,7 @@ final class Standby {
 
     private final HeartbeatCodec codec;
     private final long timeoutNs;
+    private boolean stallForgiven;
     private final Map<Rejection, Long> rejected = new EnumMap<>(Rejection.class);
     private final Map<Rejection, Long> rejectedSinceLog = new EnumMap<>(Rejection.class);
     private State state = State.WATCHING;
@@ -153,7 +154,25 @@ final class Standby {
         last = state;
         lastSeq = seq;
         lastHeartbeatNs = nowNs;
+        stallForgiven = false;
         accepted++;
+    }
+
+    /**
+     * This standby's own loop woke {@code lateNs} after it meant to: it was not running (paused with its primary,
+     * say), so the heartbeats it missed over that time say nothing about the primary. The first time since the
+     * last heartbeat, the primary gets a new takeover timeout; never twice, so that a starved standby still takes
+     * over from a hung primary, one timeout later.
+     *
+     * @return whether the timeout started again
+     */
+    boolean onLoopStalled(long lateNs, long nowNs) {
+        if (state != State.WATCHING || stallForgiven || lateNs < timeoutNs) {
+            return false;
+        }
+        stallForgiven = true;
+        lastHeartbeatNs = nowNs;
+        return true;
     }
 
     /** The primary's process closed its watch connection: it has died, or is ending on a signal. */

@@ -123,9 +123,11 @@ final class StandbyKeeper {
     private void onProtected(long nowNs) {
         if (nowNs - lastAckNs >= ackTimeoutNs) {
             // A standby that stops acknowledging is hung or paused: it could not take over in time.
+            // Not a failed spawn: it had been ready for at least the acknowledgement timeout, so the next one
+            // starts at once, whatever its age (whole-pair pauses once grew the backoff to 25 s).
             spawner.kill(standbyPid);
             detached(nowNs, "standby pid " + standbyPid + " stopped acknowledging heartbeats for "
-                    + (nowNs - lastAckNs) / 1_000_000 + " ms; killed it");
+                    + (nowNs - lastAckNs) / 1_000_000 + " ms; killed it", true);
         }
     }
 
@@ -165,6 +167,16 @@ final class StandbyKeeper {
         }
     }
 
+    /**
+     * The primary's own loop did not run for a while (paused together with its standby, say): the standby's
+     * silence over that time says nothing about the standby, so its acknowledgement window starts again.
+     */
+    void onLoopStalled(long nowNs) {
+        if (state == State.PROTECTED) {
+            lastAckNs = nowNs;
+        }
+    }
+
     /** The standby acknowledged a heartbeat. */
     void onAck(long nowNs) {
         lastAckNs = nowNs;
@@ -173,7 +185,7 @@ final class StandbyKeeper {
     /** The standby's watch connection closed: it has died. */
     void onDetached(long nowNs, String why) {
         if (state == State.PROTECTED) {
-            detached(nowNs, why);
+            detached(nowNs, why, false);
         } else if (state == State.SPAWNING && standbyPid != 0) {
             standbyPid = 0;
             spawned = null;
@@ -181,8 +193,8 @@ final class StandbyKeeper {
         }
     }
 
-    private void detached(long nowNs, String why) {
-        if (nowNs - stateChangedNs >= HEALTHY_NS) {
+    private void detached(long nowNs, String why, boolean healthy) {
+        if (healthy || nowNs - stateChangedNs >= HEALTHY_NS) {
             backoffNs = FIRST_BACKOFF_NS;
             failures = 0;
             nextSpawnNs = nowNs;

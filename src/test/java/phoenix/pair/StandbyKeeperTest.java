@@ -45,6 +45,29 @@ class StandbyKeeperTest {
     }
 
     @Test
+    void aPrimaryThatWasPausedWithItsStandbyDoesNotBlameTheStandby() {
+        long pid = attach();
+        clock.advanceMillis(4000);
+        keeper.onLoopStalled(clock.nanoTime());
+        assertEquals(StandbyKeeper.State.PROTECTED, doWork());
+        assertEquals(List.of(), spawner.killedPids, "standby pid " + pid + " is not killed");
+        clock.advance(ACK_TIMEOUT_NS);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork(), "a standby still silent after a whole window is");
+        assertEquals(List.of(pid), spawner.killedPids);
+    }
+
+    @Test
+    void aStandbyKilledForSilenceAfterItWasReadyIsReplacedAtOnceEveryTime() {
+        for (int round = 0; round < 6; round++) {
+            attach();
+            clock.advance(ACK_TIMEOUT_NS);
+            assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+            assertEquals(0, keeper.failures(), "round " + round + ": no failed spawn");
+            assertEquals(StandbyKeeper.FIRST_BACKOFF_NS, keeper.backoffNs(), "round " + round + ": no backoff");
+        }
+    }
+
+    @Test
     void isProtectedOnlyOnceTheAttachedStandbySaysItIsReady() {
         doWork();
         clock.advanceMillis(700);
@@ -261,7 +284,8 @@ class StandbyKeeperTest {
         clock.advance(1);
         assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
         assertEquals(List.of(4242L), spawner.killedPids, "the hung standby was killed by pid");
-        assertEquals(1, keeper.failures(), "it was attached for less than 10 s");
+        assertEquals(0, keeper.failures(), "it had been ready for a whole acknowledgement window: not a failed spawn");
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork(), "the next one is spawned at once");
     }
 
     @Test

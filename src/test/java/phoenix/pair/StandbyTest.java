@@ -1,6 +1,7 @@
 package phoenix.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -64,6 +65,30 @@ class StandbyTest {
 
         assertEquals(Standby.State.WATCHING, s.doWork(c.advance(TIMEOUT_NS - 1)));
         assertEquals(Standby.State.PROMOTED, s.doWork(c.advance(1)));
+    }
+
+    @Test
+    void aStandbyThatDidNotRunGivesItsPrimaryOneNewTimeoutNotTwo() {
+        deliver(1, 1, 1);
+        // The loop meant to wake at the deadline and woke 4 s late: this standby was paused too.
+        clock.advanceMillis(4000);
+        assertTrue(standby.onLoopStalled(TimeUnit.MILLISECONDS.toNanos(4000) - TIMEOUT_NS, clock.nanoTime()));
+        assertEquals(Standby.State.WATCHING, doWork(), "no takeover for heartbeats it could not have heard");
+        clock.advance(TIMEOUT_NS - 1);
+        assertEquals(Standby.State.WATCHING, doWork());
+
+        // Starved again before any heartbeat: a hung primary is still taken over, one timeout later.
+        clock.advanceMillis(4000);
+        assertFalse(standby.onLoopStalled(TimeUnit.MILLISECONDS.toNanos(4000), clock.nanoTime()));
+        assertEquals(Standby.State.PROMOTED, doWork());
+    }
+
+    @Test
+    void aLateWakeShorterThanTheTimeoutIsNoStall() {
+        deliver(1, 1, 1);
+        clock.advance(TIMEOUT_NS);
+        assertFalse(standby.onLoopStalled(TIMEOUT_NS - 1, clock.nanoTime()));
+        assertEquals(Standby.State.PROMOTED, doWork());
     }
 
     @Test

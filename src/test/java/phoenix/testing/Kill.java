@@ -36,4 +36,28 @@ public final class Kill {
             p.destroyForcibly();
         }
     }
+
+    /**
+     * Pauses processes together for a while, as a suspended laptop or a descheduled virtual machine does: SIGSTOP
+     * to each, then, after {@code length}, SIGCONT to each. The length is the fault's own, not a wait for an
+     * outcome.
+     *
+     * @param length how long the processes stay stopped
+     * @param pids the processes, ones a test started or members of its own pair
+     * @throws IOException when kill(1) cannot be run
+     * @throws InterruptedException when interrupted; the processes are continued first
+     */
+    public static void pauseTogether(java.time.Duration length, long... pids) throws IOException,
+            InterruptedException {
+        for (long pid : pids) {
+            signal(pid, "STOP");
+        }
+        try {
+            Thread.sleep(length.toMillis());
+        } finally {
+            for (long pid : pids) {
+                signal(pid, "CONT");
+            }
+        }
+    }
 }
