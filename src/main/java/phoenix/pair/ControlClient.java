@@ -47,8 +47,9 @@ final class ControlClient {
             while (true) {
                 long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
                 if (leftMs <= 0) {
-                    throw new PairException("the member at " + socket + " accepted '" + request
-                            + "' but did not answer within " + timeoutMs + " ms; is it paused (SIGSTOP)?");
+                    throw new PairException("the member at " + socket + " took the connection but did not answer "
+                            + "within " + timeoutMs + " ms; is it paused (SIGSTOP)? Resume it with kill -CONT, or end "
+                            + "it by its pid");
                 }
                 selector.select(leftMs);
                 selector.selectedKeys().clear();
