@@ -241,6 +241,14 @@ public final class Netns implements AutoCloseable {
         // Also after JUnit's timeout interrupted the test: ip must still run; the interrupt is kept for the caller.
         boolean interrupted = Thread.interrupted();
         List<String> left = new ArrayList<>();
+        // The veths first, by their root-side names: a deleted namespace frees its devices only once the kernel
+        // has cleaned it up, some time later; deleting one end of a veth deletes both at once.
+        for (int h = 1; h <= hosts; h++) {
+            boolean deleted = runQuietly(List.of("ip", "link", "del", veth(h)));
+            if (!deleted && Files.exists(Path.of("/sys/class/net", veth(h)))) {
+                left.add("veth " + veth(h));
+            }
+        }
         synchronized (namespaces) {
             for (String ns : namespaces) {
                 if (!runQuietly(List.of("ip", "netns", "del", ns)) && Files.exists(Path.of("/run/netns", ns))) {
