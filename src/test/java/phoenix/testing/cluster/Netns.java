@@ -41,6 +41,7 @@ public final class Netns implements AutoCloseable {
     public static final String NET_PREFIX = "10.213.";
     private static final int BRIDGE_HOST = 254;
     private static final Set<Netns> OPEN = ConcurrentHashMap.newKeySet();
+    private static final String IP = find("ip");
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -75,16 +76,16 @@ public final class Netns implements AutoCloseable {
         if (!isRoot()) {
             return Optional.of("network namespaces need root (this runs as uid " + uid() + ")");
         }
-        if (!onPath("ip")) {
-            return Optional.of("network namespaces need ip on the PATH (Debian package iproute2)");
+        if (IP.isEmpty()) {
+            return Optional.of("network namespaces need ip (Debian package iproute2), on the PATH or in /usr/sbin");
         }
         String probe = "phx" + random() + "p";
         try {
-            run(List.of("ip", "netns", "add", probe));
+            run(List.of(IP, "netns", "add", probe));
         } catch (RuntimeException e) {
             return Optional.of("cannot add a network namespace: " + e.getMessage());
         } finally {
-            runQuietly(List.of("ip", "netns", "del", probe));
+            runQuietly(List.of(IP, "netns", "del", probe));
         }
         return Optional.empty();
     }
@@ -114,19 +115,19 @@ public final class Netns implements AutoCloseable {
     private void make() {
         String bridge = bridge();
         bridgeMade = true;
-        run(List.of("ip", "link", "add", bridge, "type", "bridge"));
-        run(List.of("ip", "addr", "add", subnet + BRIDGE_HOST + "/24", "dev", bridge));
-        run(List.of("ip", "link", "set", bridge, "up"));
+        run(List.of(IP, "link", "add", bridge, "type", "bridge"));
+        run(List.of(IP, "addr", "add", subnet + BRIDGE_HOST + "/24", "dev", bridge));
+        run(List.of(IP, "link", "set", bridge, "up"));
         for (int h = 1; h <= hosts; h++) {
             String ns = name(h);
             namespaces.add(ns);
-            run(List.of("ip", "netns", "add", ns));
-            run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
-            run(List.of("ip", "link", "add", veth(h), "type", "veth", "peer", "name", "eth0", "netns", ns));
-            run(List.of("ip", "link", "set", veth(h), "master", bridge));
-            run(List.of("ip", "link", "set", veth(h), "up"));
-            run(List.of("ip", "-n", ns, "addr", "add", address(h) + "/24", "dev", "eth0"));
-            run(List.of("ip", "-n", ns, "link", "set", "eth0", "up"));
+            run(List.of(IP, "netns", "add", ns));
+            run(List.of(IP, "-n", ns, "link", "set", "lo", "up"));
+            run(List.of(IP, "link", "add", veth(h), "type", "veth", "peer", "name", "eth0", "netns", ns));
+            run(List.of(IP, "link", "set", veth(h), "master", bridge));
+            run(List.of(IP, "link", "set", veth(h), "up"));
+            run(List.of(IP, "-n", ns, "addr", "add", address(h) + "/24", "dev", "eth0"));
+            run(List.of(IP, "-n", ns, "link", "set", "eth0", "up"));
         }
     }
 
@@ -174,7 +175,7 @@ public final class Netns implements AutoCloseable {
      * @return a builder to add redirections to and start
      */
     public ProcessBuilder inHost(int host, List<String> command) {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", name(host)));
+        List<String> c = new ArrayList<>(List.of(IP, "netns", "exec", name(host)));
         c.addAll(command);
         return new ProcessBuilder(c);
     }
@@ -186,7 +187,7 @@ public final class Netns implements AutoCloseable {
      */
     public void isolate(int host) {
         isolated.add(check(host));
-        run(List.of("ip", "link", "set", veth(host), "down"));
+        run(List.of(IP, "link", "set", veth(host), "down"));
     }
 
     /**
@@ -208,21 +209,21 @@ public final class Netns implements AutoCloseable {
     }
 
     private void blackhole(String ns, String to) {
+        run(List.of(IP, "-n", ns, "route", "add", "blackhole", to + "/32"));
         blackholes.add(new String[] {ns, to});
-        run(List.of("ip", "-n", ns, "route", "add", "blackhole", to + "/32"));
     }
 
     /** Undoes every {@link #isolate(int)} and {@link #cut(int, int...)}. */
     public void heal() {
         synchronized (isolated) {
             for (int h : isolated) {
-                run(List.of("ip", "link", "set", veth(h), "up"));
+                run(List.of(IP, "link", "set", veth(h), "up"));
             }
             isolated.clear();
         }
         synchronized (blackholes) {
             for (String[] r : blackholes) {
-                run(List.of("ip", "-n", r[0], "route", "del", "blackhole", r[1] + "/32"));
+                run(List.of(IP, "-n", r[0], "route", "del", "blackhole", r[1] + "/32"));
             }
             blackholes.clear();
         }
@@ -244,19 +245,19 @@ public final class Netns implements AutoCloseable {
         // The veths first, by their root-side names: a deleted namespace frees its devices only once the kernel
         // has cleaned it up, some time later; deleting one end of a veth deletes both at once.
         for (int h = 1; h <= hosts; h++) {
-            boolean deleted = runQuietly(List.of("ip", "link", "del", veth(h)));
+            boolean deleted = runQuietly(List.of(IP, "link", "del", veth(h)));
             if (!deleted && Files.exists(Path.of("/sys/class/net", veth(h)))) {
                 left.add("veth " + veth(h));
             }
         }
         synchronized (namespaces) {
             for (String ns : namespaces) {
-                if (!runQuietly(List.of("ip", "netns", "del", ns)) && Files.exists(Path.of("/run/netns", ns))) {
+                if (!runQuietly(List.of(IP, "netns", "del", ns)) && Files.exists(Path.of("/run/netns", ns))) {
                     left.add("namespace " + ns);
                 }
             }
         }
-        if (bridgeMade && !runQuietly(List.of("ip", "link", "del", bridge()))
+        if (bridgeMade && !runQuietly(List.of(IP, "link", "del", bridge()))
                 && Files.exists(Path.of("/sys/class/net", bridge()))) {
             left.add("bridge " + bridge());
         }
@@ -276,7 +277,7 @@ public final class Netns implements AutoCloseable {
      */
     public static List<String> leftovers(String prefix) {
         List<String> left = new ArrayList<>();
-        for (String line : (run(List.of("ip", "netns", "list")) + "\n" + run(List.of("ip", "-o", "link", "show")))
+        for (String line : (run(List.of(IP, "netns", "list")) + "\n" + run(List.of(IP, "-o", "link", "show")))
                 .split("\n")) {
             if (line.contains(prefix)) {
                 left.add(line.strip());
@@ -307,7 +308,7 @@ public final class Netns implements AutoCloseable {
 
     /** The first 10.213.X.0/24, from the pid on, that no address or route of the root namespace uses yet. */
     private static String freeSubnet() {
-        String used = run(List.of("ip", "-4", "-o", "addr", "show")) + run(List.of("ip", "-4", "route", "show"));
+        String used = run(List.of(IP, "-4", "-o", "addr", "show")) + run(List.of(IP, "-4", "route", "show"));
         long start = ProcessHandle.current().pid();
         for (int i = 0; i < 250; i++) {
             String s = NET_PREFIX + ((start + i) % 250 + 1) + ".";
@@ -345,13 +346,16 @@ public final class Netns implements AutoCloseable {
         return "unknown";
     }
 
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+    /** The program's path: on the PATH, or in the sbin directories a non-root PATH may lack; empty if nowhere. */
+    private static String find(String program) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        for (String dir : dirs) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
+                return Path.of(dir, program).toString();
             }
         }
-        return Files.isExecutable(Path.of("/usr/sbin", program)) || Files.isExecutable(Path.of("/sbin", program));
+        return "";
     }
 
     private static boolean runQuietly(List<String> command) {
