@@ -3,7 +3,6 @@ package phoenix.testing.cluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.awaitility.core.ConditionTimeoutException;
 import phoenix.testing.Awaits;
 import phoenix.testing.Kill;
 import phoenix.testing.Ports;
@@ -245,6 +248,15 @@ public final class ZkEnsemble implements AutoCloseable {
         return answer.isEmpty() ? Mode.UNREACHABLE : Mode.NOT_SERVING;
     }
 
+    /** @return every server's mode, for a message: {@code {1=FOLLOWER, 2=LEADER, 3=UNREACHABLE}} */
+    public Map<Integer, Mode> modes() {
+        Map<Integer, Mode> m = new TreeMap<>();
+        for (int i = 1; i <= size(); i++) {
+            m.put(i, mode(i));
+        }
+        return m;
+    }
+
     /**
      * The one server that says it leads, among all.
      *
@@ -272,20 +284,31 @@ public final class ZkEnsemble implements AutoCloseable {
      */
     public int awaitQuorum(Duration within, int... ids) {
         int[] leader = new int[1];
-        Awaits.await("a quorum of ZooKeeper servers " + java.util.Arrays.toString(ids) + " with one leader", within)
-                .until(() -> {
-                    int leaders = 0;
-                    for (int id : ids) {
-                        Mode m = mode(id);
-                        if (m == Mode.LEADER) {
-                            leaders++;
-                            leader[0] = id;
-                        } else if (m != Mode.FOLLOWER) {
-                            return false;
+        try {
+            Awaits.await("a quorum of ZooKeeper servers " + Arrays.toString(ids) + " with one leader", within)
+                    .until(() -> {
+                        int leaders = 0;
+                        for (int id : ids) {
+                            Mode m = mode(id);
+                            if (m == Mode.LEADER) {
+                                leaders++;
+                                leader[0] = id;
+                            } else if (m != Mode.FOLLOWER) {
+                                return false;
+                            }
                         }
-                    }
-                    return leaders == 1;
-                });
+                        return leaders == 1;
+                    });
+        } catch (ConditionTimeoutException e) {
+            Map<Integer, Mode> modes = modes();
+            StringBuilder b = new StringBuilder(e.getMessage()).append("; the servers say ").append(modes);
+            for (int id : ids) {
+                if (modes.get(id) != Mode.LEADER && modes.get(id) != Mode.FOLLOWER) {
+                    b.append("\n--- the end of server ").append(id).append("'s log ---\n").append(logTail(id));
+                }
+            }
+            throw new AssertionError(b.toString(), e);
+        }
         return leader[0];
     }
 
@@ -327,14 +350,14 @@ public final class ZkEnsemble implements AutoCloseable {
      * A server's log, for a failure message.
      *
      * @param id 1 to {@link #size()}
-     * @return the last lines of its {@code server.log}
+     * @return the last lines of its {@code server.log}, or why there are none
      */
     public String logTail(int id) {
         try {
             List<String> lines = Files.readAllLines(dir.resolve("server-" + server(id).id()).resolve("server.log"));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read server " + id + "'s log", e);
+            return "(cannot read server " + id + "'s log: " + e + ")";
         }
     }
 
