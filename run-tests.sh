@@ -17,6 +17,8 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
 command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
+# ClusterInfraIT makes its hosts (network namespaces) with ip, which a non-root PATH may not hold.
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 # The other terminals a standby can open in, each covered by DesktopIT where it installs and starts; kitty and
 # alacritty draw with OpenGL, which Xvfb offers through Mesa's software renderer. Measured on Debian 12: about
 # 80 s and 270 MB together, konsole alone 44 s and 146 MB.

@@ -8,5 +8,8 @@
  *
  * <p>Tests only. Everything but {@link phoenix.testing.Awaits} uses the JDK alone, so that the benchmark, which
  * runs without JUnit and Awaitility on its class path, can use it too.
+ *
+ * <p>Hosts as network namespaces and a ZooKeeper ensemble across them, for tests of phoenix across hosts, live in
+ * {@code phoenix.testing.cluster}.
  */
 package phoenix.testing;
