@@ -226,8 +226,9 @@ final class Measure {
                 double ready = ms(System.nanoTime() - t0);
                 pids.add(st.standbyPid());
                 long old = p.pid();
-                // The standby shares the primary's stdout: its first number arrives on the same pipe.
-                p.destroyForcibly();
+                // The standby shares the primary's stdout: its first number arrives on the same pipe, which
+                // Process.destroyForcibly would close; the handle's SIGKILL leaves it open.
+                p.toHandle().destroyForcibly();
                 if (r.readLine() == null) {
                     throw new BenchException("no number after the takeover; log: " + logDir.resolve(label + ".log"));
                 }
