@@ -210,57 +210,65 @@ final class Measure {
         cmd.addAll(List.of("--port", String.valueOf(port), "--terminal", "none", "--interval", "100ms"));
         Files.createDirectories(logDir);
         List<Long> pids = new ArrayList<>();
+        // stdout to a file, not a pipe: Java closes a child's pipe when the child ends, and the members after the
+        // SIGKILL print to the same stdout. Its length, polled every millisecond, says when a number arrived.
+        Path out = base.resolve("out");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(label + ".log").toFile())
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                .redirectError(logDir.resolve(label + ".log").toFile()).start();
         cleanup.register(new Floors.Killer(p));
         Results.Start took;
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                java.nio.charset.StandardCharsets.US_ASCII))) {
-            try {
-                if (r.readLine() == null) {
-                    throw new BenchException("a fresh start printed nothing; log: " + logDir.resolve(label + ".log"));
-                }
-                double first = ms(System.nanoTime() - t0);
-                PairStatus st = awaitProtected(config, label, s -> true);
-                double ready = ms(System.nanoTime() - t0);
-                pids.add(st.standbyPid());
-                long old = p.pid();
-                // The standby shares the primary's stdout: its first number arrives on the same pipe, which
-                // Process.destroyForcibly would close; the handle's SIGKILL leaves it open.
-                p.toHandle().destroyForcibly();
-                if (r.readLine() == null) {
-                    throw new BenchException("no number after the takeover; log: " + logDir.resolve(label + ".log"));
-                }
-                long next = System.nanoTime();
-                st = awaitProtected(config, label, s -> s.primaryPid() != old);
-                pids.add(st.standbyPid());
-                took = new Results.Start(first, ready, ms(System.nanoTime() - next));
-            } finally {
-                List<String> stop = new ArrayList<>(member);
-                stop.add("stop");
-                stop.addAll(which);
-                Process s = new ProcessBuilder(stop).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                cleanup.register(new Floors.Killer(s));
-                if (!s.waitFor(30, TimeUnit.SECONDS)) {
-                    s.destroyForcibly();
-                }
-                List<ProcessHandle> left;
-                try (var d = p.descendants()) {
-                    left = new ArrayList<>(d.toList());
-                }
-                pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(left::add));
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-                left.forEach(ProcessHandle::destroyForcibly);
+        try {
+            awaitLonger(out, 0, label);
+            double first = ms(System.nanoTime() - t0);
+            PairStatus st = awaitProtected(config, label, s -> true);
+            double ready = ms(System.nanoTime() - t0);
+            pids.add(st.standbyPid());
+            long old = p.pid();
+            long printed = Files.size(out);
+            p.toHandle().destroyForcibly();
+            p.waitFor();
+            awaitLonger(out, Math.max(printed, Files.size(out)), label);
+            long next = System.nanoTime();
+            st = awaitProtected(config, label, s -> s.primaryPid() != old);
+            pids.add(st.standbyPid());
+            took = new Results.Start(first, ready, ms(System.nanoTime() - next));
+        } finally {
+            List<String> stop = new ArrayList<>(member);
+            stop.add("stop");
+            stop.addAll(which);
+            Process s = new ProcessBuilder(stop).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            cleanup.register(new Floors.Killer(s));
+            if (!s.waitFor(30, TimeUnit.SECONDS)) {
+                s.destroyForcibly();
             }
+            List<ProcessHandle> left;
+            try (var d = p.descendants()) {
+                left = new ArrayList<>(d.toList());
+            }
+            pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(left::add));
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
         }
         try (var walk = Files.walk(base)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
         return took;
+    }
+
+    /** Polls the file every millisecond until it is longer than {@code than} bytes: a number was printed. */
+    private void awaitLonger(Path file, long than, String label) throws IOException, InterruptedException {
+        long end = System.nanoTime() + LINE_WITHIN.toNanos() * 6;
+        while (Files.size(file) <= than) {
+            if (System.nanoTime() - end >= 0) {
+                throw new BenchException("pair " + label + " printed no number within 30 s; log: "
+                        + logDir.resolve(label + ".log"));
+            }
+            Thread.sleep(1);
+        }
     }
 
     /** Polls the pair's status every 5 ms until it says protected, with both members known and {@code also}. */
