@@ -35,9 +35,76 @@ fi
 # never into the current directory.
 state_base="${XDG_STATE_HOME:-$HOME/.local/state}/phoenix"
 mkdir -p "$state_base" 2>/dev/null && chmod 700 "$state_base" 2>/dev/null || state_base=${TMPDIR:-/tmp}
-# The JVM's own warnings go to stderr as well.
+# The JVM's own warnings go to stderr as well (a class-data archive that does not fit this JVM says so there).
 flags=(-XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData
   -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr "-XX:ErrorFile=$state_base/hs_err_pid%p.log")
 cp="$run_jar:$here/target/lib/*"
 
-exec "$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main "$@"
+# Class data of phoenix and its libraries, made once per jar and JDK, next to the jar: every member (the first
+# start, each standby, the one spawned after a takeover) starts with less class loading. JDK 17-24: an AppCDS
+# archive (-XX:ArchiveClassesAtExit); JDK 25 and later: an AOT cache (-XX:AOTCacheOutput), which also holds the
+# classes linked and profiled. Made by a short training pair the first time a pair is started with this jar and
+# JDK. A missing, stale or broken archive never stops a start: the JVM checks it and goes on without it
+# (-Xshare:auto), a warning on stderr at most. PHOENIX_CDS=0 turns it off.
+java_home=$(dirname "$(dirname "$(readlink -f "$(command -v "$java")")")")
+java_version=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9.]*\)".*/\1/p' "$java_home/release" 2>/dev/null || true)
+java_major=${java_version%%.*}
+archive_flags=()
+if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 17 ] 2>/dev/null; then
+  # Named by the jar's content, the JDK's version and where the JDK lives: a rebuild or another JDK gets its own.
+  archive="${run_jar%.jar}.jdk$java_version-$(printf %s "$java_home" | cksum | cut -d' ' -f1)"
+  if [ "$java_major" -ge 25 ]; then
+    archive="$archive.aot"; use=-XX:AOTCache; make=-XX:AOTCacheOutput; strict=-XX:AOTMode=on
+  else
+    archive="$archive.jsa"; use=-XX:SharedArchiveFile; make=-XX:ArchiveClassesAtExit; strict=-Xshare:on
+  fi
+  case "${1:-run}" in
+    status|stop|--help|-h|help) ;;
+    *)
+      # A lock left by a training that was killed (gone for minutes) does not block the next one.
+      find "$(dirname "$archive")" -maxdepth 1 -name "$(basename "$archive").making" -mmin +5 \
+        -exec rm -rf {} + 2>/dev/null || true
+      # One training at a time (mkdir is atomic); a start that finds another one training goes on without it.
+      if [ ! -f "$archive" ] && mkdir "$archive.making" 2>/dev/null; then
+        # Before this start, not beside it: a process left running beside the pair would count as one of its
+        # members for whoever watches its process tree (a subreaper, the tests). Once per jar and JDK.
+        echo "phoenix: making a class-data archive for this build and JDK (once, a few seconds)..." >&2
+        train=$(mktemp -d "${TMPDIR:-/tmp}/phoenix-cds-training.XXXXXX")
+        tmp_archive="$archive.making/archive"
+        member=("$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main)
+        which=(--name cds-training --state-dir "$train/state")
+        # Only the trainer writes the archive: the standby it spawns runs its command without that flag (Main).
+        "$java" "${flags[@]}" "$make=$tmp_archive" -cp "$cp" phoenix.cli.Main run "${which[@]}" \
+          --port $((40000 + RANDOM % 20000)) --terminal none --interval 20ms </dev/null >/dev/null 2>&1 &
+        trainer=$!
+        # Until the pair is protected: the trainer has started, counted and spawned and attached its standby.
+        standby=
+        for _ in $(seq 40); do
+          status=$("${member[@]}" status --json "${which[@]}" 2>/dev/null) || status=
+          standby=$(printf %s "$status" | sed -n 's/.*"standby":{"pid":\([0-9]*\).*/\1/p')
+          case "$status" in *'"protected":true'*) break ;; esac
+          kill -0 "$trainer" 2>/dev/null || break
+          sleep 0.2
+        done
+        # stop ends both members; whatever is left after it is killed by its pid, so that nothing stays behind.
+        "${member[@]}" stop "${which[@]}" </dev/null >/dev/null 2>&1 || true
+        # The trainer writes the archive as it exits: seconds on a busy machine.
+        for _ in $(seq 600); do kill -0 "$trainer" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$trainer" 2>/dev/null || true
+        if [ -n "$standby" ] && grep -qs cds-training "/proc/$standby/cmdline"; then kill -9 "$standby" 2>/dev/null || true; fi
+        wait "$trainer" 2>/dev/null || true
+        # An archive appears under its name whole or not at all (rename within one directory), and only once a
+        # JVM that must use it (else it fails) started with it: a truncated archive (a trainer killed as it wrote,
+        # a full disk) passes the JVM's own checks on JDK 17 and crashes every start (SIGBUS), seen here.
+        if [ -s "$tmp_archive" ] && "$java" "${flags[@]}" "$use=$tmp_archive" "$strict" -cp "$cp" phoenix.cli.Main \
+          --help </dev/null >/dev/null 2>&1; then
+          mv -f "$tmp_archive" "$archive"
+        fi
+        rm -rf "$train" "$archive.making"
+      fi
+      ;;
+  esac
+  if [ -f "$archive" ]; then archive_flags=("$use=$archive"); fi
+fi
+
+exec "$java" "${flags[@]}" "${archive_flags[@]}" -cp "$cp" phoenix.cli.Main "$@"

@@ -173,9 +173,10 @@ final class Measure {
                     results.startFloorMs.addAll(floors.start(1));
                 }
                 if (i < options.freshStarts) {
-                    results.freshStartMs.add(freshStart(member, "fresh-" + i));
+                    // With and without the archive in turn, so that a machine that gets busier skews both alike.
+                    results.freshStarts.add(freshStart(member, "fresh-" + i));
                     if (!withoutArchive.equals(member)) {
-                        results.freshStartNoArchiveMs.add(freshStart(withoutArchive, "fresh-plain-" + i));
+                        results.freshStartsNoArchive.add(freshStart(withoutArchive, "fresh-plain-" + i));
                     }
                 }
             }
@@ -185,34 +186,54 @@ final class Measure {
         progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); fresh start -> first "
                 + "number p50 %s ms (n=%d)%n", Report.ms(Samples.of(results.deathFloorMs).median()),
                 results.deathFloorMs.size(), Report.ms(Samples.of(results.startFloorMs).median()),
-                results.startFloorMs.size(), Report.ms(Samples.of(results.freshStartMs).median()),
-                results.freshStartMs.size());
+                results.startFloorMs.size(), Report.ms(Samples.of(results.freshStartMs()).median()),
+                results.freshStarts.size());
     }
 
     /**
      * A person's start with no pair running, straight with the member's java command line (no launcher script in
-     * the figure): spawn -> first number. The pair is stopped again with the stop command.
+     * the figure): spawn -> first number, spawn -> protected (its first standby READY and attached), then one
+     * SIGKILL of that primary: the next number -> protected again (the new standby's start -> READY). Every member
+     * runs the command given, so a command without the class-data archive has none in any member. The pair is
+     * stopped with the stop command, and every member it had is killed by pid if it is still there.
      */
-    private double freshStart(List<String> member, String label) throws IOException, InterruptedException {
+    private Results.Start freshStart(List<String> member, String label) throws IOException, InterruptedException {
         Path base = Files.createTempDirectory("phoenix-bench-fresh-");
-        List<String> which = List.of("--name", "bench-" + label, "--state-dir", base.resolve("state").toString());
+        String name = "bench-" + label;
+        Path stateDir = base.resolve("state");
+        int port = phoenix.testing.Ports.freeUdpPort();
+        phoenix.pair.PairConfig config = phoenix.pair.PairConfig.builder(name).port(port).stateDir(stateDir).build();
+        List<String> which = List.of("--name", name, "--state-dir", stateDir.toString());
         List<String> cmd = new ArrayList<>(member);
         cmd.add("run");
         cmd.addAll(which);
-        cmd.addAll(List.of("--port", String.valueOf(phoenix.testing.Ports.freeUdpPort()), "--terminal", "none",
-                "--interval", "1s"));
+        cmd.addAll(List.of("--port", String.valueOf(port), "--terminal", "none", "--interval", "100ms"));
         Files.createDirectories(logDir);
+        List<Long> pids = new ArrayList<>();
+        // stdout to a file, not a pipe: Java closes a child's pipe when the child ends, and the members after the
+        // SIGKILL print to the same stdout. Its length, polled every millisecond, says when a number arrived.
+        Path out = base.resolve("out");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectError(logDir.resolve(label + ".log").toFile())
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                .redirectError(logDir.resolve(label + ".log").toFile()).start();
         cleanup.register(new Floors.Killer(p));
-        double took;
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                java.nio.charset.StandardCharsets.US_ASCII))) {
-            if (r.readLine() == null) {
-                throw new BenchException("a fresh start printed nothing; log: " + logDir.resolve(label + ".log"));
-            }
-            took = ms(System.nanoTime() - t0);
+        Results.Start took;
+        try {
+            awaitLonger(out, 0, label);
+            double first = ms(System.nanoTime() - t0);
+            PairStatus st = awaitProtected(config, label, s -> true);
+            double ready = ms(System.nanoTime() - t0);
+            pids.add(st.standbyPid());
+            long old = p.pid();
+            long printed = Files.size(out);
+            p.toHandle().destroyForcibly();
+            p.waitFor();
+            awaitLonger(out, Math.max(printed, Files.size(out)), label);
+            long next = System.nanoTime();
+            st = awaitProtected(config, label, s -> s.primaryPid() != old);
+            pids.add(st.standbyPid());
+            took = new Results.Start(first, ready, ms(System.nanoTime() - next));
+        } finally {
             List<String> stop = new ArrayList<>(member);
             stop.add("stop");
             stop.addAll(which);
@@ -224,8 +245,9 @@ final class Measure {
             }
             List<ProcessHandle> left;
             try (var d = p.descendants()) {
-                left = d.toList();
+                left = new ArrayList<>(d.toList());
             }
+            pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(left::add));
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
@@ -235,6 +257,33 @@ final class Measure {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
         return took;
+    }
+
+    /** Polls the file every millisecond until it is longer than {@code than} bytes: a number was printed. */
+    private void awaitLonger(Path file, long than, String label) throws IOException, InterruptedException {
+        long end = System.nanoTime() + LINE_WITHIN.toNanos() * 6;
+        while (Files.size(file) <= than) {
+            if (System.nanoTime() - end >= 0) {
+                throw new BenchException("pair " + label + " printed no number within 30 s; log: "
+                        + logDir.resolve(label + ".log"));
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Polls the pair's status every 5 ms until it says protected, with both members known and {@code also}. */
+    private static PairStatus awaitProtected(phoenix.pair.PairConfig config, String label,
+            java.util.function.Predicate<PairStatus> also) throws InterruptedException {
+        long end = System.nanoTime() + PROTECTED_WITHIN.toNanos();
+        while (System.nanoTime() - end < 0) {
+            Optional<PairStatus> st = phoenix.pair.ProcessPair.status(config);
+            if (st.isPresent() && st.get().isProtected() && st.get().primaryPid() > 0 && st.get().standbyPid() > 0
+                    && also.test(st.get())) {
+                return st.get();
+            }
+            Thread.sleep(5);
+        }
+        throw new BenchException("pair " + label + " was not protected within " + PROTECTED_WITHIN);
     }
 
     private static ProcessHandle primaryOf(BenchPair pair, PairStatus st) {

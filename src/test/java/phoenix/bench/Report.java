@@ -48,7 +48,7 @@ final class Report {
         return !known ? "-" : pass ? "PASS" : "MISS";
     }
 
-    private static Samples samples(List<Results.Takeover> ts, ToDoubleFunction<Results.Takeover> f) {
+    private static <T> Samples samples(List<T> ts, ToDoubleFunction<T> f) {
         List<Double> v = new ArrayList<>();
         ts.forEach(t -> v.add(f.applyAsDouble(t)));
         return Samples.of(v);
@@ -241,17 +241,46 @@ final class Report {
         Samples re = samples(d.takeovers(), Results.Takeover::reprotectMs);
         floorRow("re-protection: first number -> status protected (all takeovers)", re,
                 "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
-        Samples fresh = Samples.of(r.freshStartMs);
+        Samples fresh = Samples.of(r.freshStartMs());
         floorRow("fresh start (no pair running): spawn -> first number", fresh,
                 "p50 <= " + ms(startGoal) + " (start floor + 40)", fresh.median() <= startGoal);
-        if (!r.freshStartNoArchiveMs.isEmpty()) {
-            floorRow("the same fresh start without run-phoenix.sh's class-data archive",
-                    Samples.of(r.freshStartNoArchiveMs), "", null);
-        }
         line("");
         line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
         line("");
+        archive();
         insideTakeover(d);
+    }
+
+    /**
+     * The fresh starts with and without run-phoenix.sh's class-data archive, measured in turn in the same run;
+     * with no archive in the member's command line there is one column.
+     */
+    private void archive() {
+        boolean both = !r.freshStartsNoArchive.isEmpty();
+        line("Start-up with " + (both ? "and without " : "") + "run-phoenix.sh's class-data archive (p50 ms, n="
+                + r.freshStarts.size() + (both ? " each, in turn" : "; the member's command has no archive")
+                + "; p99 in brackets):");
+        line("");
+        line(both ? "| measure | with the archive | without | with / without |" : "| measure | p50 (p99) |");
+        line(both ? "|---|---:|---:|---:|" : "|---|---:|");
+        archiveRow("fresh start: spawn -> first number", Results.Start::firstNumberMs);
+        archiveRow("fresh start: spawn -> protected (its standby started, READY, attached)",
+                Results.Start::protectedMs);
+        archiveRow("SIGKILL takeover: next number -> protected again (a new standby's start -> READY)",
+                Results.Start::reprotectMs);
+        line("");
+    }
+
+    private void archiveRow(String name, ToDoubleFunction<Results.Start> f) {
+        Samples with = samples(r.freshStarts, f);
+        if (r.freshStartsNoArchive.isEmpty()) {
+            line("| " + name + " | " + ms(with.median()) + " (" + ms(with.percentile(99)) + ") |");
+            return;
+        }
+        Samples without = samples(r.freshStartsNoArchive, f);
+        line("| " + name + " | " + ms(with.median()) + " (" + ms(with.percentile(99)) + ") | "
+                + ms(without.median()) + " (" + ms(without.percentile(99)) + ") | "
+                + String.format(Locale.ROOT, "%.2f", with.median() / without.median()) + " |");
     }
 
     /** The medians of the steps the new primaries report in their "takeover took" log lines. */
@@ -456,8 +485,17 @@ final class Report {
         floors.put("memberCommand", r.memberCommand);
         floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
         floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
-        floors.put("freshStartMs", stats(Samples.of(r.freshStartMs)));
-        floors.put("freshStartWithoutArchiveMs", stats(Samples.of(r.freshStartNoArchiveMs)));
+        floors.put("freshStartMs", stats(Samples.of(r.freshStartMs())));
+        Map<String, Object> archive = new LinkedHashMap<>();
+        for (boolean with : new boolean[] {true, false}) {
+            List<Results.Start> starts = with ? r.freshStarts : r.freshStartsNoArchive;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("firstNumberMs", stats(samples(starts, Results.Start::firstNumberMs)));
+            m.put("protectedMs", stats(samples(starts, Results.Start::protectedMs)));
+            m.put("reprotectMs", stats(samples(starts, Results.Start::reprotectMs)));
+            archive.put(with ? "withArchive" : "withoutArchive", m);
+        }
+        floors.put("freshStarts", archive);
         run.put("floors", floors);
         run.put("killCommandMs", r.killCommandMs);
         run.put("jvmStartReferenceMs", r.jvmStartMs);

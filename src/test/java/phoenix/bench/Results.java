@@ -23,8 +23,8 @@ final class Results {
     final List<Double> jvmStartMs = new ArrayList<>();
     final List<Double> deathFloorMs = new ArrayList<>();
     final List<Double> startFloorMs = new ArrayList<>();
-    final List<Double> freshStartMs = new ArrayList<>();
-    final List<Double> freshStartNoArchiveMs = new ArrayList<>();
+    final List<Start> freshStarts = new ArrayList<>();
+    final List<Start> freshStartsNoArchive = new ArrayList<>();
     String floorFlags = "";
     String memberCommand = "";
     String loadAtEnd = "";
@@ -45,6 +45,21 @@ final class Results {
 
     boolean sequencesOk() {
         return configs.values().stream().flatMap(c -> c.sequences.stream()).allMatch(SequenceCheck::ok);
+    }
+
+    /** @return the fresh starts' spawn -> first number, with the member's own command line */
+    List<Double> freshStartMs() {
+        return freshStarts.stream().map(Start::firstNumberMs).toList();
+    }
+
+    /**
+     * A fresh start of a pair with a member's command line, and one SIGKILL takeover in it.
+     *
+     * @param firstNumberMs spawn of the first member -> its first number
+     * @param protectedMs spawn of the first member -> the status says protected (its standby READY, attached)
+     * @param reprotectMs after a SIGKILL of that primary, the next number -> protected again (a new standby's start)
+     */
+    record Start(double firstNumberMs, double protectedMs, double reprotectMs) {
     }
 
     /** What one configuration measured. */
