@@ -472,9 +472,11 @@ class DesktopIT {
             throw new AssertionError(terminal + ", " + fault + ": " + e.getMessage(), e);
         }
         closeIfLeftOpen(fault, failedWindow);
-        assertEquals(window, parentOf(after.primaryPid()), terminal + ", " + fault
-                + ": the new primary still runs in the terminal of the standby's window" + diagnostics());
-        assertEquals(tty, stat(after.primaryPid())[STAT_TTY], terminal + ", " + fault + ": same tty");
+        // The window is known by its terminal device: a member's parent can change under it (kitty launches
+        // through a prewarmed process that may exit after the launch; kitty, a subreaper, then adopts the member).
+        assertEquals(tty, stat(after.primaryPid())[STAT_TTY], terminal + ", " + fault
+                + ": the new primary still runs in the terminal of the standby's window (parent then " + window
+                + ", now " + parentOf(after.primaryPid()) + ")" + diagnostics());
         assertTrue(after.count() >= before.count(), terminal + ", " + fault + ": count went on from "
                 + before.count() + ", not back to " + after.count());
         long countAfter = after.count();
