@@ -106,8 +106,8 @@ final class Healer {
             }
             if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
                 checkpointErrorLoggedNs = now;
-                Log.LOG.warn("cannot write checkpoint {}: {}; counting goes on, the standby holds the count, but a "
-                        + "restart after both members die would resume from an older count",
+                Log.LOG.warn("cannot write checkpoint {}: {}; the steps go on, the standby holds the state, but a "
+                        + "restart after both members die would resume from an older state",
                         dir.checkpointFile(state.epoch()), checkpointError);
             }
         }

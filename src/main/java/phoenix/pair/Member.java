@@ -73,7 +73,7 @@ final class Member {
                 if (signals.signalEnding != null) {
                     if (end == Standby.State.PROMOTED) {
                         Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
-                                + "count {}, kept in the checkpoint; start it again to go on",
+                                + "step {}, kept in the checkpoint; start it again to go on",
                                 standbyLoop.standby.last().snapshot().step());
                     }
                     return signals.signalEnding;
@@ -108,14 +108,15 @@ final class Member {
             dir.removeStaleSockets();
             dir.clearStopped();
             if (config.fresh()) {
-                Log.LOG.info("fresh start: counting starts at 1; older checkpoints in {} no longer count", dir.path());
+                Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
+                        dir.path());
             } else {
                 Optional<PairState> held = dir.readCheckpoint();
                 if (held.isPresent() && held.get().snapshot().step() == Long.MAX_VALUE) {
-                    throw new PairException("the checkpoint in " + dir.path() + " holds count " + Long.MAX_VALUE
+                    throw new PairException("the checkpoint in " + dir.path() + " holds step " + Long.MAX_VALUE
                             + ", the largest a step number can hold, so no step can follow; start with --fresh");
                 }
-                held.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds count {} (epoch {})",
+                held.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds step {} (epoch {})",
                         dir.path(), c.snapshot().step(), c.epoch()));
             }
         }

@@ -89,15 +89,15 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
     /** @return the status for people, a few lines */
     public String toText() {
         StringBuilder sb = new StringBuilder();
-        sb.append("pair '").append(name).append("': count ").append(count).append(", epoch ").append(epoch)
+        sb.append("pair '").append(name).append("': step ").append(count).append(", epoch ").append(epoch)
                 .append(", ").append(takeovers).append(takeovers == 1 ? " takeover" : " takeovers").append('\n');
         sb.append("  primary  ").append(primaryPid > 0 ? "pid " + primaryPid + " (" + primaryState + ")" : "none")
                 .append('\n');
         sb.append("  standby  ").append(standbyPid > 0 ? "pid " + standbyPid : "none").append('\n');
-        sb.append("  ").append(isProtected ? "protected: a standby holds the count and will take over"
+        sb.append("  ").append(isProtected ? "protected: a standby holds the state and will take over"
                 : "NOT protected: no standby is ready to take over").append('\n');
         if (crashLoopStreak > 0) {
-            sb.append("  crash loop suspected at count ").append(count + 1).append(": ").append(crashLoopStreak + 1)
+            sb.append("  crash loop suspected at step ").append(count + 1).append(": ").append(crashLoopStreak + 1)
                     .append(" takeovers in a row without progress; backing off\n");
         }
         if (!rejected.isEmpty()) {

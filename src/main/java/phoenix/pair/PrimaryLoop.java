@@ -84,15 +84,16 @@ final class PrimaryLoop {
         // After the fencing check: a primary that was replaced while paused must not take anything back.
         healer.heal(now);
         if (state == Primary.State.EXHAUSTED && stopping == null) {
-            Log.LOG.error("count {} is the largest a step number can hold: no step can follow, here or on the "
-                    + "standby, so the pair ends. The checkpoint keeps the count; start with --fresh to count from 1",
+            Log.LOG.error("step {} is the largest a step number can hold: no step can follow, here or on the "
+                    + "standby, so the pair ends. The checkpoint keeps the state; start with --fresh to begin at "
+                    + "step 1",
                     primary.current().snapshot().step());
             beginStop(null, now, Ending.GAVE_UP);
         }
         if (state == Primary.State.FAILED && stopping == null) {
             if (primary.outputLost() && spawners.sharesOutput()) {
                 Log.LOG.error("the output is gone, and the standby writes to the same place: failing over would only "
-                        + "fail again, so the pair ends at count {}, kept in the checkpoint",
+                        + "fail again, so the pair ends at step {}, kept in the checkpoint",
                         primary.current().snapshot().step());
                 beginStop(null, now, Ending.OUTPUT_LOST);
             } else if (keeper.isProtected(now)
@@ -101,7 +102,7 @@ final class PrimaryLoop {
                     Log.LOG.warn("this member ends (exit {}); standby pid {} takes over and the pair goes on",
                             Ending.ACCEPTANCE_TEST_FAILED.exitCode(), keeper.standbyPid());
                 } else {
-                    Log.LOG.error("this member ends (exit {}) with no standby to take over: the pair ends at count {}, "
+                    Log.LOG.error("this member ends (exit {}) with no standby to take over: the pair ends at step {}, "
                             + "kept in the checkpoint", Ending.ACCEPTANCE_TEST_FAILED.exitCode(),
                             primary.current().snapshot().step());
                 }
@@ -119,7 +120,7 @@ final class PrimaryLoop {
                     // requester waits for, whether or not anybody reaps the process.
                     channels.stopRequester.send(ControlProtocol.stopped(count));
                 }
-                Log.LOG.info("pair '{}' stopped at count {}", config.name(), count);
+                Log.LOG.info("pair '{}' stopped at step {}", config.name(), count);
                 return stopping;
             }
         } else {
@@ -192,7 +193,7 @@ final class PrimaryLoop {
             if (channels.watch != null) {
                 channels.watch.send(ControlProtocol.stop());
             }
-            Log.LOG.warn("primary ends on {} with no standby ready: the pair ends at count {}, kept in the "
+            Log.LOG.warn("primary ends on {} with no standby ready: the pair ends at step {}, kept in the "
                     + "checkpoint; start it again to go on", name, primary.current().snapshot().step());
         }
         return signals.signalEnding;

@@ -125,12 +125,12 @@ final class StandbyLoop {
     private void showHolding(long now) {
         if (!announced && m.warmedUp && standby.primaryPid() != 0) {
             announced = true;
-            Log.LOG.info("watching primary pid {} (epoch {}), holding count {}", standby.primaryPid(),
+            Log.LOG.info("watching primary pid {} (epoch {}), holding step {}", standby.primaryPid(),
                     standby.last().epoch(), standby.last().snapshot().step());
         }
         if (m.ownWindow && channels.watch != null && now - lastHoldingShownNs >= HOLDING_SHOWN_NS) {
             lastHoldingShownNs = now;
-            Log.LOG.info("standby: watching primary pid {}, holding count {}", standby.primaryPid(),
+            Log.LOG.info("standby: watching primary pid {}, holding step {}", standby.primaryPid(),
                     standby.last().snapshot().step());
         }
     }

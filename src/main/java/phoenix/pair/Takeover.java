@@ -88,8 +88,8 @@ final class Takeover {
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
             finish(start, takeover, false);
             m.healer.writeCheckpoint(start);
-            Log.LOG.error("crash loop: streak {} at count {} (takeovers in a row that found no progress since the one "
-                    + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps count {}; fix "
+            Log.LOG.error("crash loop: streak {} at step {} (takeovers in a row that found no progress since the one "
+                    + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps step {}; fix "
                     + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
             return false;
         }
@@ -185,7 +185,7 @@ final class Takeover {
             // A start by a person is a fresh attempt: it forgets any crash-loop streak.
             start = newest(held, false).started(epoch, false);
             if (start.snapshot().step() > 0) {
-                Log.LOG.info("resuming after count {} from the checkpoint in {}", start.snapshot().step(),
+                Log.LOG.info("resuming after step {} from the checkpoint in {}", start.snapshot().step(),
                         m.dir.path());
             }
         }
@@ -200,7 +200,7 @@ final class Takeover {
             if (!takeover) {
                 throw e;
             }
-            Log.LOG.warn("{}; continuing from the last heartbeat, count {}", e.getMessage(), held.snapshot().step());
+            Log.LOG.warn("{}; continuing from the last heartbeat, step {}", e.getMessage(), held.snapshot().step());
             return held;
         }
     }
@@ -237,7 +237,7 @@ final class Takeover {
         if (primaryCreated) {
             promotion = "pid " + m.pid + " is the primary of pair '" + config.name() + "' ("
                     + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()
-                    + "), continuing after count " + start.snapshot().step();
+                    + "), continuing after step " + start.snapshot().step();
         }
         times.finishedNs = clock.nanoTime();
     }

@@ -71,8 +71,8 @@ class PairStatusTest {
 
         List<String> lines = s.toText().lines().toList();
 
-        assertEquals("pair 'p': count 41, epoch 3, 1 takeover", lines.get(0));
-        assertTrue(lines.contains("  crash loop suspected at count 42: 3 takeovers in a row without progress; "
+        assertEquals("pair 'p': step 41, epoch 3, 1 takeover", lines.get(0));
+        assertTrue(lines.contains("  crash loop suspected at step 42: 3 takeovers in a row without progress; "
                 + "backing off"), lines.toString());
         assertTrue(lines.contains("  rejected on the heartbeat port: short=4"), lines.toString());
     }
