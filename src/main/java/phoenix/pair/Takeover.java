@@ -225,12 +225,12 @@ final class Takeover {
         m.standbySlot = null;
         if (m.ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
-            System.err.print("\033]0;phoenix " + config.name() + " primary\007");
+            System.err.print("\033]0;" + config.windowLabel() + " primary\007");
             System.err.flush();
         }
         loop.sender = DatagramChannel.open(StandardProtocolFamily.INET);
         loop.heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
-        loop.spawners = new Spawners(config.standbyCommand(), "phoenix " + config.name() + " standby",
+        loop.spawners = new Spawners(config.standbyCommand(), config.windowLabel() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()),
                 java.util.Map.of(PairConfig.SPAWNED_BY_ENV, m.pid + ":" + config.name()));
         loop.keeper = new StandbyKeeper(loop.spawners, Math.max(4 * m.timeoutNs, 2_000_000_000L), times.promoteNs);
@@ -250,7 +250,7 @@ final class Takeover {
     void afterFirstPass() {
         Primary primary = m.primaryLoop.primary;
         if (promotion != null && primary.state() != Primary.State.STEPPING) {
-            WindowTitle.primaryAfterFirstNumber(config.name());
+            WindowTitle.primaryAfterFirstStep(config.windowLabel());
             m.standbyLoop.standby.logPromotion();
             Log.LOG.info(promotion);
             StepThread steps = m.steps;
