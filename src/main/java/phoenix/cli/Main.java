@@ -76,7 +76,9 @@ public final class Main {
     private static PairConfig.Builder configure(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).fresh(o.fresh)
-                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly);
+                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly)
+                // The windows' titles say phoenix: the library's own default would be the pair's name alone.
+                .windowLabel("phoenix " + o.name);
     }
 
     private static int status(PairConfig config, boolean json) {
@@ -86,7 +88,7 @@ public final class Main {
                     + config.stateDir() + ")");
             return EXIT_NOT_RUNNING;
         }
-        System.out.print(json ? status.get().toJson() + "\n" : status.get().toText());
+        System.out.print(json ? status.get().toJson() + "\n" : status.get().toText("count"));
         return 0;
     }
 

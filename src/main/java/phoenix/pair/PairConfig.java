@@ -54,6 +54,7 @@ public final class PairConfig {
     private final List<String> standbyCommand;
     private final Duration stepTimeout;
     private final boolean handleSignals;
+    private final String windowLabel;
 
     private PairConfig(Builder b) {
         this.name = b.name;
@@ -69,6 +70,7 @@ public final class PairConfig {
         this.standbyCommand = List.copyOf(b.standbyCommand);
         this.stepTimeout = b.stepTimeout;
         this.handleSignals = b.handleSignals;
+        this.windowLabel = b.windowLabel == null ? b.name : b.windowLabel;
     }
 
     /**
@@ -187,6 +189,14 @@ public final class PairConfig {
         return handleSignals;
     }
 
+    /**
+     * @return the first words of the title of a window a member runs in, followed by its role ({@code primary} or
+     *     {@code standby}); the pair's name unless {@link Builder#windowLabel} says otherwise
+     */
+    public String windowLabel() {
+        return windowLabel;
+    }
+
     Path controlSocket() {
         return stateDir.resolve("primary.sock");
     }
@@ -217,6 +227,7 @@ public final class PairConfig {
         private List<String> standbyCommand;
         private Duration stepTimeout = DEFAULT_STEP_TIMEOUT;
         private boolean handleSignals = true;
+        private String windowLabel;
         private boolean spawnedBySet;
 
         private Builder(String name) {
@@ -326,6 +337,18 @@ public final class PairConfig {
         }
 
         /**
+         * Sets the first words of the title of the window a member runs in, when it has one of its own; the member's
+         * role follows them ({@code LABEL primary}, {@code LABEL standby}). The default is the pair's name.
+         *
+         * @param label printable text
+         * @return this builder
+         */
+        public Builder windowLabel(String label) {
+            this.windowLabel = label;
+            return this;
+        }
+
+        /**
          * Sets whether the library handles SIGINT, SIGTERM and SIGHUP (the default). A program that handles them
          * itself ends its primary with {@link ProcessPair#stop}, or by ending the process.
          *
@@ -394,6 +417,11 @@ public final class PairConfig {
             }
             if (!spawnedBySet) {
                 spawnedBy = spawnedByFromEnvironment(name, System.getenv(SPAWNED_BY_ENV));
+            }
+            if (windowLabel != null
+                    && (windowLabel.isBlank() || windowLabel.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+                throw new PairException("window label '" + windowLabel.replaceAll("\\p{Cntrl}", "?") + "' must be "
+                        + "printable text (it is written into a terminal's title escape sequence)");
             }
             if (terminal == null || terminal.isBlank()) {
                 throw new PairException("terminal must be auto, none or the name of a terminal program");

@@ -88,16 +88,26 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
 
     /** @return the status for people, a few lines */
     public String toText() {
+        return toText("step");
+    }
+
+    /**
+     * The status as lines for a person, in the program's own word for a step.
+     *
+     * @param stepWord what the program calls its steps' number ("count" for a counter)
+     * @return the status as text, one fact per line
+     */
+    public String toText(String stepWord) {
         StringBuilder sb = new StringBuilder();
-        sb.append("pair '").append(name).append("': count ").append(count).append(", epoch ").append(epoch)
+        sb.append("pair '").append(name).append("': ").append(stepWord).append(' ').append(count).append(", epoch ").append(epoch)
                 .append(", ").append(takeovers).append(takeovers == 1 ? " takeover" : " takeovers").append('\n');
         sb.append("  primary  ").append(primaryPid > 0 ? "pid " + primaryPid + " (" + primaryState + ")" : "none")
                 .append('\n');
         sb.append("  standby  ").append(standbyPid > 0 ? "pid " + standbyPid : "none").append('\n');
-        sb.append("  ").append(isProtected ? "protected: a standby holds the count and will take over"
+        sb.append("  ").append(isProtected ? "protected: a standby holds the state and will take over"
                 : "NOT protected: no standby is ready to take over").append('\n');
         if (crashLoopStreak > 0) {
-            sb.append("  crash loop suspected at count ").append(count + 1).append(": ").append(crashLoopStreak + 1)
+            sb.append("  crash loop suspected at ").append(stepWord).append(' ').append(count + 1).append(": ").append(crashLoopStreak + 1)
                     .append(" takeovers in a row without progress; backing off\n");
         }
         if (!rejected.isEmpty()) {

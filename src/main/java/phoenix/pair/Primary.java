@@ -107,7 +107,7 @@ final class Primary {
             long backoff = crashLoopBackoffNs(start.streak());
             resumeAtNs = nowNs + backoff;
             state = State.BACKING_OFF;
-            Log.LOG.warn("crash loop suspected at count {}: streak {} (takeovers in a row that found no progress "
+            Log.LOG.warn("crash loop suspected at step {}: streak {} (takeovers in a row that found no progress "
                     + "since the one before; the pair gives up at {}); waiting {} ms and for a standby before trying "
                     + "again",
                     start.snapshot().step() + 1, start.streak(), CRASH_LOOP_LIMIT, backoff / 1_000_000);
@@ -221,7 +221,7 @@ final class Primary {
         if (failure != null) {
             outputLost = failure instanceof OutputLostException;
             state(State.FAILED, nowNs, (failure instanceof AcceptanceTestFailedException ? "acceptance test failed"
-                    : "the step threw " + failure.getClass().getName()) + " at count " + (last.step() + 1) + ": "
+                    : "the step threw " + failure.getClass().getName()) + " at step " + (last.step() + 1) + ": "
                     + failure.getMessage());
             return;
         }

@@ -147,7 +147,7 @@ final class Standby {
     private void accept(PairState state, long seq, long pid, long nowNs) {
         if (pid != primaryPid && primaryPid != 0) {
             // The first primary is announced by the member once its logger is set up, off the loop's path.
-            Log.LOG.info("now watching primary pid {} (epoch {}), holding count {}", pid, state.epoch(),
+            Log.LOG.info("now watching primary pid {} (epoch {}), holding step {}", pid, state.epoch(),
                     state.snapshot().step());
         }
         primaryPid = pid;

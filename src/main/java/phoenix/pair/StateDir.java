@@ -173,7 +173,7 @@ final class StateDir {
             if (epochOfName(f.getFileName().toString()) < 0) {
                 throw new PairException("file " + f + " is named like a checkpoint but is not one phoenix writes "
                         + "(checkpoint-EPOCH, EPOCH a whole number from 1 to " + Long.MAX_VALUE + " without leading "
-                        + "zeros), so the count it may hold would be skipped; rename or move it away");
+                        + "zeros), so the state it may hold would be skipped; rename or move it away");
             }
         }
     }
@@ -466,7 +466,7 @@ final class StateDir {
 
     private static PairException corrupt(Path file, String what) {
         return new PairException("checkpoint " + file + " " + what + "; it was not read as 0. Move it away, or "
-                + "start with --fresh to count from 1");
+                + "start with --fresh to begin again at step 1");
     }
 
     /**

@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 
 /**
  * Names the window a member runs in after its role, where the window is its own. A terminal window gets its
- * title from the escape sequence OSC 0 (the spawner's trampoline writes the standby's, {@link Member} the
+ * title from the escape sequence OSC 0 (the spawner's trampoline writes the standby's, {@link Takeover} the
  * primary's); a tmux window has a name of its own, which only tmux can change: a member that takes over in a
- * tmux window renames it with {@code tmux rename-window}, on a thread of its own after its first number.
+ * tmux window renames it with {@code tmux rename-window}, on a thread of its own after its first step.
  */
 final class WindowTitle {
     private static final Logger LOG = Logs.of(WindowTitle.class);
@@ -22,12 +22,12 @@ final class WindowTitle {
     }
 
     /**
-     * In a tmux window opened for this member: renames it {@code phoenix NAME primary}, without waiting.
+     * In a tmux window opened for this member: renames it {@code LABEL primary}, without waiting.
      *
-     * @param pairName the pair's name
+     * @param label the first words of the title ({@link PairConfig#windowLabel()})
      */
-    static void primaryAfterFirstNumber(String pairName) {
-        renameCommand(System.getenv(), "phoenix " + pairName + " primary").ifPresent(cmd -> {
+    static void primaryAfterFirstStep(String label) {
+        renameCommand(System.getenv(), label + " primary").ifPresent(cmd -> {
             // Same name as the loop's thread: the log tags every line with it, and it stands for the pid.
             Thread t = new Thread(() -> run(cmd), Thread.currentThread().getName());
             t.setDaemon(true);

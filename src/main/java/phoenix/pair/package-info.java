@@ -10,8 +10,10 @@
  * <h2>Roles</h2>
  * Every member starts as the standby ({@code Standby}) and may become the primary ({@code Primary}); the
  * primary keeps one standby alive ({@code StandbyKeeper}). Each role is a state machine stepped by
- * {@code doWork(nowNs)} with the clock read once per pass; {@code Member} runs the single-threaded selector
- * loop that feeds them. The task's steps run on a thread of their own, so that heartbeats, the watch and the
+ * {@code doWork(nowNs)} with the clock read once per pass; {@code StandbyLoop} and {@code PrimaryLoop} run
+ * the single-threaded selector loop ({@code Channels}) that feeds them, {@code ControlProtocol} reads and
+ * writes the lines on the control sockets, {@code Takeover} carries out the takeover below, and {@code Member}
+ * wires the parts. The task's steps run on a thread of their own, so that heartbeats, the watch and the
  * control socket never wait for the program's work; a step that has not returned within the step timeout fails.
  * Signals are routed to the loop, which acts on them by role: a primary hands over and returns from
  * {@code ProcessPair.run}, a standby ignores SIGINT and SIGTERM.
@@ -40,8 +42,8 @@
  * epoch, the higher of its last heartbeat's epoch and
  * the highest checkpoint epoch plus one, by creating that epoch's file, which fails when another member got
  * there first (then it tries the next); <b>fences</b> the old primary, if it is merely silent, with a fence
- * message on the watch connection; and only then <b>reads</b> the count, the newer of its last heartbeat and
- * the checkpoint files. Its first step prints the next number; only after that does it spawn its own
+ * message on the watch connection; and only then <b>reads</b> the state, the newer of its last heartbeat and
+ * the checkpoint files. Its first step runs at once; only after that does it spawn its own
  * standby, remove the files of older epochs and log the takeover. A primary checks before every step that no
  * newer primary exists: a fence message, or after a stall longer than half the takeover timeout, a newer
  * epoch among the checkpoint files. A paused primary that resumes therefore prints at most one more number

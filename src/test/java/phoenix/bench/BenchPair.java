@@ -46,7 +46,7 @@ final class BenchPair implements AutoCloseable {
     private static final Pattern LOG_LINE = Pattern.compile("^\\S+ \\[([^\\]]*)\\] \\w+ (.*)$");
     private static final int MAX_POLLS_IN_FLIGHT = 64;
     private static final Pattern PRIMARY = Pattern.compile(
-            "^pid \\d+ is the primary of pair .*, continuing after count (\\d+)$");
+            "^pid \\d+ is the primary of pair .*, continuing after step (\\d+)$");
 
     /** The member log lines the benchmark times. */
     enum EventKind {

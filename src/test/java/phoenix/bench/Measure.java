@@ -339,7 +339,7 @@ final class Measure {
     }
 
     /**
-     * Finds the new primary's first number by the count it announced ("continuing after count C": it prints
+     * Finds the new primary's first number by the count it announced ("continuing after step C": it prints
      * C + 1 first). The first line after the signal is not always it: a primary that handles SIGTERM late, or
      * that kill(1) stops late, prints one more number of its own first.
      */

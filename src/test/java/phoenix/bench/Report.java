@@ -393,7 +393,7 @@ final class Report {
                 + d.hangs.stream().filter(h -> !h.attributed()).count()
                 + p.hangs.stream().filter(h -> !h.attributed()).count();
         line("- the takeover ends at the new primary's first number, found by the count it announces in its log "
-                + "(\"continuing after count C\": it prints C + 1 first); numbers the old primary printed after the "
+                + "(\"continuing after step C\": it prints C + 1 first); numbers the old primary printed after the "
                 + "signal are counted as late, not as the takeover"
                 + (unattributed > 0 ? "; in " + unattributed + " takeover(s) that log line was missing and the first "
                 + "line after the signal was taken" : ""));

@@ -214,7 +214,7 @@ class DesktopIT {
         List<Long> killed = numbersShownBy(primaryXterm);
         List<Long> continued = numbersShownBy(standbyXterm);
         long lastShown = killed.get(killed.size() - 1);
-        Matcher announced = Pattern.compile("continuing after count (\\d+)").matcher(windowLog(standbyXterm));
+        Matcher announced = Pattern.compile("continuing after step (\\d+)").matcher(windowLog(standbyXterm));
         assertTrue(announced.find(), "the new primary announces its count" + diagnostics());
         long resumedAfter = Long.parseLong(announced.group(1));
         assertTrue(resumedAfter >= lastShown && resumedAfter <= lastShown + 1, "the new primary continues after "

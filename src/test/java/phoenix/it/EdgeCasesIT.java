@@ -217,7 +217,7 @@ class EdgeCasesIT extends WithPair {
         assertEquals(143, pair.root().exitValue());
         String log = pair.memberLog();
         assertTrue(log.contains("[phoenix " + s.primaryPid() + "] WARN primary ends on SIGTERM with no standby "
-                + "ready: the pair ends at count"), "the log says the pair ends, in the member's own name:\n" + log);
+                + "ready: the pair ends at step"), "the log says the pair ends, in the member's own name:\n" + log);
         assertFalse(log.contains("takes over"), "nobody takes over:\n" + log);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
@@ -258,7 +258,7 @@ class EdgeCasesIT extends WithPair {
         pair = new PairHarness().startProgram("throw");
         pair.awaitStatus(s -> s.crashLoopStreak() >= 2 && s.primaryPid() > 0, "crash loop detected");
         String log = pair.memberLog();
-        assertTrue(log.contains("the step threw java.lang.IllegalArgumentException at count 5: step 5 is poison"),
+        assertTrue(log.contains("the step threw java.lang.IllegalArgumentException at step 5: step 5 is poison"),
                 log);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());

@@ -110,7 +110,7 @@ class HardeningIT extends WithPair {
         assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
         assertTrue(seq.duplicates() <= 1, "at most the number in flight is repeated: " + seq.duplicates());
         assertTrue(seq.max() > printed, "counting went on");
-        assertTrue(pair.memberLog().contains("resuming after count"), "the restart says where it resumes");
+        assertTrue(pair.memberLog().contains("resuming after step"), "the restart says where it resumes");
     }
 
     @Test
@@ -134,11 +134,11 @@ class HardeningIT extends WithPair {
         pair = new PairHarness().start("--interval", "10ms", "--crash-at", "25");
         pair.awaitStatus(s -> s.crashLoopStreak() >= 3, "crash loop detected");
         String log = pair.memberLog();
-        assertTrue(log.contains("crash loop suspected at count 25"), log);
+        assertTrue(log.contains("crash loop suspected at step 25"), log);
         for (String wait : List.of("waiting 100 ms", "waiting 200 ms", "waiting 400 ms")) {
             assertTrue(log.contains(wait), "backoff doubles (" + wait + "):\n" + log);
         }
-        assertTrue(log.contains("acceptance test failed at count 25"), log);
+        assertTrue(log.contains("acceptance test failed at step 25"), log);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
         assertEquals(24, seq.max(), "never past the poisoned number, never skipping it");

@@ -151,6 +151,18 @@ class PairConfigTest {
     }
 
     @Test
+    void titlesWindowsWithThePairsNameUnlessTheClientChoosesALabel() {
+        assertEquals("orders", builder("orders").build().windowLabel());
+        assertEquals("phoenix orders", builder("orders").windowLabel("phoenix orders").build().windowLabel());
+    }
+
+    @Test
+    void refusesAWindowLabelThatIsNotPrintable() {
+        assertRefused(builder("p").windowLabel(" "), "window label", "printable");
+        assertRefused(builder("p").windowLabel("a\007b"), "window label 'a?b'", "printable");
+    }
+
+    @Test
     void refusesABlankTerminalAndANegativePid() {
         assertRefused(builder("p").terminal(" "), "terminal");
         assertRefused(builder("p").spawnedBy(-3), "spawned-by pid -3");

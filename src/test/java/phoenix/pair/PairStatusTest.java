@@ -71,9 +71,20 @@ class PairStatusTest {
 
         List<String> lines = s.toText().lines().toList();
 
+        assertEquals("pair 'p': step 41, epoch 3, 1 takeover", lines.get(0));
+        assertTrue(lines.contains("  crash loop suspected at step 42: 3 takeovers in a row without progress; "
+                + "backing off"), lines.toString());
+        assertTrue(lines.contains("  rejected on the heartbeat port: short=4"), lines.toString());
+    }
+
+    @Test
+    void speaksTheProgramsWordForItsSteps() {
+        PairStatus s = new PairStatus("p", 41, 3, true, 100, "backing_off", 200, 1, 2, Map.of(), "");
+
+        List<String> lines = s.toText("count").lines().toList();
+
         assertEquals("pair 'p': count 41, epoch 3, 1 takeover", lines.get(0));
         assertTrue(lines.contains("  crash loop suspected at count 42: 3 takeovers in a row without progress; "
                 + "backing off"), lines.toString());
-        assertTrue(lines.contains("  rejected on the heartbeat port: short=4"), lines.toString());
     }
 }

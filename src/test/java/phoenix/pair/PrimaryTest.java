@@ -220,7 +220,7 @@ class PrimaryTest {
 
         assertEquals(List.of(), io.events);
         assertEquals(11, p.current().snapshot().step());
-        assertTrue(p.reason().contains("acceptance test failed at count 12: 12 is not what was expected"),
+        assertTrue(p.reason().contains("acceptance test failed at step 12: 12 is not what was expected"),
                 p.reason());
         p.doWork(clock.at(2 * STEP_NS), true);
         assertEquals(2, task.steps(), "a failed primary does not try again");
@@ -435,7 +435,7 @@ class PrimaryTest {
         Primary p = primary(START);
 
         assertEquals(Primary.State.FAILED, p.doWork(clock.at(0), true));
-        assertTrue(p.reason().contains("at count 11: bad"), p.reason());
+        assertTrue(p.reason().contains("at step 11: bad"), p.reason());
         assertTrue(io.events.isEmpty(), "nothing replicated: " + io.events);
     }
 

@@ -1,0 +1,276 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import jdk.net.ExtendedSocketOptions;
+import org.slf4j.Logger;
+
+/**
+ * A member's loop and its channels: one selector, on which the heartbeat port, the control socket, the watch
+ * connection and the control clients are all registered, so that one thread serves them all. Owns the control
+ * socket's path: it binds, listens, accepts (the same user only) and removes the path only while it still
+ * names the socket this member bound. What the lines mean is {@link ControlProtocol}'s.
+ */
+final class Channels {
+    private static final int MAX_DATAGRAMS_PER_PASS = 4096;
+
+    private final long pid;
+    private final UserPrincipal owner;
+    private final ByteBuffer datagram = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES + 1);
+    /** Control clients waiting for an answer. */
+    final List<Connection> clients = new ArrayList<>();
+
+    Selector selector;
+    DatagramChannel udp;
+    ServerSocketChannel server;
+    Path serverPath;
+    /** The identity of the socket file this member bound at {@link #serverPath}. */
+    private Object serverKey;
+    /** The watch connection: to the primary on a standby, from the standby on a primary; null when there is none. */
+    Connection watch;
+    /** Whoever asked to stop the pair: left open until this member has closed everything else. */
+    Connection stopRequester;
+
+    Channels(long pid, Path stateDir) {
+        this.pid = pid;
+        try {
+            this.owner = stateDir.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (IOException e) {
+            throw new PairException("cannot look up this process's user '" + System.getProperty("user.name")
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    void open() throws IOException {
+        selector = Selector.open();
+    }
+
+    /** Wakes the loop from another thread (a signal, a step done). */
+    void wakeup() {
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    void bindHeartbeatPort(int port) throws IOException {
+        udp = DatagramChannel.open(StandardProtocolFamily.INET);
+        try {
+            udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (BindException e) {
+            throw new PairException("port " + port + " on 127.0.0.1 is held by another program; choose "
+                    + "another with --port");
+        }
+        udp.configureBlocking(false);
+        udp.register(selector, SelectionKey.OP_READ, udp);
+    }
+
+    /** Hands each datagram that has arrived on the heartbeat port to {@code onDatagram}, a bounded number per pass. */
+    void receiveDatagrams(Consumer<ByteBuffer> onDatagram) throws IOException {
+        for (int i = 0; i < MAX_DATAGRAMS_PER_PASS; i++) {
+            datagram.clear();
+            if (udp.receive(datagram) == null) {
+                return;
+            }
+            datagram.flip();
+            onDatagram.accept(datagram);
+        }
+    }
+
+    /** Frees the heartbeat port for the standby spawned next. */
+    void closeHeartbeatPort() {
+        closeQuietly(udp);
+        udp = null;
+    }
+
+    /**
+     * Listens on {@code path}. The socket is bound under a name of this member's own, made owner-only there, and
+     * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
+     * without a listener that only the owner may use, and a member that ends never removes a successor's socket
+     * by mistake, since it removes the path only while it still names the socket it bound ({@link #ownsServer}).
+     */
+    void listen(Path path) throws IOException {
+        Path own = path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
+        Files.deleteIfExists(own);
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(own));
+            Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-------"));
+            serverKey = fileKey(own);
+            Files.move(own, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            closeQuietly(server);
+            server = null;
+            Files.deleteIfExists(own);
+            throw e;
+        }
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT, server);
+    }
+
+    /** @return the identity (device and inode) of the file at {@code path}, or null when there is none */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** @return whether the socket path still names the socket this member bound (nobody replaced or removed it) */
+    boolean ownsServer() {
+        Object key = serverKey;
+        return key != null && key.equals(fileKey(serverPath));
+    }
+
+    /** Stops listening, and removes the socket path while it is still this member's own. */
+    void closeServer() throws IOException {
+        if (server != null) {
+            boolean own = ownsServer();
+            server.close();
+            server = null;
+            if (own) {
+                Files.deleteIfExists(serverPath);
+            }
+        }
+    }
+
+    /**
+     * Connects to the control socket at {@code path} as the watch connection.
+     *
+     * @return whether somebody listens there
+     */
+    boolean connectWatch(Path path) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            channel.close();
+            return false;
+        }
+        channel.configureBlocking(false);
+        watch = register(new Connection(channel, Connection.Kind.TO_PRIMARY));
+        return true;
+    }
+
+    /** The earlier of two clock values; by subtraction, so that it holds when the clock wraps. */
+    static long earliest(long a, long b) {
+        return a - b < 0 ? a : b;
+    }
+
+    void select(long waitNs) throws IOException {
+        if (waitNs <= 0) {
+            selector.selectNow();
+        } else {
+            selector.select(Math.max(1, (waitNs + 999_999) / 1_000_000));
+        }
+    }
+
+    void accept() throws IOException {
+        SocketChannel channel = server.accept();
+        if (channel == null) {
+            return;
+        }
+        UserPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+        if (!peer.equals(owner)) {
+            Log.LOG.warn("refused a control connection from user {}: only {} may control this pair", peer.getName(),
+                    owner.getName());
+            channel.close();
+            return;
+        }
+        channel.configureBlocking(false);
+        clients.add(register(new Connection(channel, Connection.Kind.CLIENT)));
+    }
+
+    private Connection register(Connection c) throws IOException {
+        c.key(c.channel().register(selector, SelectionKey.OP_READ, c));
+        return c;
+    }
+
+    /** Sends the answer and closes the client's connection. */
+    void reply(Connection c, List<String> lines) {
+        for (String line : lines) {
+            c.send(line);
+        }
+        clients.remove(c);
+        c.close();
+    }
+
+    void closeConnection(Connection c) {
+        clients.remove(c);
+        c.close();
+    }
+
+    /** Takes {@code c} off the clients: it stays open until this member has closed everything. */
+    void holdStopRequester(Connection c) {
+        clients.remove(c);
+        stopRequester = c;
+    }
+
+    /**
+     * Closes the control socket first (before the watch connection closes: once it has, the standby takes over
+     * and binds this path anew), then the clients, the watch connection and the heartbeat port.
+     */
+    void closeAllButStopRequester() {
+        if (server != null) {
+            // A member whose path names another's socket (a successor's) leaves it alone.
+            try {
+                closeServer();
+            } catch (IOException ignored) {
+                // Best effort: a stale socket file is replaced by the next member anyway.
+            }
+        }
+        for (Connection c : new ArrayList<>(clients)) {
+            c.close();
+        }
+        if (watch != null) {
+            watch.close();
+        }
+        closeQuietly(udp);
+    }
+
+    /** Last: the stop requester's end-of-stream tells whoever asked to stop the pair that this member is done. */
+    void closeStopRequesterAndSelector() {
+        if (stopRequester != null) {
+            stopRequester.close();
+        }
+        closeQuietly(selector);
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Closing on the way out: nothing left to do about it.
+        }
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Channels.class);
+    }
+}

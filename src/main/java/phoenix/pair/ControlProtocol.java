@@ -1,0 +1,194 @@
+package phoenix.pair;
+
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+
+/**
+ * The line protocol on the control sockets, both ends of it: what each line means and how it is written.
+ *
+ * <ul>
+ *   <li>A control client (status, stop) sends {@code STATUS} or {@code STOP} to either member; a member answers
+ *       {@code key=value} lines ({@link Status}), or {@code STOPPED count=N} once it is done.</li>
+ *   <li>A standby attaches with {@code WATCH pid} on the primary's socket; the primary answers
+ *       {@code WELCOME seq pid state} (the handshake), or {@code BUSY} while it has a standby. The standby says
+ *       {@code READY} when its start-up is done and {@code ACK seq} for the heartbeats it accepted.</li>
+ *   <li>The primary sends {@code HB hex} (each heartbeat, also sent on UDP) and {@code STOP} on the watch
+ *       connection; a standby that takes over sends {@code FENCE epoch pid} before it closes the connection.</li>
+ * </ul>
+ *
+ * <p>The handlers run on the loop of the member's role ({@link StandbyLoop}, {@link PrimaryLoop}) and hand the
+ * meaning over to the role's state machine.
+ */
+final class ControlProtocol {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final PairConfig config;
+    private final long pid;
+    private final Channels channels;
+
+    ControlProtocol(PairConfig config, long pid, Channels channels) {
+        this.config = config;
+        this.pid = pid;
+        this.channels = channels;
+    }
+
+    // ---- the lines, written -----------------------------------------------------------------------------------
+
+    static String watch(long standbyPid) {
+        return "WATCH " + standbyPid;
+    }
+
+    static String ready() {
+        return "READY";
+    }
+
+    static String ack(long seq) {
+        return "ACK " + seq;
+    }
+
+    static String fence(long epoch, long fencerPid) {
+        return "FENCE " + epoch + " " + fencerPid;
+    }
+
+    static String heartbeat(ByteBuffer encoded) {
+        byte[] copy = new byte[encoded.remaining()];
+        encoded.duplicate().get(copy);
+        return "HB " + HEX.formatHex(copy);
+    }
+
+    static String welcome(long seq, long primaryPid, PairState state) {
+        return "WELCOME " + seq + " " + primaryPid + " " + StateDir.formatCheckpoint(state).trim();
+    }
+
+    static String stop() {
+        return "STOP";
+    }
+
+    static String stopped(long step) {
+        return "STOPPED count=" + step;
+    }
+
+    // ---- on the standby ---------------------------------------------------------------------------------------
+
+    /** A line from the primary on the watch connection. */
+    void onPrimaryMessage(StandbyLoop loop, String line, long now) {
+        Standby standby = loop.standby;
+        String[] words = line.split(" ", 4);
+        switch (words[0]) {
+            case "HB":
+                try {
+                    standby.onHeartbeat(ByteBuffer.wrap(HEX.parseHex(words[1])), Standby.Path.WATCH, now);
+                } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+                    Log.LOG.warn("ignored a malformed heartbeat from the primary: {}", e.getMessage());
+                }
+                break;
+            case "WELCOME":
+                if (words.length == 4) {
+                    PairState state = StateDir.parseCheckpoint(config.controlSocket(), words[3] + "\n");
+                    standby.onWelcome(state, Long.parseLong(words[1]), Long.parseLong(words[2]), now);
+                }
+                break;
+            case "BUSY":
+                Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
+                loop.notNeeded = true;
+                break;
+            case "STOP":
+                standby.onStop(now, "the primary is stopping the pair");
+                break;
+            default:
+                Log.LOG.warn("ignored an unknown message from the primary: {}", line);
+                break;
+        }
+    }
+
+    /** A request from a control client on the standby's socket. */
+    void onStandbyRequest(StandbyLoop loop, Connection c, String line, long now) {
+        Standby standby = loop.standby;
+        switch (line) {
+            case "STATUS":
+                Status s = new Status();
+                s.put("role", "standby").put("pid", pid).put("name", config.name())
+                        .put("epoch", standby.last().epoch()).put("count", standby.last().snapshot().step())
+                        .put("primaryPid", standby.primaryPid()).put("rejected", Standby.labels(standby.rejected()));
+                channels.reply(c, s.lines());
+                break;
+            case "STOP":
+                standby.onStop(now, "stop requested");
+                // Left open until this member has closed everything: the requester waits for that end.
+                channels.holdStopRequester(c);
+                c.send(stopped(standby.last().snapshot().step()));
+                break;
+            default:
+                channels.reply(c, List.of("ERROR unknown request"));
+                break;
+        }
+    }
+
+    // ---- on the primary ---------------------------------------------------------------------------------------
+
+    /** A line from the standby on the watch connection. */
+    void onStandbyMessage(PrimaryLoop loop, String line, long now) {
+        String[] words = line.split(" ");
+        if (words[0].equals("READY")) {
+            loop.keeper.onReady(now);
+        } else if (words[0].equals("ACK")) {
+            loop.keeper.onAck(now);
+        } else if (words[0].equals("FENCE") && words.length == 3) {
+            loop.primary.onFence(Long.parseLong(words[1]), Long.parseLong(words[2]), now);
+        } else {
+            Log.LOG.warn("ignored an unknown message from the standby: {}", line);
+        }
+    }
+
+    /** A request on the primary's socket: from a control client, or a standby that asks to watch. */
+    void onPrimaryRequest(PrimaryLoop loop, Connection c, String line, long now) {
+        String[] words = line.split(" ");
+        switch (words[0]) {
+            case "STATUS":
+                channels.reply(c, primaryStatus(loop, now).lines());
+                break;
+            case "STOP":
+                loop.beginStop(c, now, Ending.STOPPED);
+                break;
+            case "WATCH":
+                long standbyPid = words.length == 2 ? Long.parseLong(words[1]) : 0;
+                if (loop.stopping == null && channels.watch == null && loop.keeper.onAttached(standbyPid, now)) {
+                    c.kind(Connection.Kind.FROM_STANDBY);
+                    channels.clients.remove(c);
+                    channels.watch = c;
+                    c.send(welcome(loop.primary.seq(), pid, loop.primary.current()));
+                } else {
+                    channels.reply(c, List.of("BUSY"));
+                }
+                break;
+            default:
+                channels.reply(c, List.of("ERROR unknown request"));
+                break;
+        }
+    }
+
+    private Status primaryStatus(PrimaryLoop loop, long now) {
+        Primary primary = loop.primary;
+        StandbyKeeper keeper = loop.keeper;
+        PairState s = primary.current();
+        Status status = new Status();
+        status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
+                .put("count", s.snapshot().step()).put("takeovers", s.takeovers())
+                .put("protected", keeper.isProtected(now)).put("standbyPid", keeper.standbyPid())
+                .put("state", primary.state().name().toLowerCase(Locale.ROOT))
+                .put("streak", s.streak()).put("stepAtTakeover", s.stepAtTakeover())
+                .put("spawnFailures", keeper.failures()).put("checkpointError", loop.healer.checkpointError());
+        if (primary.state() == Primary.State.BACKING_OFF) {
+            status.put("backoffLeftMs", Math.max(0, primary.resumeAtNs() - now) / 1_000_000);
+        }
+        return status;
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(ControlProtocol.class);
+    }
+}

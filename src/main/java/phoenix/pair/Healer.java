@@ -1,0 +1,120 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import org.slf4j.Logger;
+
+/**
+ * Keeps a running member's footing in the state directory: writes the primary's checkpoint (and says when it
+ * cannot), puts back what someone removed under the running pair, and, on a primary, notices a newer epoch
+ * in the directory (the stall check's fencing by epoch, after a pause).
+ */
+final class Healer {
+    static final long HEAL_PERIOD_NS = 250_000_000L;
+    private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
+
+    private final Member m;
+    private final Channels channels;
+    private String checkpointError = "";
+    private long checkpointErrorLoggedNs;
+    long lastHealNs;
+
+    Healer(Member m) {
+        this.m = m;
+        this.channels = m.channels;
+    }
+
+    /** @return why the last checkpoint could not be written or claimed, or "" when it could */
+    String checkpointError() {
+        return checkpointError;
+    }
+
+    /** Records why a claim failed (see {@link Takeover#claim}). */
+    void claimFailed(String error) {
+        checkpointError = error;
+    }
+
+    /**
+     * Puts back what someone removed of the state directory under the running pair, checked every quarter
+     * second by one look at this member's control socket: the directory, the secret, the pair's name, the
+     * socket (so that status and stop find the pair), the standby's slot, and the primary's checkpoint.
+     */
+    void heal(long now) {
+        if (now - lastHealNs < HEAL_PERIOD_NS || channels.serverPath == null) {
+            return;
+        }
+        lastHealNs = now;
+        StateDir dir = m.dir;
+        Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
+        if (primary != null) {
+            // A member claims its epoch before it binds the control socket: a newer epoch in the directory means
+            // another member took over (while this one was paused, say), even if it died before it could say so
+            // on the watch connection. This one must not step again; its standby, if it has one, takes over.
+            long highest;
+            try {
+                highest = dir.maxCheckpointEpoch();
+            } catch (PairException unreadable) {
+                highest = 0;
+            }
+            if (highest > primary.current().epoch()) {
+                primary.onFence(highest, 0, now);
+                return;
+            }
+        }
+        if (channels.ownsServer()) {
+            return;
+        }
+        boolean replaced = Files.exists(channels.serverPath, LinkOption.NOFOLLOW_LINKS);
+        dir.restore(m.config.name());
+        try {
+            channels.closeServer();
+            channels.listen(channels.serverPath);
+        } catch (IOException e) {
+            Log.LOG.debug("cannot listen on {} yet: {}", channels.serverPath, e.toString());
+            return;
+        }
+        if (primary != null) {
+            writeCheckpoint(primary.current());
+        } else if (m.standbySlot != null) {
+            Channels.closeQuietly(m.standbySlot.channel());
+            m.standbySlot = dir.tryLockStandbySlot().orElse(null);
+        }
+        if (replaced) {
+            Log.LOG.warn("control socket {} was replaced by another process's; listening there again",
+                    channels.serverPath);
+        } else {
+            Log.LOG.warn("state directory {} lost this member's control socket (removed?); put back the directory, "
+                    + "the secret and the socket{}", dir.path(), primary != null ? ", and the checkpoint" : "");
+        }
+    }
+
+    void writeCheckpoint(PairState state) {
+        StateDir dir = m.dir;
+        try {
+            dir.writeCheckpoint(state);
+            if (!checkpointError.isEmpty()) {
+                Log.LOG.info("the checkpoint in {} is written again", dir.path());
+                checkpointError = "";
+            }
+        } catch (IOException e) {
+            checkpointError = StateDir.describe(e);
+            long now = m.clock.nanoTime();
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                // The directory is gone: put it back on the next pass rather than a quarter second later.
+                lastHealNs = now - HEAL_PERIOD_NS;
+            }
+            if (checkpointErrorLoggedNs == 0 || now - checkpointErrorLoggedNs >= CHECKPOINT_ERROR_LOG_NS) {
+                checkpointErrorLoggedNs = now;
+                Log.LOG.warn("cannot write checkpoint {}: {}; the steps go on, the standby holds the state, but a "
+                        + "restart after both members die would resume from an older state",
+                        dir.checkpointFile(state.epoch()), checkpointError);
+            }
+        }
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Healer.class);
+    }
+}

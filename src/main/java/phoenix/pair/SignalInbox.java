@@ -1,0 +1,65 @@
+package phoenix.pair;
+
+import org.slf4j.Logger;
+
+/**
+ * Where signals arrive: on the signal's own thread, which only counts the signal and wakes the loop; the loop
+ * takes it up in order with everything else ({@link StandbyLoop#onStandbySignal}, {@link PrimaryLoop#onPrimarySignal}).
+ */
+final class SignalInbox {
+    private final Channels channels;
+    private String tag;
+    private int signalsSeen;
+    /** How many signals the loop has taken up; read and written by the loop thread only. */
+    int signalsHandled;
+    private int lastSignal;
+    /** How the member ends because of a signal, once one has been taken up; loop thread only. */
+    Ending signalEnding;
+
+    SignalInbox(Channels channels) {
+        this.channels = channels;
+    }
+
+    /** @param memberTag the name of the member's thread, which every thread of the member logs under */
+    void tag(String memberTag) {
+        tag = memberTag;
+    }
+
+    /**
+     * A signal arrived (on the signal's own thread): count it and wake the loop, which acts on it in order with
+     * everything else. The thread takes the member's name, so that what it logs carries the member's tag.
+     */
+    void onSignal(String name, int number, boolean asPrimary) {
+        Thread.currentThread().setName(tag);
+        if (!asPrimary && number != 1) {
+            // Meant for the primary (pkill -f phoenix reaches both); also one that arrived just before this
+            // standby took over.
+            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", name);
+            return;
+        }
+        synchronized (this) {
+            signalsSeen++;
+            lastSignal = number;
+        }
+        channels.wakeup();
+    }
+
+    synchronized int signalsSeen() {
+        return signalsSeen;
+    }
+
+    /** @return whether a signal arrived that the loop has not taken up yet */
+    boolean pending() {
+        return signalsSeen() != signalsHandled;
+    }
+
+    /** @return the last signal's number */
+    synchronized int lastSignal() {
+        return lastSignal;
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(SignalInbox.class);
+    }
+}

@@ -1,0 +1,146 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * Drives the standby role: one selector loop that takes heartbeats from the UDP port and the watch connection,
+ * answers the standby's control socket, acknowledges heartbeats, and steps {@link Standby} with the clock read
+ * once per pass, until the standby is promoted, stopped, not needed, or ends on SIGHUP.
+ */
+final class StandbyLoop {
+    private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
+
+    private final Member m;
+    private final Channels channels;
+    private final SignalInbox signals;
+    private final PairConfig config;
+    /** The role's state machine. */
+    final Standby standby;
+    /** Set when the primary answered BUSY: another standby holds the slot. */
+    boolean notNeeded;
+    private boolean announced;
+    private long lastHoldingShownNs;
+    private long lastAckSentNs;
+    private long ackedAccepted;
+
+    StandbyLoop(Member m, Standby standby) {
+        this.m = m;
+        this.channels = m.channels;
+        this.signals = m.signals;
+        this.config = m.config;
+        this.standby = standby;
+        this.lastHoldingShownNs = m.clock.nanoTime();
+    }
+
+    Standby.State run() throws IOException {
+        while (true) {
+            long now = m.clock.nanoTime();
+            long wake = Channels.earliest(standby.deadlineNs(), m.healer.lastHealNs + Healer.HEAL_PERIOD_NS);
+            channels.select(wake - now);
+            now = m.clock.nanoTime();
+            for (SelectionKey key : channels.selector.selectedKeys()) {
+                onStandbyKey(key, now);
+            }
+            channels.selector.selectedKeys().clear();
+            if (standby.onLoopStalled(now - wake, now)) {
+                Log.LOG.warn("this standby did not run for {} ms (paused?): the heartbeats it missed meanwhile say "
+                        + "nothing about its primary, which gets a new takeover timeout", (now - wake) / 1_000_000);
+            }
+            sendAck(now);
+            showHolding(now);
+            m.healer.heal(now);
+            if (signals.pending()) {
+                onStandbySignal();
+            }
+            Standby.State state = standby.doWork(now);
+            if (state != Standby.State.WATCHING || notNeeded || signals.signalEnding != null) {
+                m.times.detectedNs = now;
+                standby.logRejections(now, true);
+                return state;
+            }
+        }
+    }
+
+    /** SIGHUP (its window closed) ends a standby; SIGINT and SIGTERM never get here (see onSignal). */
+    void onStandbySignal() {
+        int number;
+        synchronized (signals) {
+            signals.signalsHandled = signals.signalsSeen();
+            number = signals.lastSignal();
+        }
+        if (number == 1) {
+            Log.LOG.warn("standby ends on SIGHUP (its terminal closed)");
+            signals.signalEnding = Ending.HUNG_UP;
+        }
+    }
+
+    private void onStandbyKey(SelectionKey key, long now) throws IOException {
+        if (!key.isValid()) {
+            return;
+        }
+        Object attachment = key.attachment();
+        if (attachment == channels.udp) {
+            channels.receiveDatagrams(d -> standby.onHeartbeat(d, Standby.Path.UDP, now));
+        } else if (attachment == channels.server) {
+            channels.accept();
+        } else {
+            Connection c = (Connection) attachment;
+            List<String> lines = c.readLines();
+            for (String line : lines) {
+                if (c.kind() == Connection.Kind.TO_PRIMARY) {
+                    m.protocol.onPrimaryMessage(this, line, now);
+                } else {
+                    m.protocol.onStandbyRequest(this, c, line, now);
+                }
+            }
+            if (c.atEof()) {
+                channels.closeConnection(c);
+                if (c == channels.watch) {
+                    channels.watch = null;
+                    long primaryPid = standby.primaryPid();
+                    if (config.heartbeatOnly()) {
+                        return;
+                    }
+                    standby.onPrimaryGone(now, "primary" + (primaryPid > 0 ? " pid " + primaryPid : "")
+                            + " closed its watch connection: its process has ended");
+                }
+            }
+        }
+    }
+
+    private void sendAck(long now) {
+        Connection watch = channels.watch;
+        if (watch != null && standby.accepted() != ackedAccepted
+                && now - lastAckSentNs >= config.heartbeatInterval().toNanos() / 2) {
+            watch.send(ControlProtocol.ack(standby.lastSeq()));
+            ackedAccepted = standby.accepted();
+            lastAckSentNs = now;
+        }
+    }
+
+    /**
+     * Says whom the standby watches and what it holds: once, when the logger is ready (setting it up on the
+     * loop would stall the loop just after the standby declared itself ready), and in a window of its own
+     * every few seconds.
+     */
+    private void showHolding(long now) {
+        if (!announced && m.warmedUp && standby.primaryPid() != 0) {
+            announced = true;
+            Log.LOG.info("watching primary pid {} (epoch {}), holding step {}", standby.primaryPid(),
+                    standby.last().epoch(), standby.last().snapshot().step());
+        }
+        if (m.ownWindow && channels.watch != null && now - lastHoldingShownNs >= HOLDING_SHOWN_NS) {
+            lastHoldingShownNs = now;
+            Log.LOG.info("standby: watching primary pid {}, holding step {}", standby.primaryPid(),
+                    standby.last().snapshot().step());
+        }
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(StandbyLoop.class);
+    }
+}

@@ -1,0 +1,270 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import org.slf4j.Logger;
+
+/**
+ * The takeover that {@code model/phoenix.pml} checks, step by step in the model's order: {@link #promote}
+ * (the model's {@code PROMOTE}: the standby decides and computes the epoch), {@link #claim} ({@code CLM},
+ * {@code CK_CLAIM}: create the new epoch's checkpoint file), {@link #fence} ({@code PR1}, {@code SEND_FENCE}:
+ * FENCE on the watch connection), {@link #read} ({@code PR2}, {@code CK_READ}: only now the state, so that
+ * whatever the old primary did before it learned of the fence is in it). A start by a person runs the same
+ * steps with nobody to fence (the model's {@code Launcher}).
+ *
+ * <p>Then the first step is handed to the step thread, and what can wait for it ({@link #finish}: the
+ * heartbeat port and the standby slot freed, the sender, spawner and keeper made) runs while the first step
+ * runs; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written (the model's
+ * {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
+ */
+final class Takeover {
+    // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
+    // the new standby's spawn longer than this).
+    private static final long FIRST_STEP_WAIT_NS = 100_000_000L;
+
+    private final Member m;
+    private final PairConfig config;
+    private final NanoClock clock;
+    private final TakeoverTimes times;
+    private String promotion;
+
+    Takeover(Member m) {
+        this.m = m;
+        this.config = m.config;
+        this.clock = m.clock;
+        this.times = m.times;
+    }
+
+    /**
+     * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
+     * (the model's PROMOTE, CLM, PR1, PR2), and the control socket bound, so that a step, status and stop find
+     * the pair from its first step on. Everything that can wait, the port, the spawner, the log, runs in
+     * {@link #finish} once the first step is done (or 100 ms have passed), so that on a busy machine it does
+     * not compete with the step for a core.
+     *
+     * @return false when a crash loop has gone on too long to try again
+     */
+    boolean promote() throws IOException {
+        long now = clock.nanoTime();
+        times.promoteNs = now;
+        // Started by the warm-up already, unless the takeover came first.
+        m.steps.startIfNeeded();
+        m.primaryRole = true;
+        if (config.handleSignals()) {
+            Signals.primary(m.signals::onSignal);
+        }
+        Standby standby = m.standbyLoop.standby;
+        // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
+        // may begin anew.
+        boolean takeover = standby.accepted() > 0 || m.everWatched || config.spawnedBy() != 0;
+        // A start claims from what the checkpoints hold (their base above all, unless it starts fresh); a
+        // takeover from what its primary replicated.
+        PairState held = takeover ? standby.last()
+                : freshStart() ? PairState.NONE : m.dir.readCheckpoint().orElse(PairState.NONE);
+        // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
+        // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
+        PairState claimed = claim(held, takeover);
+        long epoch = claimed.epoch();
+        times.claimedNs = clock.nanoTime();
+        if (takeover && held.epoch() < claimed.base()) {
+            // What this member holds is from before the last fresh start (a late heartbeat of a paused old
+            // primary): it must not carry that state into the new run (found by the model).
+            held = PairState.NONE.withBase(claimed.base());
+        }
+        fence(epoch);
+        times.fencedNs = clock.nanoTime();
+        PairState start = read(held, epoch, takeover);
+        times.readNs = clock.nanoTime();
+        // The control socket listens before the first step: a step may ask the library for the pair's status,
+        // and status and stop must find the pair from its first step on (a fraction of a millisecond).
+        m.channels.closeServer();
+        m.channels.serverPath = config.controlSocket();
+        m.channels.listen(m.channels.serverPath);
+        PrimaryLoop loop = new PrimaryLoop(m);
+        m.primaryLoop = loop;
+        if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            finish(start, takeover, false);
+            m.healer.writeCheckpoint(start);
+            Log.LOG.error("crash loop: streak {} at step {} (takeovers in a row that found no progress since the one "
+                    + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps step {}; fix "
+                    + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
+            return false;
+        }
+        loop.primary = new Primary(m.task, loop.new Io(), m.steps, config.stepTimeout().toNanos(), start,
+                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), m.timeoutNs, now);
+        // The first pass begins the first step at once: it runs on the step thread while this one finishes the
+        // takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
+        if (loop.primary.state() == Primary.State.RUNNING) {
+            loop.primary.doWork(clock.nanoTime(), false);
+            m.steps.awaitFirstStep(FIRST_STEP_WAIT_NS);
+        }
+        finish(start, takeover, true);
+        return true;
+    }
+
+    /**
+     * The model's {@code CLM} ({@code CK_CLAIM}), with the epoch that {@code PROMOTE} computes: claims the next
+     * epoch, max(held epoch, highest file epoch) + 1, by creating its checkpoint file, which fails when another
+     * member has it, and then tries the one above. Epochs never repeat for a state directory, a fresh start's
+     * included (the fresh-start rule; fix 6 for the base). A directory removed under the pair is put back
+     * first; if it cannot be written at all the takeover goes on unclaimed, since a pair that stops for want of
+     * a disk protects nothing.
+     *
+     * @return the claimed state: its epoch, and the base it claimed under
+     */
+    PairState claim(PairState held, boolean takeover) {
+        StateDir dir = m.dir;
+        long highest = dir.maxCheckpointEpoch();
+        if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
+            throw new PairException("the checkpoints in " + dir.path() + " have used up every epoch (up to "
+                    + Long.MAX_VALUE + "); move them away to start again");
+        }
+        PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
+        if (held.epoch() < highest) {
+            // What this member holds is older than the newest epoch on disk (a standby that heard nothing yet, or
+            // only a paused old primary): the base is the directory's, which only ever grows.
+            long base = Math.max(held.base(), dir.baseAt(highest));
+            claimed = held.epoch() < base ? PairState.NONE.withBase(base).withEpoch(claimed.epoch())
+                    : claimed.withBase(base);
+        }
+        if (!takeover) {
+            claimed = claimed.started(claimed.epoch(), freshStart());
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                while (!dir.claimEpoch(claimed)) {
+                    claimed = claimed.withEpoch(claimed.epoch() + 1);
+                    if (freshStart() && !takeover) {
+                        claimed = claimed.started(claimed.epoch(), true);
+                    }
+                }
+                return claimed;
+            } catch (IOException e) {
+                if (attempt == 0 && dir.restore(config.name())) {
+                    Log.LOG.warn("state directory {} was removed; put it back", dir.path());
+                    continue;
+                }
+                m.healer.claimFailed(StateDir.describe(e));
+                Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.path(),
+                        m.healer.checkpointError());
+                return claimed;
+            }
+        }
+    }
+
+    /**
+     * The model's {@code PR1} ({@code SEND_FENCE}): tells the old primary, alive but silent (paused or hung) or
+     * gone, that epoch {@code epoch} has taken over, so that it ends when it resumes, and closes the watch
+     * connection. A start with no primary to watch has nobody to fence.
+     */
+    void fence(long epoch) {
+        Connection watch = m.channels.watch;
+        if (watch != null) {
+            watch.send(ControlProtocol.fence(epoch, m.pid));
+            m.channels.closeConnection(watch);
+            m.channels.watch = null;
+        }
+    }
+
+    /**
+     * The model's {@code PR2} ({@code CK_READ}), after the fence: the state to go on from, the newer of what this
+     * member holds and what the checkpoints hold (a takeover, or a normal start), or nothing (a fresh start).
+     *
+     * @return the first state of the new epoch
+     */
+    PairState read(PairState held, long epoch, boolean takeover) {
+        PairState start;
+        if (takeover) {
+            start = newest(held, true).promoted(epoch);
+        } else if (freshStart()) {
+            start = PairState.NONE.started(epoch, true);
+        } else {
+            // A start by a person is a fresh attempt: it forgets any crash-loop streak.
+            start = newest(held, false).started(epoch, false);
+            if (start.snapshot().step() > 0) {
+                Log.LOG.info("resuming after step {} from the checkpoint in {}", start.snapshot().step(),
+                        m.dir.path());
+            }
+        }
+        return start;
+    }
+
+    /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
+    private PairState newest(PairState held, boolean takeover) {
+        try {
+            return m.dir.readCheckpoint(takeover).map(c -> PairState.newest(held, c)).orElse(held);
+        } catch (PairException e) {
+            if (!takeover) {
+                throw e;
+            }
+            Log.LOG.warn("{}; continuing from the last heartbeat, step {}", e.getMessage(), held.snapshot().step());
+            return held;
+        }
+    }
+
+    /** @return whether this is a person's start with {@code --fresh}: a spawned member never starts anew */
+    boolean freshStart() {
+        return config.fresh() && config.spawnedBy() == 0;
+    }
+
+    /**
+     * The part of a takeover that the first step does not wait for: the standby's port, socket and slot are
+     * freed for the standby spawned next (the slot only now: the control socket already listens; fix 5 of the
+     * model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
+     * now. Runs after the first step (see {@link #promote}); the log lines follow in the first loop pass.
+     */
+    private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
+        PrimaryLoop loop = m.primaryLoop;
+        m.channels.closeHeartbeatPort();
+        // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
+        // answers, and a start that found the slot free too could act beside this takeover (found by the model).
+        m.standbySlot.channel().close();
+        m.standbySlot = null;
+        if (m.ownWindow) {
+            // The window was opened as the standby's; say in its title what it is now.
+            System.err.print("\033]0;" + config.windowLabel() + " primary\007");
+            System.err.flush();
+        }
+        loop.sender = DatagramChannel.open(StandardProtocolFamily.INET);
+        loop.heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
+        loop.spawners = new Spawners(config.standbyCommand(), config.windowLabel() + " standby",
+                Spawners.resolve(config.terminal(), System.getenv()),
+                java.util.Map.of(PairConfig.SPAWNED_BY_ENV, m.pid + ":" + config.name()));
+        loop.keeper = new StandbyKeeper(loop.spawners, Math.max(4 * m.timeoutNs, 2_000_000_000L), times.promoteNs);
+        if (primaryCreated) {
+            promotion = "pid " + m.pid + " is the primary of pair '" + config.name() + "' ("
+                    + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()
+                    + "), continuing after step " + start.snapshot().step();
+        }
+        times.finishedNs = clock.nanoTime();
+    }
+
+    /**
+     * What a takeover leaves for after its first step: the first step writes this epoch's checkpoint, and
+     * only then are the older epochs' files removed (the model's {@code CK_DELETE_BEFORE}) and the takeover
+     * logged.
+     */
+    void afterFirstPass() {
+        Primary primary = m.primaryLoop.primary;
+        if (promotion != null && primary.state() != Primary.State.STEPPING) {
+            WindowTitle.primaryAfterFirstStep(config.windowLabel());
+            m.standbyLoop.standby.logPromotion();
+            Log.LOG.info(promotion);
+            StepThread steps = m.steps;
+            if (times.detectedNs != 0 && steps.firstDoneNs != 0) {
+                Log.LOG.info("takeover took {}", times.describe(steps.firstBeginNs, steps.firstStartNs,
+                        steps.firstDoneNs));
+            }
+            promotion = null;
+            m.dir.deleteCheckpointsBefore(primary.current().epoch());
+        }
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Takeover.class);
+    }
+}
