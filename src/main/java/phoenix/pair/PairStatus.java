@@ -99,16 +99,17 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
      */
     public String toText(String stepWord) {
         StringBuilder sb = new StringBuilder();
-        sb.append("pair '").append(name).append("': ").append(stepWord).append(' ').append(count).append(", epoch ").append(epoch)
-                .append(", ").append(takeovers).append(takeovers == 1 ? " takeover" : " takeovers").append('\n');
+        sb.append("pair '").append(name).append("': ").append(stepWord).append(' ').append(count)
+                .append(", epoch ").append(epoch).append(", ").append(takeovers)
+                .append(takeovers == 1 ? " takeover" : " takeovers").append('\n');
         sb.append("  primary  ").append(primaryPid > 0 ? "pid " + primaryPid + " (" + primaryState + ")" : "none")
                 .append('\n');
         sb.append("  standby  ").append(standbyPid > 0 ? "pid " + standbyPid : "none").append('\n');
         sb.append("  ").append(isProtected ? "protected: a standby holds the state and will take over"
                 : "NOT protected: no standby is ready to take over").append('\n');
         if (crashLoopStreak > 0) {
-            sb.append("  crash loop suspected at ").append(stepWord).append(' ').append(count + 1).append(": ").append(crashLoopStreak + 1)
-                    .append(" takeovers in a row without progress; backing off\n");
+            sb.append("  crash loop suspected at ").append(stepWord).append(' ').append(count + 1).append(": ")
+                    .append(crashLoopStreak + 1).append(" takeovers in a row without progress; backing off\n");
         }
         if (!rejected.isEmpty()) {
             sb.append("  rejected on the heartbeat port:");
