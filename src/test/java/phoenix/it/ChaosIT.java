@@ -196,9 +196,7 @@ class ChaosIT extends WithPair {
 
     /** The members put the directory back; the pair is found and protected again, with the same primary. */
     private void removeTheStateDirectory(PairStatus s) throws Exception {
-        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(pair.stateDir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        phoenix.testing.Trees.remove(pair.stateDir);
         PairStatus back = pair.awaitStatus(st -> st.isProtected() && st.checkpointError().isEmpty(),
                 "found again after its state directory was removed");
         assertEquals(s.primaryPid(), back.primaryPid(), "nobody took over for want of the directory\n"

@@ -15,11 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -104,9 +102,7 @@ class EdgeCasesIT extends WithPair {
     void removedStateDirectoryIsPutBackAndThePairStaysFoundAndProtected() throws Exception {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus before = pair.awaitProtected();
-        try (Stream<Path> walk = Files.walk(pair.stateDir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        phoenix.testing.Trees.remove(pair.stateDir);
         PairStatus found = pair.awaitStatus(s -> s.isProtected() && s.primaryPid() == before.primaryPid(),
                 "found again after its state directory was removed");
         assertEquals(Map.of(), found.rejected(), "the standby still takes its primary's heartbeats");

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +17,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
@@ -281,8 +279,6 @@ final class PairHarness implements AutoCloseable {
         if (!Files.exists(base)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(base)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        phoenix.testing.Trees.remove(base);
     }
 }
