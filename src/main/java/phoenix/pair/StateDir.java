@@ -29,7 +29,7 @@ import java.util.zip.CRC32C;
  * standby lock and the mark a stopped pair leaves. Every file operation that can fail on a user's machine
  * fails here with a message that names the file and what to do.
  */
-final class StateDir {
+final class StateDir implements EpochStore {
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -95,6 +95,11 @@ final class StateDir {
 
     Path path() {
         return dir;
+    }
+
+    @Override
+    public String where() {
+        return dir.toString();
     }
 
     /**
@@ -182,7 +187,8 @@ final class StateDir {
      * @return the base named by the checkpoint of {@code epoch}, or 0 when it cannot be read (a takeover then
      *     goes on with the base it holds)
      */
-    long baseAt(long epoch) {
+    @Override
+    public long baseAt(long epoch) {
         try {
             return parseCheckpoint(checkpointFile(epoch), Files.readString(checkpointFile(epoch),
                     StandardCharsets.US_ASCII)).base();
@@ -207,7 +213,8 @@ final class StateDir {
     }
 
     /** @return the highest epoch any member has claimed, 0 when none has */
-    long maxCheckpointEpoch() {
+    @Override
+    public long maxCheckpointEpoch() {
         List<Long> epochs = checkpointEpochs();
         return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1);
     }
@@ -218,7 +225,8 @@ final class StateDir {
      *
      * @throws PairException when the directory holds another pair
      */
-    void claimName(String name) {
+    @Override
+    public void claimName(String name) {
         Optional<String> held = pairName();
         if (held.isPresent() && !held.get().equals(name)) {
             throw new PairException("state directory " + dir + " holds pair '" + held.get() + "', not '" + name
@@ -230,7 +238,8 @@ final class StateDir {
     }
 
     /** @return the name of the pair this directory belongs to, when it says */
-    Optional<String> pairName() {
+    @Override
+    public Optional<String> pairName() {
         try {
             String text = Files.readString(dir.resolve(NAME_FILE), StandardCharsets.UTF_8).strip();
             return text.isEmpty() ? Optional.empty() : Optional.of(text);
@@ -368,7 +377,8 @@ final class StateDir {
      *
      * @param takeover whether a member is taking over; a start refuses such a file like any other bad one
      */
-    Optional<PairState> readCheckpoint(boolean takeover) {
+    @Override
+    public Optional<PairState> readCheckpoint(boolean takeover) {
         List<Long> epochs = checkpointEpochs();
         PairState newest = null;
         long base = 0;
@@ -478,7 +488,8 @@ final class StateDir {
      *
      * @return false when another member holds the epoch already
      */
-    boolean claimEpoch(PairState state) throws IOException {
+    @Override
+    public boolean claimEpoch(PairState state) throws IOException {
         ByteBuffer text = ByteBuffer.wrap(formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII));
         FileChannel claimed;
         try {
@@ -499,7 +510,8 @@ final class StateDir {
      * Replaces this epoch's checkpoint atomically: a reader sees the old one or the new one, never a mix. Not
      * synced to disk: it survives the death of every member, not a crash of the machine.
      */
-    void writeCheckpoint(PairState state) throws IOException {
+    @Override
+    public void writeCheckpoint(PairState state) throws IOException {
         Path tmp = writeTemporary(state);
         Files.move(tmp, checkpointFile(state.epoch()), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
@@ -512,7 +524,8 @@ final class StateDir {
     }
 
     /** Removes the checkpoints of epochs before {@code epoch}, once that epoch's own is written. */
-    void deleteCheckpointsBefore(long epoch) {
+    @Override
+    public void deleteCheckpointsBefore(long epoch) {
         for (long e : checkpointEpochs()) {
             if (e < epoch) {
                 try {
@@ -525,7 +538,8 @@ final class StateDir {
     }
 
     /** Marks the pair as stopped on purpose, so that a standby spawned just before does not take over. */
-    void markStopped() {
+    @Override
+    public void markStopped() {
         try {
             Files.writeString(dir.resolve("stopped"), ProcessHandle.current().pid() + "\n");
         } catch (IOException e) {
@@ -533,11 +547,13 @@ final class StateDir {
         }
     }
 
-    boolean isStopped() {
+    @Override
+    public boolean isStopped() {
         return Files.exists(dir.resolve("stopped"));
     }
 
-    void clearStopped() {
+    @Override
+    public void clearStopped() {
         try {
             Files.deleteIfExists(dir.resolve("stopped"));
         } catch (IOException e) {

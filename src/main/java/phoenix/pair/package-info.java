@@ -63,5 +63,11 @@
  * <h2>Crash loops</h2>
  * Heartbeats carry the step at the last takeover and how many takeovers in a row made no progress. A new
  * primary in such a streak waits, 100 ms doubling up to 10 s, and for its own standby, before it tries again.
+ *
+ * <h2>Where epochs and checkpoints are kept</h2>
+ * {@code EpochStore} is the seam: {@code StateDir} keeps them in the state directory (the only store the engine
+ * uses today), {@code ZkEpochStore} in ZooKeeper for members on several hosts (issue 10, not wired in yet), with
+ * {@code SessionLease}, the time until which a member whose session ZooKeeper may expire can still act. Both
+ * stores pass one contract test.
  */
 package phoenix.pair;

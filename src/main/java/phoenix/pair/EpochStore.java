@@ -1,0 +1,96 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Where a pair keeps its epochs and checkpoints: what a takeover needs to claim, fence and read (the model's
+ * PROMOTE, PR1, PR2), and what a primary needs to write and to check that it is still the newest. Two
+ * implementations: {@link StateDir}, the local state directory (one file per epoch), and {@link ZkEpochStore},
+ * a path in ZooKeeper for members on several hosts (issue 10). Both are held to the same behaviour by one
+ * contract test ({@code EpochStoreContract}).
+ *
+ * <p>The rules every implementation keeps:
+ * <ul>
+ *   <li><b>An epoch has one owner.</b> {@link #claimEpoch} creates the epoch's record only if it is absent,
+ *       atomically, so that of any number of members that claim one epoch at once exactly one gets true.</li>
+ *   <li><b>Epochs never repeat.</b> {@link #maxCheckpointEpoch} never goes down (older epochs are removed only
+ *       below one that stays), so the next claim is above every epoch ever claimed.</li>
+ *   <li><b>The base.</b> Every record carries the base, the epoch of the last fresh start; readers count only
+ *       records of the base's epoch or later, the base being the one the highest epoch's record names.</li>
+ *   <li><b>Readers take the newest.</b> {@link #readCheckpoint} returns the highest count among the records
+ *       that count (on a tie the highest epoch): a fenced primary's late write never makes it go back.</li>
+ * </ul>
+ */
+interface EpochStore {
+
+    /**
+     * Claims {@code state.epoch()} for this member: creates that epoch's record, holding {@code state}, only if
+     * no member has. A claim whose answer was lost may say false although it was made: that epoch then has no
+     * owner, which is safe (the caller claims the next one).
+     *
+     * @return false when another member holds the epoch already, or (where the store forgets old epochs) when
+     *     it lies below those it has forgotten
+     * @throws IOException when the store cannot be written
+     */
+    boolean claimEpoch(PairState state) throws IOException;
+
+    /**
+     * @return the highest epoch any member has claimed, 0 when none has
+     * @throws PairException when the store cannot be read
+     */
+    long maxCheckpointEpoch();
+
+    /** @return the base named by the record of {@code epoch}, or 0 when it cannot be read */
+    long baseAt(long epoch);
+
+    /**
+     * Reads the records that count: every record of the base's epoch or later, the base being the one the
+     * highest epoch's record names.
+     *
+     * @param takeover whether a member is taking over: a record whose claim is still being written is then
+     *     skipped; a start refuses it like any other bad one
+     * @return the newest state among them (the highest count, then the highest epoch), or empty when none
+     * @throws PairException when a record that counts is empty, torn or corrupt: it is never read as 0
+     */
+    Optional<PairState> readCheckpoint(boolean takeover);
+
+    /**
+     * Writes the checkpoint of the writer's own epoch, {@code state.epoch()}, whole: a reader sees the old one
+     * or the new one.
+     *
+     * @throws StaleEpochException where the store keeps one checkpoint for all epochs and it holds a newer
+     *     epoch's: the writer has been fenced, and nothing was written
+     * @throws IOException when the store cannot be written
+     */
+    void writeCheckpoint(PairState state) throws IOException;
+
+    /**
+     * Removes the records of epochs before {@code epoch}, once that epoch's own checkpoint is written; failures
+     * are left for the next time (an old record costs a read).
+     */
+    void deleteCheckpointsBefore(long epoch);
+
+    /** Marks the pair as stopped on purpose, so that a standby spawned just before does not take over. */
+    void markStopped();
+
+    /** @return whether the pair was stopped on purpose and not started since */
+    boolean isStopped();
+
+    /** Removes the stop mark: the pair is started again. */
+    void clearStopped();
+
+    /**
+     * Makes sure the store belongs to the pair called {@code name}: the first member writes the name, later ones
+     * must match it.
+     *
+     * @throws PairException when the store holds another pair
+     */
+    void claimName(String name);
+
+    /** @return the name of the pair this store belongs to, when it says */
+    Optional<String> pairName();
+
+    /** @return where the store is, for messages: a directory, or ZooKeeper's servers and path */
+    String where();
+}

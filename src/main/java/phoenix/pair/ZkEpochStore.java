@@ -1,0 +1,547 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.utils.PathUtils;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The epochs and checkpoint of a pair kept in ZooKeeper, through Apache Curator, for members on several hosts
+ * (issue 10). Under a root path {@code /PATH/NAME}:
+ * <ul>
+ *   <li>{@code epochs/E}: one persistent znode per claimed epoch, holding the claimer's record (the state it
+ *       claimed with, base included). A claim is a create, which fails when the znode exists: the create that
+ *       succeeds owns the epoch, the fencing token. The data of {@code epochs} itself is the <i>floor</i>:
+ *       epochs below it were removed, and a claim checks the floor's version in the same transaction as its
+ *       create, so a removed epoch can never be claimed again.</li>
+ *   <li>{@code checkpoint}: the newest state, one znode for all epochs, replaced by a compare-and-set on its
+ *       version that refuses a write from an epoch below the stored one: a fenced primary's late write fails
+ *       ({@link StaleEpochException}) and the checkpoint never goes back.</li>
+ *   <li>{@code stopped}: the stop mark; {@code name}: the pair's name; {@code members/ID}: ephemeral znodes, one
+ *       per member that {@link #join joined}, gone when its session expires.</li>
+ * </ul>
+ * Records are the state directory's checkpoint text ({@link StateDir#formatCheckpoint}), checksum included.
+ * A reader takes the newest count among the checkpoint and the records of the base's epoch and later, as
+ * {@link StateDir} does among its files.
+ *
+ * <p>Every operation goes through Curator's retry policy, bounded: {@value #RETRIES} retries, 50 ms doubling to
+ * 400 ms apart, each waiting at most the session timeout for a connection. The store also holds the member's
+ * {@link SessionLease}: a thread renews it with a round trip every quarter of the lease, and Curator's
+ * connection states (SUSPENDED, LOST) stop it.
+ */
+final class ZkEpochStore implements EpochStore, AutoCloseable {
+    private static final int RETRIES = 3;
+    private static final String EPOCHS = "/epochs";
+
+    private final CuratorFramework client;
+    private final String root;
+    private final String where;
+    private final NanoClock clock;
+    private final SessionLease lease;
+    private final long renewEveryNs;
+    private final Thread renewer;
+    private volatile long sessionId;
+    private volatile boolean closed;
+
+    private ZkEpochStore(String connect, String root, Duration sessionTimeout, Duration margin, NanoClock clock) {
+        this.root = root;
+        this.where = "ZooKeeper " + connect + root;
+        this.clock = clock;
+        long timeoutNs = sessionTimeout.toNanos();
+        this.lease = new SessionLease(timeoutNs, margin.toNanos(), clock.nanoTime());
+        this.renewEveryNs = (timeoutNs - margin.toNanos()) / 4;
+        int timeoutMs = (int) sessionTimeout.toMillis();
+        this.client = CuratorFrameworkFactory.builder().connectString(connect).sessionTimeoutMs(timeoutMs)
+                .connectionTimeoutMs(timeoutMs).retryPolicy(new ExponentialBackoffRetry(50, RETRIES, 400)).build();
+        client.getConnectionStateListenable().addListener((c, state) -> onState(state));
+        this.renewer = new Thread(this::renewLoop, "phoenix-zk-lease");
+        renewer.setDaemon(true);
+    }
+
+    /**
+     * Connects to ZooKeeper and makes the root's znodes when missing.
+     *
+     * @param connect the servers, {@code host:port,host:port,...}
+     * @param root the pair's path, {@code /PATH/NAME}
+     * @param sessionTimeout the session timeout asked for (the server may grant less: the lease uses that)
+     * @param margin taken off the end of every lease ({@link SessionLease}): at least 0, below the timeout
+     * @param connectWithin how long connecting may take
+     * @return the store, connected; close it
+     * @throws PairException when the path is not valid or no server answers within the time
+     */
+    static ZkEpochStore open(String connect, String root, Duration sessionTimeout, Duration margin,
+            Duration connectWithin) {
+        try {
+            PathUtils.validatePath(root);
+        } catch (IllegalArgumentException e) {
+            throw new PairException("ZooKeeper path '" + root + "' cannot be used: " + e.getMessage());
+        }
+        if (root.equals("/")) {
+            throw new PairException("ZooKeeper path '/' cannot hold a pair: name a path below it, /phoenix/NAME");
+        }
+        ZkEpochStore store = new ZkEpochStore(connect, root, sessionTimeout, margin, NanoClock.SYSTEM);
+        try {
+            store.start(connectWithin);
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The default margin of a lease: a quarter of the session timeout (see {@link SessionLease}). */
+    static Duration defaultMargin(Duration sessionTimeout) {
+        return sessionTimeout.dividedBy(4);
+    }
+
+    private void start(Duration connectWithin) {
+        client.start();
+        try {
+            if (!client.blockUntilConnected((int) connectWithin.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new PairException("no ZooKeeper server of " + where + " answered within "
+                        + connectWithin.toMillis() + " ms; check --coordinator and that the servers run");
+            }
+            onConnected();
+            for (String node : List.of(root, root + EPOCHS, root + "/members")) {
+                try {
+                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(node);
+                } catch (KeeperException.NodeExistsException made) {
+                    // Another member made it first.
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PairException("interrupted while connecting to " + where);
+        } catch (PairException e) {
+            throw e;
+        } catch (Exception e) {
+            throw failed("prepare the pair's znodes", e);
+        }
+        renewer.start();
+    }
+
+    // ---- the lease ----------------------------------------------------------------------------------------
+
+    /** @return the member's lease on its session: until when it may act as the primary */
+    SessionLease lease() {
+        return lease;
+    }
+
+    /** @return the lease's end, {@link SessionLease#confirmedUntilNs()} */
+    long confirmedUntilNs() {
+        return lease.confirmedUntilNs();
+    }
+
+    private void onState(ConnectionState state) {
+        long now = clock.nanoTime();
+        switch (state) {
+            case SUSPENDED:
+                lease.suspended(now);
+                break;
+            case LOST:
+                lease.lost(now);
+                break;
+            case CONNECTED:
+            case RECONNECTED:
+                onConnected();
+                break;
+            default:
+                // READ_ONLY is not asked for: this client never connects to a server outside a quorum.
+                lease.suspended(now);
+                break;
+        }
+    }
+
+    private void onConnected() {
+        try {
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            long id = zk.getSessionId();
+            if (sessionId == 0) {
+                sessionId = id;
+            } else if (id != sessionId) {
+                // A new session: the old one expired, and with it this member's lease, for good.
+                lease.lost(clock.nanoTime());
+                return;
+            }
+            lease.negotiated(TimeUnit.MILLISECONDS.toNanos(zk.getSessionTimeout()));
+            lease.reconnected(clock.nanoTime());
+        } catch (Exception e) {
+            lease.suspended(clock.nanoTime());
+        }
+    }
+
+    private void renewLoop() {
+        while (!closed && !lease.lost()) {
+            long sent = clock.nanoTime();
+            try {
+                // The raw client, not Curator's retries: a renewal is one round trip, or none.
+                ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+                zk.exists(root, false);
+                if (zk.getSessionId() == sessionId) {
+                    lease.answered(sent);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                // Not connected: the lease runs out unless a later round trip renews it.
+            }
+            LockSupport.parkNanos(renewEveryNs);
+        }
+    }
+
+    // ---- membership ---------------------------------------------------------------------------------------
+
+    /**
+     * Puts this member in the pair's list: an ephemeral znode {@code members/ID} holding {@code data}, removed by
+     * ZooKeeper when the member's session expires.
+     *
+     * @throws PairException when it cannot be made (one of that id is there already, or ZooKeeper is out of
+     *     reach)
+     */
+    void join(String id, String data) {
+        try {
+            client.create().withMode(CreateMode.EPHEMERAL).forPath(root + "/members/" + id,
+                    data.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw failed("add member " + id, e);
+        }
+    }
+
+    /** @return the ids of the members whose sessions live, in no order */
+    List<String> members() {
+        try {
+            return client.getChildren().forPath(root + "/members");
+        } catch (Exception e) {
+            throw failed("list the members", e);
+        }
+    }
+
+    // ---- epochs and the checkpoint ------------------------------------------------------------------------
+
+    @Override
+    public boolean claimEpoch(PairState state) throws IOException {
+        byte[] record = StateDir.formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII);
+        try {
+            while (true) {
+                Stat floorStat = new Stat();
+                long floor = floor(client.getData().storingStatIn(floorStat).forPath(root + EPOCHS));
+                if (state.epoch() < floor) {
+                    return false;
+                }
+                try {
+                    client.transaction().forOperations(
+                            client.transactionOp().check().withVersion(floorStat.getVersion()).forPath(root + EPOCHS),
+                            client.transactionOp().create().withMode(CreateMode.PERSISTENT)
+                                    .forPath(epochPath(state.epoch()), record));
+                    return true;
+                } catch (KeeperException.NodeExistsException taken) {
+                    return false;
+                } catch (KeeperException.BadVersionException floorMoved) {
+                    // Older epochs were removed meanwhile: read the floor again.
+                }
+            }
+        } catch (Exception e) {
+            throw ioFailed("claim epoch " + state.epoch(), e);
+        }
+    }
+
+    @Override
+    public long maxCheckpointEpoch() {
+        try {
+            long max = floor(client.getData().forPath(root + EPOCHS));
+            for (long e : epochs()) {
+                max = Math.max(max, e);
+            }
+            return max;
+        } catch (Exception e) {
+            throw failed("list the epochs", e);
+        }
+    }
+
+    @Override
+    public long baseAt(long epoch) {
+        try {
+            return parse(epochPath(epoch), client.getData().forPath(epochPath(epoch))).base();
+        } catch (Exception e) {
+            // A PairException too (a record that cannot be read): a takeover goes on with the base it holds.
+            return 0;
+        }
+    }
+
+    @Override
+    public Optional<PairState> readCheckpoint(boolean takeover) {
+        List<Long> epochs;
+        try {
+            epochs = epochs();
+        } catch (Exception e) {
+            throw failed("list the epochs", e);
+        }
+        PairState newest = null;
+        long base = 0;
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            long epoch = epochs.get(i);
+            if (epoch < base) {
+                break;
+            }
+            byte[] data;
+            try {
+                data = client.getData().forPath(epochPath(epoch));
+            } catch (KeeperException.NoNodeException e) {
+                // Removed by the newer primary that superseded it, between the listing and now.
+                continue;
+            } catch (Exception e) {
+                throw failed("read epoch " + epoch, e);
+            }
+            if (takeover && data.length == 0) {
+                continue;
+            }
+            PairState state = parse(epochPath(epoch), data);
+            if (state.epoch() != epoch) {
+                throw new PairException("in " + where + ", the record of epoch " + epoch + " holds epoch "
+                        + state.epoch() + "; it was not read as 0. Remove it, or start with --fresh to count from 1");
+            }
+            if (newest == null) {
+                base = state.base();
+            }
+            newest = newest == null ? state : PairState.newest(newest, state);
+        }
+        Optional<PairState> checkpoint = storedCheckpoint();
+        if (checkpoint.isPresent() && checkpoint.get().epoch() >= base) {
+            newest = newest == null ? checkpoint.get() : PairState.newest(newest, checkpoint.get());
+        }
+        long highestBase = base;
+        return Optional.ofNullable(newest).map(n -> n.base() == highestBase ? n : n.withBase(highestBase));
+    }
+
+    private Optional<PairState> storedCheckpoint() {
+        try {
+            return Optional.of(parse(root + "/checkpoint", client.getData().forPath(root + "/checkpoint")));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (PairException e) {
+            throw e;
+        } catch (Exception e) {
+            throw failed("read the checkpoint", e);
+        }
+    }
+
+    @Override
+    public void writeCheckpoint(PairState state) throws IOException {
+        String path = root + "/checkpoint";
+        byte[] data = StateDir.formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII);
+        try {
+            while (true) {
+                Stat stat = new Stat();
+                byte[] stored;
+                try {
+                    stored = client.getData().storingStatIn(stat).forPath(path);
+                } catch (KeeperException.NoNodeException none) {
+                    try {
+                        client.create().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                        return;
+                    } catch (KeeperException.NodeExistsException raced) {
+                        continue;
+                    }
+                }
+                long storedEpoch = storedEpoch(path, stored);
+                if (storedEpoch > state.epoch()) {
+                    throw new StaleEpochException("the checkpoint in " + where + " holds epoch " + storedEpoch
+                            + ", newer than this primary's " + state.epoch() + ": it was fenced", storedEpoch);
+                }
+                try {
+                    client.setData().withVersion(stat.getVersion()).forPath(path, data);
+                    return;
+                } catch (KeeperException.BadVersionException raced) {
+                    // Another write came between the read and this one: compare again.
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw ioFailed("write the checkpoint of epoch " + state.epoch(), e);
+        }
+    }
+
+    /** The epoch of the stored checkpoint; a record that cannot be read fences nobody and is overwritten. */
+    private static long storedEpoch(String path, byte[] stored) {
+        try {
+            return parse(path, stored).epoch();
+        } catch (PairException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void deleteCheckpointsBefore(long epoch) {
+        try {
+            // The floor first: a claim of an epoch below it fails from now on, so none removed comes back.
+            while (true) {
+                Stat stat = new Stat();
+                long floor = floor(client.getData().storingStatIn(stat).forPath(root + EPOCHS));
+                if (floor >= epoch) {
+                    break;
+                }
+                try {
+                    client.setData().withVersion(stat.getVersion()).forPath(root + EPOCHS,
+                            Long.toString(epoch).getBytes(StandardCharsets.US_ASCII));
+                    break;
+                } catch (KeeperException.BadVersionException raced) {
+                    // Another member raised it meanwhile: read it again.
+                }
+            }
+            for (long e : epochs()) {
+                if (e < epoch) {
+                    try {
+                        client.delete().forPath(epochPath(e));
+                    } catch (KeeperException.NoNodeException gone) {
+                        // Removed by another member.
+                    }
+                }
+            }
+        } catch (Exception e) {
+            // An old record left behind costs a read at the next takeover, nothing else.
+        }
+    }
+
+    // ---- the stop mark and the name -----------------------------------------------------------------------
+
+    @Override
+    public void markStopped() {
+        byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+        try {
+            try {
+                client.create().withMode(CreateMode.PERSISTENT).forPath(root + "/stopped", pid);
+            } catch (KeeperException.NodeExistsException marked) {
+                client.setData().forPath(root + "/stopped", pid);
+            }
+        } catch (Exception e) {
+            throw failed("mark the pair stopped", e);
+        }
+    }
+
+    @Override
+    public boolean isStopped() {
+        try {
+            return client.checkExists().forPath(root + "/stopped") != null;
+        } catch (Exception e) {
+            throw failed("read the stop mark", e);
+        }
+    }
+
+    @Override
+    public void clearStopped() {
+        try {
+            client.delete().forPath(root + "/stopped");
+        } catch (KeeperException.NoNodeException none) {
+            // Not stopped.
+        } catch (Exception e) {
+            throw failed("remove the stop mark", e);
+        }
+    }
+
+    @Override
+    public void claimName(String name) {
+        try {
+            client.create().withMode(CreateMode.PERSISTENT).forPath(root + "/name",
+                    name.getBytes(StandardCharsets.UTF_8));
+            return;
+        } catch (KeeperException.NodeExistsException named) {
+            // Compared below.
+        } catch (Exception e) {
+            throw failed("write the pair's name", e);
+        }
+        Optional<String> held = pairName();
+        if (held.isPresent() && !held.get().equals(name)) {
+            throw new PairException(where + " holds pair '" + held.get() + "', not '" + name + "'; use --name "
+                    + held.get() + ", or choose another path");
+        }
+    }
+
+    @Override
+    public Optional<String> pairName() {
+        try {
+            String text = new String(client.getData().forPath(root + "/name"), StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? Optional.empty() : Optional.of(text);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw failed("read the pair's name", e);
+        }
+    }
+
+    @Override
+    public String where() {
+        return where;
+    }
+
+    /** Ends the session: its ephemeral znodes go at once, and the lease with them. */
+    @Override
+    public void close() {
+        closed = true;
+        lease.lost(clock.nanoTime());
+        renewer.interrupt();
+        client.close();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private String epochPath(long epoch) {
+        return root + EPOCHS + "/" + epoch;
+    }
+
+    /** @return the claimed epochs, ascending; names phoenix does not write are left out */
+    private List<Long> epochs() throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (String child : client.getChildren().forPath(root + EPOCHS)) {
+            long e = StateDir.epochOfName("checkpoint-" + child);
+            if (e > 0) {
+                out.add(e);
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    private static long floor(byte[] data) {
+        try {
+            return data == null || data.length == 0 ? 0
+                    : Long.parseLong(new String(data, StandardCharsets.US_ASCII).strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Reads a record as the state directory reads a checkpoint file; the message names the znode's path. */
+    private static PairState parse(String path, byte[] data) {
+        return StateDir.parseCheckpoint(Path.of(path), new String(data, StandardCharsets.US_ASCII));
+    }
+
+    private PairException failed(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new PairException("cannot " + what + " in " + where + ": " + e, e);
+    }
+
+    private IOException ioFailed(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new IOException("cannot " + what + " in " + where + ": " + e, e);
+    }
+}

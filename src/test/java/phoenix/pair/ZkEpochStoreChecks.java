@@ -1,0 +1,223 @@
+package phoenix.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import phoenix.testing.Awaits;
+import phoenix.testing.ProcessTracker;
+import phoenix.testing.cluster.TcpProxy;
+import phoenix.testing.cluster.ZkEnsemble;
+
+/**
+ * The ZooKeeper store against a real ensemble: the {@link EpochStore} contract, and what only ZooKeeper shows (a
+ * fenced writer refused, a removed epoch never claimed again, the checkpoint across a killed leader, the lease
+ * ending before the session can expire), and that a store without a coordinator loads no class of Curator or
+ * ZooKeeper. The checks live here because the store is package-private; {@code phoenix.it.ZkEpochStoreIT} runs
+ * them with its ensemble, in the integration pass.
+ */
+public abstract class ZkEpochStoreChecks extends EpochStoreContract {
+    private static final Duration SESSION = Duration.ofSeconds(2);
+    private static final Duration MARGIN = ZkEpochStore.defaultMargin(SESSION);
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+    private static final AtomicLong ROOTS = new AtomicLong();
+
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private final ProcessTracker tracker = new ProcessTracker("ZkEpochStoreChecks");
+    private String root;
+
+    @TempDir
+    Path work;
+
+    /** @return the running ensemble the checks use; they leave it whole, every server running */
+    protected abstract ZkEnsemble ensemble();
+
+    @BeforeEach
+    void newRoot(TestInfo test) {
+        root = "/phoenix-it/" + test.getTestMethod().orElseThrow().getName() + "-" + ROOTS.incrementAndGet()
+                + "/pair";
+    }
+
+    @AfterEach
+    void closeAndHeal() throws Exception {
+        for (AutoCloseable c : opened) {
+            c.close();
+        }
+        tracker.close();
+        boolean restarted = false;
+        for (int id = 1; id <= ensemble().size(); id++) {
+            if (!ensemble().running(id)) {
+                ensemble().start(id);
+                restarted = true;
+            }
+        }
+        if (restarted) {
+            ensemble().awaitQuorum(WITHIN);
+        }
+    }
+
+    @Override
+    EpochStore open() {
+        return open(ensemble().connectString());
+    }
+
+    private ZkEpochStore open(String connect) {
+        ZkEpochStore s = ZkEpochStore.open(connect, root, SESSION, MARGIN, WITHIN);
+        opened.add(s);
+        return s;
+    }
+
+    @Test
+    protected void aFencedWritersLateWriteIsRefused() throws Exception {
+        EpochStore old = open();
+        old.claimEpoch(at(1, 1, 0));
+        old.writeCheckpoint(at(1, 5, 0));
+        EpochStore taker = open();
+        taker.claimEpoch(at(2, 5, 0));
+        // Until the taker writes, the old primary's writes go on: the taker reads them after it fenced.
+        old.writeCheckpoint(at(1, 6, 0));
+        assertEquals(at(1, 6, 0), taker.readCheckpoint(true).orElseThrow());
+        taker.writeCheckpoint(at(2, 7, 0));
+
+        StaleEpochException e = assertThrows(StaleEpochException.class, () -> old.writeCheckpoint(at(1, 8, 0)));
+
+        assertEquals(2, e.storedEpoch());
+        assertTrue(e.getMessage().contains("epoch 2") && e.getMessage().contains(root), e.getMessage());
+        assertEquals(at(2, 7, 0), open().readCheckpoint(false).orElseThrow(), "the late write changed nothing");
+    }
+
+    @Test
+    protected void aRemovedEpochIsNeverClaimedAgain() throws Exception {
+        EpochStore s = open();
+        for (long e = 1; e <= 3; e++) {
+            assertTrue(s.claimEpoch(at(e, e, 0)));
+        }
+        s.deleteCheckpointsBefore(3);
+
+        // A member that chose epoch 2 before the removal and claims it only now.
+        assertFalse(open().claimEpoch(at(2, 9, 0)), "epoch 2 was claimed once: never again");
+        assertFalse(open().claimEpoch(at(1, 9, 0)));
+        assertEquals(3, s.maxCheckpointEpoch());
+        assertEquals(at(3, 3, 0), s.readCheckpoint(false).orElseThrow());
+    }
+
+    @Test
+    protected void theNewestCheckpointOutlivesTheEnsemblesLeader() throws Exception {
+        EpochStore s = open();
+        s.claimEpoch(at(1, 1, 0));
+        s.writeCheckpoint(at(1, 41, 0));
+        EpochStore taker = open();
+        taker.claimEpoch(at(2, 41, 0));
+        taker.writeCheckpoint(at(2, 42, 0));
+
+        int leader = ensemble().leader();
+        assertTrue(leader > 0, "one leader: " + ensemble().modes());
+        ensemble().kill(leader);
+
+        AtomicReference<PairState> read = new AtomicReference<>();
+        Awaits.await("a read through the store's own client once another server leads", WITHIN)
+                .ignoreExceptions().until(() -> {
+                    read.set(s.readCheckpoint(false).orElseThrow());
+                    return true;
+                });
+        assertEquals(at(2, 42, 0), read.get());
+        Awaits.await("a write by the newest epoch after the leader's death", WITHIN).ignoreExceptions()
+                .until(() -> {
+                    taker.writeCheckpoint(at(2, 43, 0));
+                    return true;
+                });
+        assertThrows(StaleEpochException.class, () -> s.writeCheckpoint(at(1, 44, 0)));
+        assertEquals(at(2, 43, 0), open().readCheckpoint(false).orElseThrow());
+        assertEquals(2, open().maxCheckpointEpoch());
+    }
+
+    @Test
+    protected void theLeaseEndsBeforeAnotherMemberCanSeeTheSessionExpire() throws Exception {
+        TcpProxy proxy = TcpProxy.to(ensemble().connectString(1));
+        opened.add(proxy);
+        ZkEpochStore primary = open(proxy.address());
+        ZkEpochStore standby = open(ensemble().connectString());
+        primary.join("primary", "pid 1");
+        Awaits.await("the primary's lease to be confirmed", WITHIN)
+                .until(() -> primary.lease().confirmed(System.nanoTime()));
+        assertTrue(standby.members().contains("primary"));
+
+        long cutNs = System.nanoTime();
+        proxy.cut();
+        // The standby's view: the last time it still saw the member (a request it sent then was answered with it
+        // present, so the session had not expired when the server read it), and when it saw it gone.
+        AtomicLong lastSeenSentNs = new AtomicLong(cutNs);
+        Awaits.await("the primary's session, cut off from ZooKeeper, to expire", WITHIN).ignoreExceptions()
+                .until(() -> {
+                    long sent = System.nanoTime();
+                    if (standby.members().contains("primary")) {
+                        lastSeenSentNs.set(sent);
+                        return false;
+                    }
+                    return true;
+                });
+
+        long leaseEndNs = primary.confirmedUntilNs();
+        assertTrue(leaseEndNs - cutNs > 0, "the lease was live when the primary was cut off (it ended "
+                + ms(leaseEndNs - cutNs) + " after the cut)");
+        assertTrue(lastSeenSentNs.get() - leaseEndNs >= 0, "the lease ended " + ms(leaseEndNs - cutNs)
+                + " after the cut, before the session expired (still there " + ms(lastSeenSentNs.get() - cutNs)
+                + " after the cut)");
+        assertFalse(primary.lease().confirmed(lastSeenSentNs.get()));
+    }
+
+    @Test
+    protected void aStoreWithoutZooKeeperLoadsNoClassOfCuratorOrZooKeeper() throws Exception {
+        List<String> without = loadedClasses("local");
+        List<String> with = loadedClasses("zk");
+
+        assertTrue(without.stream().anyMatch(c -> c.startsWith("phoenix.pair.StateDir")), "the check sees classes");
+        assertEquals(List.of(), zooKeeperClasses(without), "classes of Curator or ZooKeeper loaded without it");
+        assertFalse(zooKeeperClasses(with).isEmpty(), "the control: a ZooKeeper store loads Curator");
+    }
+
+    private List<String> loadedClasses(String mode) throws Exception {
+        Path log = work.resolve("classes-" + mode + ".log");
+        String cp = System.getProperty("surefire.test.class.path", "");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xlog:class+load=info:file=" + log, "-cp",
+                cp.isBlank() ? System.getProperty("java.class.path") : cp, LocalStoreMain.class.getName(),
+                work.resolve("state-" + mode).toString()));
+        if ("zk".equals(mode)) {
+            command.add("zk");
+        }
+        Process p = tracker.start(new ProcessBuilder(command).redirectErrorStream(true));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "LocalStoreMain ended");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.strip().endsWith("ok"), out);
+        // Lines like "[0.050s][info][class,load] java.lang.Object source: shared objects file".
+        return Files.readAllLines(log).stream().filter(l -> l.contains("[class,load]"))
+                .map(l -> l.substring(l.indexOf("[class,load]") + 13).split(" ")[0]).collect(Collectors.toList());
+    }
+
+    private static List<String> zooKeeperClasses(List<String> classes) {
+        return classes.stream().filter(c -> c.startsWith("org.apache.curator.") || c.startsWith("org.apache.zookeeper.")
+                || c.startsWith("io.netty.") || c.startsWith("com.google.common.")).collect(Collectors.toList());
+    }
+
+    private static String ms(long ns) {
+        return TimeUnit.NANOSECONDS.toMillis(ns) + " ms";
+    }
+}
