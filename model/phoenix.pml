@@ -23,7 +23,7 @@
  *                     on collision.  A takeover computes E = max(held epoch,
  *                     highest file epoch) + 1 when it decides to promote (PROMOTE)
  *                     and creates the file in its next step (CLM), as
- *                     Member.promote does.
+ *                     Takeover.promote and Takeover.claim do.
  * heartbeats          SEND_HB(): (epoch, seq, count, base), on two paths:
  *   UDP               to the standby listening on the port (sbSlot; there is never
  *                     more than one, asserted).  Each copy is on time, lost,
@@ -108,7 +108,7 @@
  *              heartbeat accepted after it moves the standby's view back.
  *   FIX_SLOT   a member taking over keeps the standby slot until it has claimed
  *              its epoch, so that no person's start can claim in between.  The
- *              Java (Member.promote) releases the slot before it claims.
+ *              Java keeps it until Takeover.finish, after the claim (NO_FIX_SLOT: before).
  *   FIX_HELDBASE  a takeover's held state counts only if it belongs to the
  *              newest run: the claim carries base = max(held base, highest
  *              file's base), and the held count is used only if the held epoch
@@ -393,7 +393,7 @@ inline ACCEPT(s, e, q, c, b) {
   fi
 }
 
-inline SEND_HB() {     /* Primary.sendHeartbeat -> Member.Io.sendHeartbeat */
+inline SEND_HB() {     /* Primary.sendHeartbeat -> PrimaryLoop.Io.sendHeartbeat */
 #ifndef NOHB
   seq++;
   /* the watch copy: once attached, to my standby, reliable and in order */
@@ -495,7 +495,7 @@ inline STALL_PAUSED() {
 
 /* takeover, first step; the standby detected EOF or a timeout */
 #ifndef NO_FIX_ORDER
-inline PROMOTE() {   /* Member.promote: frees port and slot, computes the epoch */
+inline PROMOTE() {   /* Takeover.promote: frees port and slot, computes the epoch */
   role[me] = PRIMARY; NEWGEN(me); sbSlot = NOSLOT;
   wFull = false; wE = 0; wQ = 0; wC = 0; wB = 0;
 #ifndef NO_FIX_SLOT
@@ -676,7 +676,7 @@ end_member:
 /* A person starts the pair when no member answers: every live member is paused
    (Member.refuseIfRunning gets no answer) and nobody holds the standby slot
    (Member.takeStandbySlot).  The started member waits the takeover timeout as
-   a standby of nobody, then claims (Member.promote), with no one to fence. */
+   a standby of nobody, then claims (Takeover.promote), with no one to fence. */
 active proctype Launcher()
 {
   byte s, e, b, c, pc0;
