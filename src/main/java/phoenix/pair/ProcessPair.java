@@ -41,6 +41,20 @@ public final class ProcessPair {
     }
 
     /**
+     * Makes this process a member of a pair that protects an event-driven {@code service}: as {@link
+     * #run(PairConfig, PairTask)}, but the primary runs the service, which replicates its state through a
+     * {@link Replicator} whenever that changes, instead of stepping on a timer.
+     *
+     * @param config the pair's configuration; its step interval is not used
+     * @param service the service to protect
+     * @return how this member ended
+     * @throws PairException when the member cannot start: the message says why and what to do
+     */
+    public static Ending run(PairConfig config, PairService service) {
+        throw new UnsupportedOperationException("not built yet: issue 9");
+    }
+
+    /**
      * Asks the pair how it is.
      *
      * @param config names the pair and its state directory
