@@ -1034,7 +1034,7 @@ final class Member {
     }
 
     private Status primaryStatus(long now) {
-        PairState s = primary.current();
+        PairState s = replication.stamp(primary.current());
         Status status = new Status();
         status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
                 .put("count", s.snapshot().step()).put("takeovers", s.takeovers())
