@@ -16,7 +16,8 @@ public interface PairService {
      * Starts serving from {@code from}. Returns once the service runs (it serves on its own threads); a service
      * that cannot start throws, and the pair handles that as a failed acceptance test (the member ends, and a
      * start that keeps failing is backed off and ends the pair as a crash loop). It runs on the library's step
-     * thread and must return within {@link PairConfig#stepTimeout()}; it may replicate already.
+     * thread and must return within {@link PairConfig#stepTimeout()}. It may replicate already; a synchronous
+     * call there waits for the standby, which the member starts meanwhile (a second or so), within that timeout.
      *
      * @param from the last replicated state: its version and bytes; {@link Replica#INITIAL} for a new pair
      * @param replicator replicates this service's state to the standby; thread-safe
