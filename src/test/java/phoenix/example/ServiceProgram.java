@@ -16,14 +16,16 @@ import phoenix.pair.Replicator;
 /**
  * An event-driven program on the library: a {@code main} and one call to {@link ProcessPair#run(PairConfig,
  * PairService)}. Its service runs writer threads that replicate a 1 KiB state synchronously, as fast as they can,
- * and say on stdout what the pair guarantees: {@code START pid version text} when a primary starts from the
- * state its standby held, {@code ACKED version} after each synchronous replicate returned.
+ * and say on stdout what the pair guarantees: {@code START pid version text length} when a primary starts from
+ * the state its standby held, {@code ACKED version} after each synchronous replicate returned.
  *
- * <p>Arguments: NAME STATE_DIR PORT WRITERS, the number of writer threads (0: none, the service only starts).
+ * <p>Arguments: NAME STATE_DIR PORT WRITERS [STATE_BYTES], the number of writer threads (0: none, the service
+ * only starts) and the size of their states (1 KiB unless given).
  */
 public final class ServiceProgram {
-    /** The size of every state the writers replicate. */
+    /** The size of the states the writers replicate unless told otherwise. */
     public static final int STATE_BYTES = 1024;
+    private static int stateBytes = STATE_BYTES;
 
     private ServiceProgram() {
     }
@@ -36,6 +38,9 @@ public final class ServiceProgram {
     public static void main(String[] args) {
         Thread.currentThread().setName("program " + ProcessHandle.current().pid());
         int writers = Integer.parseInt(args[3]);
+        if (args.length > 4) {
+            stateBytes = Integer.parseInt(args[4]);
+        }
         PairConfig config = PairConfig.builder(args[0]).stateDir(Path.of(args[1])).port(Integer.parseInt(args[2]))
                 .terminal("none").build();
         Ending ending = ProcessPair.run(config, new Writers(writers));
@@ -43,10 +48,10 @@ public final class ServiceProgram {
         System.exit(ending.exitCode());
     }
 
-    /** @return a state of {@link #STATE_BYTES} bytes that starts with {@code text} */
+    /** @return a state of the writers' size that starts with {@code text} */
     public static byte[] state(String text) {
-        byte[] b = Arrays.copyOf(text.getBytes(StandardCharsets.US_ASCII), STATE_BYTES);
-        Arrays.fill(b, text.length(), STATE_BYTES, (byte) '.');
+        byte[] b = Arrays.copyOf(text.getBytes(StandardCharsets.US_ASCII), stateBytes);
+        Arrays.fill(b, text.length(), stateBytes, (byte) '.');
         return b;
     }
 
@@ -71,7 +76,7 @@ public final class ServiceProgram {
         public void start(Replica from, Replicator replicator) {
             long pid = ProcessHandle.current().pid();
             System.out.println("START " + pid + " " + from.version() + " "
-                    + (from.version() == 0 ? "-" : text(from.state())));
+                    + (from.version() == 0 ? "-" : text(from.state())) + " " + from.state().length);
             for (int i = 0; i < count; i++) {
                 int id = i;
                 Thread t = new Thread(() -> write(replicator, pid + "/" + id), "writer " + i);

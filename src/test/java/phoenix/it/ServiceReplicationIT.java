@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import phoenix.example.ServiceProgram;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.pair.Replicator;
 import phoenix.testing.Awaits;
 import phoenix.testing.Kill;
 
@@ -26,15 +28,27 @@ import phoenix.testing.Kill;
 class ServiceReplicationIT extends WithPair {
     @Test
     void everyAnsweredVersionSurvivesSigkillsAndSigterms() throws Exception {
-        pair = new PairHarness().startService(3);
-        int kills = 10;
+        killAndCheck(3, ServiceProgram.STATE_BYTES, 10, 20);
+    }
+
+    @Test
+    void statesOfOneMebibyteSurviveSigkillsAndSigterms() throws Exception {
+        killAndCheck(2, Replicator.MAX_STATE_BYTES, 4, 5);
+    }
+
+    /**
+     * Runs a service pair whose {@code writers} replicate states of {@code stateBytes}, and signals its primary
+     * {@code kills} times (SIGKILL and SIGTERM in turn), each after {@code writes} more answered writes.
+     */
+    private void killAndCheck(int writers, int stateBytes, int kills, int writes) throws Exception {
+        pair = new PairHarness().startService(writers, stateBytes);
         for (int i = 0; i < kills; i++) {
             PairStatus before = pair.awaitProtected();
             int seen = pair.lines().size();
             // Writes under way when the signal comes: answered ones and ones in flight.
             Awaits.await("writes by pid " + before.primaryPid(), PairHarness.PROTECTED_WITHIN)
                     .until(() -> pair.lines().subList(seen, pair.lines().size()).stream()
-                            .filter(l -> l.startsWith("ACKED")).count() >= 20);
+                            .filter(l -> l.startsWith("ACKED")).count() >= writes);
             Kill.signal(before.primaryPid(), i % 2 == 0 ? "KILL" : "TERM");
             long takeovers = before.takeovers();
             pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != before.primaryPid(), "taken over");
@@ -68,6 +82,7 @@ class ServiceReplicationIT extends WithPair {
                         + "from " + lastStart);
                 if (from > 0) {
                     assertNotEquals("-", w[3], "the state of version " + from + " came with its bytes");
+                    assertEquals(stateBytes, Integer.parseInt(w[4]), "the whole state of version " + from);
                 }
                 lastStart = from;
                 starts++;
@@ -79,7 +94,8 @@ class ServiceReplicationIT extends WithPair {
             }
         }
         assertEquals(kills + 1, starts, "one start per primary:\n" + String.join("\n", lines));
-        assertTrue(acked >= 20L * kills, "writes were answered throughout: " + acked);
-        System.out.printf("ServiceReplicationIT: %d answered versions over %d takeovers, none lost%n", acked, kills);
+        assertTrue(acked >= (long) writes * kills, "writes were answered throughout: " + acked);
+        System.out.printf("ServiceReplicationIT: %d answered versions of %d bytes over %d takeovers, none lost%n",
+                acked, stateBytes, kills);
     }
 }
