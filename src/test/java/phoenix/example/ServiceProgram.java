@@ -17,7 +17,7 @@ import phoenix.pair.Replicator;
  * An event-driven program on the library: a {@code main} and one call to {@link ProcessPair#run(PairConfig,
  * PairService)}. Its service runs writer threads that replicate a 1 KiB state synchronously, as fast as they can,
  * and say on stdout what the pair guarantees: {@code START pid version text length} when a primary starts from
- * the state its standby held, {@code ACKED version} after each synchronous replicate returned.
+ * the state its standby held, {@code ACKED pid version} after each synchronous replicate returned.
  *
  * <p>Arguments: NAME STATE_DIR PORT WRITERS [STATE_BYTES], the number of writer threads (0: none, the service
  * only starts) and the size of their states (1 KiB unless given).
@@ -79,18 +79,18 @@ public final class ServiceProgram {
                     + (from.version() == 0 ? "-" : text(from.state())) + " " + from.state().length);
             for (int i = 0; i < count; i++) {
                 int id = i;
-                Thread t = new Thread(() -> write(replicator, pid + "/" + id), "writer " + i);
+                Thread t = new Thread(() -> write(replicator, pid, pid + "/" + id), "writer " + i);
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();
             }
         }
 
-        private void write(Replicator replicator, String who) {
+        private void write(Replicator replicator, long pid, String who) {
             for (long n = 1; !stopping; n++) {
                 try {
                     long v = replicator.replicate(state(who + "/" + n));
-                    System.out.println("ACKED " + v);
+                    System.out.println("ACKED " + pid + " " + v);
                     // A few hundred writes a second in all: enough to be caught mid-write by every kill, few
                     // enough lines for the test to keep.
                     Thread.sleep(5);
