@@ -28,11 +28,15 @@ final class ControlProtocol {
     private final PairConfig config;
     private final long pid;
     private final Channels channels;
+    private final Replication replication;
+    private final ReplicaHolder holder;
 
-    ControlProtocol(PairConfig config, long pid, Channels channels) {
+    ControlProtocol(PairConfig config, long pid, Channels channels, Replication replication, ReplicaHolder holder) {
         this.config = config;
         this.pid = pid;
         this.channels = channels;
+        this.replication = replication;
+        this.holder = holder;
     }
 
     // ---- the lines, written -----------------------------------------------------------------------------------
@@ -91,6 +95,9 @@ final class ControlProtocol {
                     standby.onWelcome(state, Long.parseLong(words[1]), Long.parseLong(words[2]), now);
                 }
                 break;
+            case "STATE":
+                holder.onState(line, channels.watch.takeBody(), channels.watch);
+                break;
             case "BUSY":
                 Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
                 loop.notNeeded = true;
@@ -133,7 +140,14 @@ final class ControlProtocol {
     void onStandbyMessage(PrimaryLoop loop, String line, long now) {
         String[] words = line.split(" ");
         if (words[0].equals("READY")) {
-            loop.keeper.onReady(now);
+            // A service's standby is ready once it also holds the newest state.
+            if (replication.onReady()) {
+                loop.keeper.onReady(now);
+            }
+        } else if (words[0].equals("ACKSTATE") && StateFrames.parseAck(line) >= 0) {
+            if (replication.onAck(StateFrames.parseAck(line))) {
+                loop.keeper.onReady(now);
+            }
         } else if (words[0].equals("ACK")) {
             loop.keeper.onAck(now);
         } else if (words[0].equals("FENCE") && words.length == 3) {
@@ -159,7 +173,9 @@ final class ControlProtocol {
                     c.kind(Connection.Kind.FROM_STANDBY);
                     channels.clients.remove(c);
                     channels.watch = c;
-                    c.send(welcome(loop.primary.seq(), pid, loop.primary.current()));
+                    c.send(welcome(loop.primary.seq(), pid, replication.stamp(loop.primary.current())));
+                    // A service's newest state goes out first: the standby is not ready until it holds it.
+                    replication.onAttached(c);
                 } else {
                     channels.reply(c, List.of("BUSY"));
                 }
@@ -173,7 +189,7 @@ final class ControlProtocol {
     private Status primaryStatus(PrimaryLoop loop, long now) {
         Primary primary = loop.primary;
         StandbyKeeper keeper = loop.keeper;
-        PairState s = primary.current();
+        PairState s = replication.stamp(primary.current());
         Status status = new Status();
         status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
                 .put("count", s.snapshot().step()).put("takeovers", s.takeovers())

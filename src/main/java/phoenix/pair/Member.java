@@ -47,6 +47,12 @@ final class Member {
     volatile boolean primaryRole;
     // The name of the thread that runs this member: every thread of the member logs under it.
     private String tag;
+    /** A service's replication on the primary (see {@link Replication}); idle for a task. */
+    final Replication replication;
+    /** The newest state a service's standby holds (see {@link ReplicaHolder}); idle for a task. */
+    final ReplicaHolder holder = new ReplicaHolder();
+    /** The service a service pair's primary runs; null for a task. */
+    private ServiceTask service;
 
     Member(PairConfig config, PairTask task, NanoClock clock) {
         this.config = config;
@@ -55,8 +61,28 @@ final class Member {
         this.timeoutNs = config.takeoverTimeout().toNanos();
         this.channels = new Channels(pid, config.stateDir());
         this.signals = new SignalInbox(channels);
-        this.protocol = new ControlProtocol(config, pid, channels);
+        this.replication = new Replication(channels::wakeup, StandbyKeeper.ATTACH_TIMEOUT_NS);
+        this.protocol = new ControlProtocol(config, pid, channels, replication, holder);
         this.healer = new Healer(this);
+    }
+
+    /** A member of a service pair: its primary runs {@code service} instead of stepping a task. */
+    Member(PairConfig config, PairService service, NanoClock clock) {
+        this(config, new ServiceTask(service), clock);
+        this.service = (ServiceTask) task;
+        this.service.bind(replication, holder);
+    }
+
+    /** This member stops being the primary: the service stops before the standby can take over. */
+    void stopService(String why) {
+        if (service != null) {
+            service.stop(why);
+        }
+    }
+
+    /** A service pair's primary never steps again after the step that started its service. */
+    long stepIntervalNs() {
+        return service != null ? Long.MAX_VALUE / 4 : config.stepInterval().toNanos();
     }
 
     Ending run() {
@@ -255,6 +281,8 @@ final class Member {
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
     private void closeAll() {
+        // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
+        stopService("this member ends");
         channels.closeAllButStopRequester();
         if (primaryLoop != null) {
             Channels.closeQuietly(primaryLoop.sender);

@@ -79,6 +79,7 @@ final class PrimaryLoop {
         if (done != null) {
             primary.onStepDone(done.next(), done.failure(), now);
         }
+        m.replication.doWork(now);
         if (signals.pending() || signals.signalEnding != null) {
             Ending handedOver = onPrimarySignal(now);
             if (handedOver != null) {
@@ -212,6 +213,10 @@ final class PrimaryLoop {
      * watch connection's end and binds the socket path anew, never has its socket removed by this member.
      */
     private void handOver() {
+        // A service stops first, and its last state goes out (within the hand-over's wait) before the standby,
+        // which takes over at the watch connection's end, may serve.
+        m.stopService("handing over to standby pid " + keeper.standbyPid());
+        m.replication.drain(HAND_OVER_WAIT_NS);
         try {
             channels.closeServer();
         } catch (IOException e) {
@@ -241,6 +246,7 @@ final class PrimaryLoop {
             channels.closeConnection(c);
             if (c == channels.watch) {
                 channels.watch = null;
+                m.replication.onDetached();
                 keeper.onDetached(now, "standby pid " + keeper.standbyPid() + " closed its watch connection: "
                         + "its process has ended");
             }
@@ -256,6 +262,7 @@ final class PrimaryLoop {
             return;
         }
         Log.LOG.info("stopping: ending the standby, then this primary");
+        m.stopService("the pair is stopping");
         m.dir.markStopped();
         stopping = ending;
         channels.holdStopRequester(requester);
@@ -271,7 +278,7 @@ final class PrimaryLoop {
     final class Io implements Primary.Io {
         @Override
         public void sendHeartbeat(long seq, PairState state) {
-            m.codec.encode(seq, m.pid, state, outgoing);
+            m.codec.encode(seq, m.pid, m.replication.stamp(state), outgoing);
             Connection watch = channels.watch;
             if (watch != null) {
                 // The same heartbeat on the watch connection, which only its owner can reach: a flood on the
@@ -288,7 +295,7 @@ final class PrimaryLoop {
 
         @Override
         public void writeCheckpoint(PairState state) {
-            healer.writeCheckpoint(state);
+            healer.writeCheckpoint(m.replication.stamp(state));
         }
 
         @Override

@@ -94,7 +94,7 @@ final class Takeover {
             return false;
         }
         loop.primary = new Primary(m.task, loop.new Io(), m.steps, config.stepTimeout().toNanos(), start,
-                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), m.timeoutNs, now);
+                m.stepIntervalNs(), config.heartbeatInterval().toNanos(), m.timeoutNs, now);
         // The first pass begins the first step at once: it runs on the step thread while this one finishes the
         // takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
         if (loop.primary.state() == Primary.State.RUNNING) {

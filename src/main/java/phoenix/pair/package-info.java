@@ -4,8 +4,10 @@
  *
  * <p>The public face is {@link phoenix.pair.ProcessPair} (run a member; ask or stop a running pair),
  * {@link phoenix.pair.PairConfig}, the {@link phoenix.pair.PairTask} a program implements, the
- * {@link phoenix.pair.Snapshot} it replicates, {@link phoenix.pair.PairStatus}, {@link phoenix.pair.Ending}
- * and the two exceptions. Everything else here is the engine and is package-private.
+ * {@link phoenix.pair.Snapshot} it replicates, or the {@link phoenix.pair.PairService} an event-driven program
+ * implements with its {@link phoenix.pair.Replicator} and {@link phoenix.pair.Replica},
+ * {@link phoenix.pair.PairStatus}, {@link phoenix.pair.Ending} and the exceptions. Everything else here is the
+ * engine and is package-private.
  *
  * <h2>Roles</h2>
  * Every member starts as the standby ({@code Standby}) and may become the primary ({@code Primary}); the
@@ -59,6 +61,17 @@
  * it takes over, which heartbeats and the handshake carry (never below the highest file's base, and a held
  * state of an older run is not resumed from). So the late write of an old primary that was paused across a
  * fresh start lands below the base, and no reader counts it.
+ *
+ * <h2>Services</h2>
+ * A service pair's primary starts its service as its one step ({@code ServiceTask}), from the newest state the
+ * standby holds, and never steps again. The service's states go to the standby on the watch connection, framed
+ * as a header line {@code STATE <version> <length>} and the raw bytes ({@code StateFrames}; the connection queues
+ * what the socket cannot take, so the loop never blocks); the standby applies them in order ({@code
+ * ReplicaHolder}) and answers {@code ACKSTATE <version>}. {@code Replication} takes the calls from the service's
+ * threads, sends the newest state whenever the one before has left the socket, answers synchronous calls on the
+ * acknowledgement and fails them after the attach timeout; a standby that attaches is sent the newest state first
+ * and is ready only once it holds it. Heartbeats and the checkpoint carry the version held as their step. The
+ * service is stopped before the watch connection closes.
  *
  * <h2>Crash loops</h2>
  * Heartbeats carry the step at the last takeover and how many takeovers in a row made no progress. A new

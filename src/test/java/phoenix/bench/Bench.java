@@ -43,6 +43,17 @@ public final class Bench {
                     + "or set -Dphoenix.root");
             return 2;
         }
+        if (options.replication) {
+            try {
+                return ReplicationBench.run(root);
+            } catch (IOException e) {
+                System.err.println("bench: " + e.getMessage());
+                return 1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
         Cleanup cleanup = new Cleanup();
         Thread hook = new Thread(cleanup::closeAll, "bench cleanup");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -22,6 +22,8 @@ final class BenchOptions {
             "  --floors N            samples of the death floor (default 30); the start floor and fresh starts",
             "                        take N / 3, at least 11 and 7",
             "  --json FILE           where the raw samples go (default target/bench.json)",
+            "  --replication         only the replication rows: a service pair's synchronous replicate latency",
+            "                        (1 KiB, 1 MiB) and throughput",
             "  --help                this text",
             "",
             "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number or a",
@@ -29,6 +31,7 @@ final class BenchOptions {
 
     boolean help;
     boolean quick;
+    boolean replication;
     int takeovers;
     int peerTakeovers;
     int hangs;
@@ -56,6 +59,9 @@ final class BenchOptions {
                 case "--help":
                 case "-h":
                     o.help = true;
+                    break;
+                case "--replication":
+                    o.replication = true;
                     break;
                 case "--quick":
                     o.quick = true;
