@@ -53,8 +53,8 @@ class ServiceReplicationIT extends WithPair {
             int seen = pair.lines().size();
             // Writes under way when the signal comes: answered ones and ones in flight.
             Awaits.await("writes by pid " + old, PairHarness.PROTECTED_WITHIN)
-                    .until(() -> pair.lines().subList(seen, pair.lines().size()).stream()
-                            .filter(l -> l.startsWith("ACKED")).count() >= writes);
+                    .until(() -> pair.lines().stream().skip(seen).filter(l -> l.startsWith("ACKED")).count()
+                            >= writes);
             Kill.signal(old, signal);
             long takeovers = before.takeovers();
             pair.awaitStatus(s -> s.takeovers() > takeovers && s.primaryPid() != old, "taken over after SIG" + signal);
@@ -71,8 +71,7 @@ class ServiceReplicationIT extends WithPair {
         PairStatus last = pair.awaitProtected();
         int seen = pair.lines().size();
         Awaits.await("writes after the last takeover", PairHarness.PROTECTED_WITHIN)
-                .until(() -> pair.lines().subList(seen, pair.lines().size()).stream()
-                        .anyMatch(l -> l.startsWith("ACKED")));
+                .until(() -> pair.lines().stream().skip(seen).anyMatch(l -> l.startsWith("ACKED")));
         Optional<PairStatus> stopped = ProcessPair.stop(pair.config(), Duration.ofSeconds(15));
         assertTrue(stopped.isPresent(), "stop found the pair");
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
