@@ -4,7 +4,10 @@
 #   ./run-phoenix.sh [run] [options]   ./run-phoenix.sh status [--json]   ./run-phoenix.sh stop   ./run-phoenix.sh --help
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-jar="$here/target/phoenix.jar"
+# The counter and the command line (app/) are clients of the library (pair/, the artifact phoenix-pair), which the
+# build copies into app/target/lib with the other run-time dependencies.
+target="$here/app/target"
+jar="$target/phoenix.jar"
 
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; else java=java; fi
 if ! command -v "$java" >/dev/null 2>&1; then
@@ -12,16 +15,27 @@ if ! command -v "$java" >/dev/null 2>&1; then
   exit 2
 fi
 
-if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
+    "$here/pair/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
   echo "phoenix: building (first run, or the sources changed)..." >&2
-  (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true package) >&2
+  (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true -Dmaven.javadoc.skip=true package) >&2
 fi
-# Members run from a copy named by its content: a rebuild never changes the jar under a running pair.
-run_jar="$here/target/run/phoenix-$(cksum <"$jar" | cut -d' ' -f1).jar"
-if [ ! -f "$run_jar" ]; then
-  mkdir -p "$here/target/run"
-  cp "$jar" "$run_jar.tmp.$$" && mv "$run_jar.tmp.$$" "$run_jar"
+# Members run from copies named by their content, the app's jar and the library's together: a rebuild never changes
+# the code under a running pair. The other jars in lib/ are third-party ones, which change only with the poms.
+pair_jar=$(find "$target/lib" -maxdepth 1 -name 'phoenix-pair-*.jar' -print -quit)
+if [ -z "$pair_jar" ]; then
+  echo "phoenix: the library's jar (phoenix-pair-*.jar) is missing from $target/lib; rebuild with ./mvnw package" >&2
+  exit 2
 fi
+sum=$(cat "$jar" "$pair_jar" | cksum | cut -d' ' -f1)
+run_jar="$target/run/phoenix-$sum.jar"
+run_pair_jar="$target/run/phoenix-$sum-pair.jar"
+mkdir -p "$target/run"
+for copy in "$run_jar:$jar" "$run_pair_jar:$pair_jar"; do
+  if [ ! -f "${copy%%:*}" ]; then
+    cp "${copy#*:}" "${copy%%:*}.tmp.$$" && mv "${copy%%:*}.tmp.$$" "${copy%%:*}"
+  fi
+done
 
 if [ "${1:-}" = bench ]; then
   shift
@@ -38,7 +52,10 @@ mkdir -p "$state_base" 2>/dev/null && chmod 700 "$state_base" 2>/dev/null || sta
 # The JVM's own warnings go to stderr as well (a class-data archive that does not fit this JVM says so there).
 flags=(-XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData
   -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr "-XX:ErrorFile=$state_base/hs_err_pid%p.log")
-cp="$run_jar:$here/target/lib/*"
+cp="$run_jar:$run_pair_jar"
+for lib_jar in "$target"/lib/*.jar; do
+  [ "$lib_jar" = "$pair_jar" ] || cp="$cp:$lib_jar"
+done
 
 # Class data of phoenix and its libraries, made once per jar and JDK, next to the jar: every member (the first
 # start, each standby, the one spawned after a takeover) starts with less class loading. JDK 17-24: an AppCDS

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The takeover benchmark: builds phoenix and its test classes, then runs phoenix.bench.Bench, which starts real
-# pairs, kills, pauses and starves them, prints a Markdown table on stdout and writes target/bench.json.
+# pairs, kills, pauses and starves them, prints a Markdown table on stdout and writes app/target/bench.json.
 #   test-scripts/bench.sh [--quick] [--takeovers N] [--stress-seconds S] [--json FILE] [--help]
 # Also reached as ./run-phoenix.sh bench [options]. Maven's output goes to stderr, so stdout is the report.
 set -euo pipefail
@@ -24,4 +24,4 @@ echo "bench: building (./mvnw -q -B -DskipTests package test-compile)..." >&2
 # exec: Ctrl+C reaches the benchmark's JVM, whose shutdown hook ends every process it started, by pid.
 # Relative paths given with --json stay relative to the directory this script was started from.
 exec "$java" -XX:+UseSerialGC -Xmx256m -Dphoenix.root="$root" \
-  -cp "$root/target/phoenix.jar:$root/target/lib/*:$root/target/test-classes" phoenix.bench.Bench "$@"
+  -cp "$root/app/target/phoenix.jar:$root/app/target/lib/*:$root/app/target/test-classes" phoenix.bench.Bench "$@"

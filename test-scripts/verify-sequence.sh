@@ -7,9 +7,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: verify-sequence.sh FILE [MAX_DUPLICATES]" >&2; exit 2; }
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; else java=java; fi
-class="$root/target/test-classes/phoenix/testing/Sequence.class"
-if [ ! -f "$class" ] || [ -n "$(find "$root/src/test/java/phoenix/testing" -newer "$class" -print -quit)" ]; then
+class="$root/app/target/test-classes/phoenix/testing/Sequence.class"
+if [ ! -f "$class" ] || [ -n "$(find "$root/app/src/test/java/phoenix/testing" -newer "$class" -print -quit)" ]; then
   echo "verify-sequence: building the test classes..." >&2
   (cd "$root" && ./mvnw -q -B -DskipTests -Dcheckstyle.skip=true test-compile) >&2
 fi
-exec "$java" -cp "$root/target/test-classes" phoenix.testing.Sequence "$@"
+exec "$java" -cp "$root/app/target/test-classes" phoenix.testing.Sequence "$@"

@@ -31,8 +31,8 @@ final class ReplicationBench {
         Path dir = Files.createTempDirectory("phoenix-bench-repl-");
         String name = "bench-repl-" + UUID.randomUUID().toString().substring(0, 6);
         int port = Ports.freeUdpPort();
-        String cp = root.resolve("target/phoenix.jar") + ":" + root.resolve("target/lib") + "/*:"
-                + root.resolve("target/test-classes");
+        String cp = root.resolve("app/target/phoenix.jar") + ":" + root.resolve("app/target/lib") + "/*:"
+                + root.resolve("app/target/test-classes");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx128m", "-cp", cp, ReplicationBenchProgram.class.getName(), name,
                 dir.resolve("state").toString(), String.valueOf(port))

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A private copy of the build that every pair of one run uses: {@code run-phoenix.sh}, {@code target/phoenix.jar}
- * and {@code target/lib}, copied once at the start. The copied script finds no sources next to it, so it never
+ * A private copy of the build that every pair of one run uses: {@code run-phoenix.sh}, {@code app/target/phoenix.jar}
+ * and {@code app/target/lib}, copied once at the start. The copied script finds no sources next to it, so it never
  * rebuilds in the middle of a run when someone edits {@code src/main}, and every member of the run runs the same
  * code. Removed at the end.
  */
@@ -27,19 +27,19 @@ final class Build implements AutoCloseable {
     }
 
     static Build copy(Path root) throws IOException {
-        Path jar = root.resolve("target").resolve("phoenix.jar");
-        Path lib = root.resolve("target").resolve("lib");
+        Path jar = root.resolve("app").resolve("target").resolve("phoenix.jar");
+        Path lib = root.resolve("app").resolve("target").resolve("lib");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(lib)) {
             throw new BenchException(jar + " or " + lib + " is missing; build first with "
                     + "./mvnw -B -DskipTests package (test-scripts/bench.sh does)");
         }
         Path dir = Files.createTempDirectory("phoenix-bench-build-");
-        Files.createDirectories(dir.resolve("target").resolve("lib"));
+        Files.createDirectories(dir.resolve("app").resolve("target").resolve("lib"));
         Files.copy(root.resolve("run-phoenix.sh"), dir.resolve("run-phoenix.sh"), StandardCopyOption.COPY_ATTRIBUTES);
-        Files.copy(jar, dir.resolve("target").resolve("phoenix.jar"));
+        Files.copy(jar, dir.resolve("app").resolve("target").resolve("phoenix.jar"));
         try (Stream<Path> jars = Files.list(lib)) {
             for (Path p : jars.toList()) {
-                Files.copy(p, dir.resolve("target").resolve("lib").resolve(p.getFileName()));
+                Files.copy(p, dir.resolve("app").resolve("target").resolve("lib").resolve(p.getFileName()));
             }
         }
         return new Build(dir, describe(root));
@@ -48,7 +48,8 @@ final class Build implements AutoCloseable {
     /** @return the commit and whether src/main differs from it, as git says; "unknown" without git */
     private static String describe(Path root) {
         String head = git(root, "rev-parse", "--short", "HEAD");
-        String changed = git(root, "status", "--porcelain", "--", "src/main", "pom.xml").lines()
+        String changed = git(root, "status", "--porcelain", "--", "pair/src/main", "app/src/main", "pom.xml",
+                "pair/pom.xml", "app/pom.xml").lines()
                 .map(l -> l.length() > 3 ? l.substring(3) : l).reduce((a, b) -> a + ", " + b).orElse("");
         if (head.isEmpty()) {
             return "unknown (no git)";

@@ -115,7 +115,7 @@ final class Report {
         line("- machine: " + r.cores + " cores (nproc), " + r.cpuModel + ", " + r.os + "; load average "
                 + r.loadAtStart + " at the start, " + r.loadAtEnd + " at the end (shared machine)");
         line("- JDK: " + r.javaVersion + ", " + r.javaVm + " (the benchmark and every member)");
-        line("- code: " + r.code + " (one copy of target/phoenix.jar for the whole run)");
+        line("- code: " + r.code + " (one copy of app/target/phoenix.jar for the whole run)");
         line(String.format(Locale.ROOT, "- run: %s; default %d SIGKILL + %d SIGTERM + %d SIGSTOP takeovers, "
                 + "peer-like %d + %d + %d; %d s of stress; %d s idle; took %.0f s", o.mode(), d.kill.size(),
                 d.term.size(), d.hangs.size(), p.kill.size(), p.term.size(), p.hangs.size(), o.stressSeconds,
@@ -398,7 +398,7 @@ final class Report {
                 + (unattributed > 0 ? "; in " + unattributed + " takeover(s) that log line was missing and the first "
                 + "line after the signal was taken" : ""));
         r.phaseNs.forEach((k, v) -> md.append(String.format(Locale.ROOT, "- phase %s: %.0f s%n", k, v / 1e9)));
-        line("- raw samples: " + r.options.json + "; member logs: target/bench-logs/");
+        line("- raw samples: " + r.options.json + "; member logs: app/target/bench-logs/");
     }
 
     private static String ratioCell(double maxMs, Setup s) {

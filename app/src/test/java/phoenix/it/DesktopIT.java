@@ -56,7 +56,8 @@ import phoenix.testing.Sequence;
  * carries on counting while a new standby window opens. Windows are found with {@code xwininfo}, tied to their
  * xterm process with {@code xprop _NET_WM_PID}, and what each window showed is read from xterm's own log (turned
  * on for every xterm through {@code XENVIRONMENT}, which the spawned ones inherit). Leaves a screenshot of the
- * protected pair in {@code target/desktop.png} ({@code -Dphoenix.screenshot=docs/desktop.png} refreshes the README's).
+ * protected pair in {@code app/target/desktop.png} ({@code -Dphoenix.screenshot=docs/desktop.png} refreshes the
+ * README's).
  *
  * <p>Then every terminal phoenix can open, each where it is installed and starts: the pair's standbys open in
  * that terminal, on a D-Bus session bus of the test's own, and each fault a user can try on a desktop is tried
@@ -66,7 +67,7 @@ import phoenix.testing.Sequence;
 @Tag("integration")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DesktopIT {
-    private static final Path ROOT = Path.of(System.getProperty("user.dir"));
+    private static final Path ROOT = Path.of(System.getProperty("phoenix.root", System.getProperty("user.dir")));
     private static final Duration WITHIN = Duration.ofSeconds(30);
     private static final Pattern WINDOW = Pattern.compile("^\\s*(0x[0-9a-f]+) \"(.*)\": \\(");
     private static final Pattern WM_PID = Pattern.compile("_NET_WM_PID\\(CARDINAL\\) = (\\d+)");
@@ -81,7 +82,7 @@ class DesktopIT {
     private final int port = Ports.freeUdpPort();
     private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
     private final Path screenshot = Path.of(System.getProperty("phoenix.screenshot",
-            ROOT.resolve("target/desktop.png").toString()));
+            ROOT.resolve("app/target/desktop.png").toString()));
     private Path work;
     private Path stateDir;
     private Process xvfb;
@@ -129,7 +130,7 @@ class DesktopIT {
         TERMINALS.keySet().forEach(t -> sb.append("\n  ").append(t).append(": ")
                 .append(COVERAGE.getOrDefault(t, "not run")));
         System.out.println(sb);
-        Files.writeString(ROOT.resolve("target/desktop-terminals.txt"), sb + "\n");
+        Files.writeString(ROOT.resolve("app/target/desktop-terminals.txt"), sb + "\n");
     }
 
     @BeforeEach

@@ -24,7 +24,21 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
         String primaryState, long standbyPid, long takeovers, int crashLoopStreak, Map<String, Long> rejected,
         String checkpointError) {
 
-    /** Copies the map so that the record stays immutable. */
+    /**
+     * Copies the map so that the record stays immutable.
+     *
+     * @param name the pair's name
+     * @param count the last step the pair completed
+     * @param epoch the primary's epoch
+     * @param isProtected whether a standby is attached and acknowledging heartbeats
+     * @param primaryPid the primary's pid, 0 when there is none
+     * @param primaryState the primary's role state
+     * @param standbyPid the standby's pid, 0 when there is none
+     * @param takeovers how many times a standby took over
+     * @param crashLoopStreak how many takeovers in a row happened without progress
+     * @param rejected the standby's count of refused datagrams by reason, copied
+     * @param checkpointError why the checkpoint cannot be written, empty when it can
+     */
     public PairStatus {
         rejected = Map.copyOf(rejected);
     }

@@ -34,7 +34,7 @@ import phoenix.testing.ProcessTracker;
  * and their descendants by pid, also after JUnit's timeout cut a test short.
  */
 final class PairHarness implements AutoCloseable {
-    static final Path ROOT = Path.of(System.getProperty("user.dir"));
+    static final Path ROOT = Path.of(System.getProperty("phoenix.root", System.getProperty("user.dir")));
     static final Duration PROTECTED_WITHIN = Duration.ofSeconds(30);
     private static final File NO_INPUT = new File("/dev/null");
 
@@ -74,7 +74,7 @@ final class PairHarness implements AutoCloseable {
      */
     PairHarness startProgram(String mode) throws IOException {
         String cp = System.getProperty("phoenix.jar") + ":" + System.getProperty("phoenix.lib") + "/*:"
-                + ROOT.resolve("target/test-classes");
+                + ROOT.resolve("app/target/test-classes");
         return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", cp,
                 phoenix.example.LibraryProgram.class.getName(), name, stateDir.toString(), String.valueOf(port), mode));
@@ -88,7 +88,7 @@ final class PairHarness implements AutoCloseable {
      */
     PairHarness startService(int writers, int stateBytes) throws IOException {
         String cp = System.getProperty("phoenix.jar") + ":" + System.getProperty("phoenix.lib") + "/*:"
-                + ROOT.resolve("target/test-classes");
+                + ROOT.resolve("app/target/test-classes");
         return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", cp,
                 phoenix.example.ServiceProgram.class.getName(), name, stateDir.toString(), String.valueOf(port),

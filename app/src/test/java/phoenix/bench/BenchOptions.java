@@ -21,7 +21,7 @@ final class BenchOptions {
             "                        \"protected\", a moment later, a pair in its steady state)",
             "  --floors N            samples of the death floor (default 30); the start floor and fresh starts",
             "                        take N / 3, at least 11 and 7",
-            "  --json FILE           where the raw samples go (default target/bench.json)",
+            "  --json FILE           where the raw samples go (default app/target/bench.json)",
             "  --replication         only the replication rows: a service pair's synchronous replicate latency",
             "                        (1 KiB, 1 MiB) and throughput",
             "  --help                this text",
@@ -112,7 +112,7 @@ final class BenchOptions {
         o.startFloors = Math.max(11, o.deathFloors / 3);
         o.freshStarts = Math.max(7, o.deathFloors / 3);
         if (o.json == null) {
-            o.json = root.resolve("target").resolve("bench.json");
+            o.json = root.resolve("app").resolve("target").resolve("bench.json");
         }
         return o;
     }

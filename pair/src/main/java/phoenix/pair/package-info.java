@@ -79,7 +79,8 @@
  *
  * <h2>Where epochs and checkpoints are kept</h2>
  * {@code EpochStore} is the seam: {@code StateDir} keeps them in the state directory (the only store the engine
- * uses today), {@code ZkEpochStore} in ZooKeeper for members on several hosts (issue 10, not wired in yet), with
+ * uses today), {@code ZkEpochStore} in ZooKeeper for members on several hosts (issue 10, not wired in yet: it lives
+ * beside its checks in the app's tests, so that the library needs no Curator or ZooKeeper), with
  * {@code SessionLease}, the time until which a member whose session ZooKeeper may expire can still act. Both
  * stores pass one contract test.
  */

@@ -41,7 +41,7 @@ final class Measure {
     Measure(Path root, Build build, Cleanup cleanup, Results results) {
         this.root = root;
         this.build = build;
-        this.logDir = root.resolve("target").resolve("bench-logs");
+        this.logDir = root.resolve("app").resolve("target").resolve("bench-logs");
         this.cleanup = cleanup;
         this.results = results;
         this.options = results.options;
@@ -87,7 +87,7 @@ final class Measure {
             first.start();
             first.awaitProtected(Duration.ofSeconds(180));
             // run-phoenix.sh trains in the background, holding a lock directory next to the jar until it is done.
-            Path run = build.dir.resolve("target").resolve("run");
+            Path run = build.dir.resolve("app").resolve("target").resolve("run");
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (System.nanoTime() - end < 0 && lockHeld(run)) {
                 Thread.sleep(200);
@@ -155,7 +155,7 @@ final class Measure {
         PairStatus st = pair.awaitProtected(PROTECTED_WITHIN);
         List<String> jvm = Floors.memberJvm(st.primaryPid());
         List<String> member = Floors.memberCommand(st.primaryPid());
-        Floors floors = new Floors(jvm, root.resolve("target").resolve("test-classes"), cleanup);
+        Floors floors = new Floors(jvm, root.resolve("app").resolve("target").resolve("test-classes"), cleanup);
         results.floorFlags = floors.describe();
         results.memberCommand = String.join(" ", member.subList(1, member.size()));
         // The same start without the class-data archive run-phoenix.sh made, if it made one: what the archive buys.

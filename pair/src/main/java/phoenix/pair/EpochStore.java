@@ -6,9 +6,9 @@ import java.util.Optional;
 /**
  * Where a pair keeps its epochs and checkpoints: what a takeover needs to claim, fence and read (the model's
  * PROMOTE, PR1, PR2), and what a primary needs to write and to check that it is still the newest. Two
- * implementations: {@link StateDir}, the local state directory (one file per epoch), and {@link ZkEpochStore},
- * a path in ZooKeeper for members on several hosts (issue 10). Both are held to the same behaviour by one
- * contract test ({@code EpochStoreContract}).
+ * implementations: {@link StateDir}, the local state directory (one file per epoch), and {@code ZkEpochStore},
+ * a path in ZooKeeper for members on several hosts (issue 10; in the app's tests until it is wired in). Both
+ * are held to the same behaviour by one contract test ({@code EpochStoreContract}).
  *
  * <p>The rules every implementation keeps:
  * <ul>

@@ -59,7 +59,7 @@ public final class Bench {
         Runtime.getRuntime().addShutdownHook(hook);
         Results results = new Results(options);
         try {
-            clearLogs(root.resolve("target").resolve("bench-logs"));
+            clearLogs(root.resolve("app").resolve("target").resolve("bench-logs"));
             Build build = cleanup.register(Build.copy(root));
             results.code = build.describe;
             new Measure(root, build, cleanup, results).run();
