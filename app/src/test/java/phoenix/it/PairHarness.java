@@ -81,6 +81,18 @@ final class PairHarness implements AutoCloseable {
     }
 
     /**
+     * Starts {@link phoenix.example.LibraryProgram} from its runnable jar, {@code java -jar phoenix-example.jar}, as
+     * the pair's first member.
+     *
+     * @param mode how its steps misbehave
+     */
+    PairHarness startProgramJar(String mode) throws IOException {
+        return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-jar",
+                System.getProperty("phoenix.exampleJar"), name, stateDir.toString(), String.valueOf(port), mode));
+    }
+
+    /**
      * Starts {@link phoenix.example.ServiceProgram}, a service on the library, as the pair's first member.
      *
      * @param writers how many threads replicate synchronously
