@@ -247,6 +247,22 @@ class EdgeCasesIT extends WithPair {
         pair.awaitLog("no member of the pair is running; starting as the primary");
     }
 
+    @Test
+    void aMemberNeverThinksItWasPausedForLongerThanItHasLived() throws Exception {
+        long started = System.nanoTime();
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus first = pair.awaitProtected();
+        Kill.signal(first.primaryPid(), "KILL");
+        pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over and protected again");
+        long livedMs = (System.nanoTime() - started) / 1_000_000;
+        java.util.regex.Matcher stall = java.util.regex.Pattern.compile("did not run for (\\d+) ms")
+                .matcher(pair.memberLog());
+        while (stall.find()) {
+            assertTrue(Long.parseLong(stall.group(1)) <= livedMs, "a member took its start for a pause of "
+                    + stall.group(1) + " ms, though the test has run for " + livedMs + " ms:\n" + pair.memberLog());
+        }
+    }
+
     // ---- a program on the library ---------------------------------------------------------------------------
 
     @Test
