@@ -23,6 +23,7 @@ final class StandbyLoop {
     boolean notNeeded;
     private boolean announced;
     private long lastHoldingShownNs;
+    private long lastAttachTryNs;
     private long lastAckSentNs;
     private long ackedAccepted;
 
@@ -54,6 +55,10 @@ final class StandbyLoop {
             sendAck(now);
             showHolding(now);
             m.healer.heal(now);
+            if (now - lastAttachTryNs >= Healer.HEAL_PERIOD_NS) {
+                lastAttachTryNs = now;
+                m.attachLate();
+            }
             if (signals.pending()) {
                 onStandbySignal();
             }

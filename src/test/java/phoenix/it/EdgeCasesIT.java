@@ -364,6 +364,62 @@ class EdgeCasesIT extends WithPair {
         assertTrue(seq.ok(), seq.problem());
     }
 
+    @Test
+    void anEmptyFileNamedLikeANewerEpochDoesNotEndAHealthyPrimary() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        Files.createFile(pair.stateDir.resolve("checkpoint-" + (before.epoch() + 5)));
+        // The primary lists the directory four times a second: for two seconds it must stay as it was.
+        await("primary pid " + before.primaryPid() + " stays the primary").during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(10)).until(() -> pair.status().map(s -> s.primaryPid()
+                        == before.primaryPid() && s.takeovers() == 0).orElse(false));
+        assertFalse(pair.memberLog().contains("FENCED"), pair.memberLog());
+    }
+
+    @Test
+    void aDirectoryWhereTheControlSocketBelongsIsTakenBack() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        Path socket = pair.stateDir.resolve("primary.sock");
+        Path aside = pair.stateDir.resolve("aside-" + ProcessHandle.current().pid());
+        Files.move(socket, aside);
+        Files.createDirectory(socket);
+        Files.delete(aside);
+        pair.awaitStatus(s -> s.primaryPid() == before.primaryPid() && s.isProtected(), "found again");
+        Kill.signal(before.primaryPid(), "KILL");
+        pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over, protected");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void statusFindsThePairThroughEveryHandOver() throws Exception {
+        pair = new PairHarness().start("--interval", "10ms");
+        List<String> misses = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int round = 0; round < 8; round++) {
+            PairStatus before = pair.awaitProtected();
+            java.util.concurrent.atomic.AtomicBoolean asking = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread asker = new Thread(() -> {
+                while (asking.get()) {
+                    if (ProcessPair.status(pair.config()).isEmpty()) {
+                        misses.add("no pair during the hand-over from pid " + before.primaryPid());
+                    }
+                }
+            });
+            asker.start();
+            try {
+                Kill.signal(before.primaryPid(), "TERM");
+                pair.awaitStatus(s -> s.takeovers() > before.takeovers() && s.isProtected(), "handed over");
+            } finally {
+                asking.set(false);
+                asker.join();
+            }
+        }
+        assertEquals(List.of(), misses);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
     /** Puts, atomically, a socket file that nobody listens on at {@code path}. */
     private static void deadSocketAt(Path path) throws Exception {
         Path dead = path.resolveSibling("dead-" + ProcessHandle.current().pid());
