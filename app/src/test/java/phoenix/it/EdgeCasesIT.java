@@ -247,6 +247,22 @@ class EdgeCasesIT extends WithPair {
         pair.awaitLog("no member of the pair is running; starting as the primary");
     }
 
+    @Test
+    void aMemberNeverThinksItWasPausedForLongerThanItHasLived() throws Exception {
+        long started = System.nanoTime();
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus first = pair.awaitProtected();
+        Kill.signal(first.primaryPid(), "KILL");
+        pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over and protected again");
+        long livedMs = (System.nanoTime() - started) / 1_000_000;
+        java.util.regex.Matcher stall = java.util.regex.Pattern.compile("did not run for (\\d+) ms")
+                .matcher(pair.memberLog());
+        while (stall.find()) {
+            assertTrue(Long.parseLong(stall.group(1)) <= livedMs, "a member took its start for a pause of "
+                    + stall.group(1) + " ms, though the test has run for " + livedMs + " ms:\n" + pair.memberLog());
+        }
+    }
+
     // ---- a program on the library ---------------------------------------------------------------------------
 
     @Test
@@ -344,6 +360,62 @@ class EdgeCasesIT extends WithPair {
         assertEquals(before.epoch(), found.epoch());
         assertTrue(pair.memberLog().contains("was replaced by another process's; listening there again"),
                 pair.memberLog());
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void anEmptyFileNamedLikeANewerEpochDoesNotEndAHealthyPrimary() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        Files.createFile(pair.stateDir.resolve("checkpoint-" + (before.epoch() + 5)));
+        // The primary lists the directory four times a second: for two seconds it must stay as it was.
+        await("primary pid " + before.primaryPid() + " stays the primary").during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(10)).until(() -> pair.status().map(s -> s.primaryPid()
+                        == before.primaryPid() && s.takeovers() == 0).orElse(false));
+        assertFalse(pair.memberLog().contains("FENCED"), pair.memberLog());
+    }
+
+    @Test
+    void aDirectoryWhereTheControlSocketBelongsIsTakenBack() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus before = pair.awaitProtected();
+        Path socket = pair.stateDir.resolve("primary.sock");
+        Path aside = pair.stateDir.resolve("aside-" + ProcessHandle.current().pid());
+        Files.move(socket, aside);
+        Files.createDirectory(socket);
+        Files.delete(aside);
+        pair.awaitStatus(s -> s.primaryPid() == before.primaryPid() && s.isProtected(), "found again");
+        Kill.signal(before.primaryPid(), "KILL");
+        pair.awaitStatus(s -> s.takeovers() == 1 && s.isProtected(), "taken over, protected");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
+    @Test
+    void statusFindsThePairThroughEveryHandOver() throws Exception {
+        pair = new PairHarness().start("--interval", "10ms");
+        List<String> misses = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int round = 0; round < 8; round++) {
+            PairStatus before = pair.awaitProtected();
+            java.util.concurrent.atomic.AtomicBoolean asking = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread asker = new Thread(() -> {
+                while (asking.get()) {
+                    if (ProcessPair.status(pair.config()).isEmpty()) {
+                        misses.add("no pair during the hand-over from pid " + before.primaryPid());
+                    }
+                }
+            });
+            asker.start();
+            try {
+                Kill.signal(before.primaryPid(), "TERM");
+                pair.awaitStatus(s -> s.takeovers() > before.takeovers() && s.isProtected(), "handed over");
+            } finally {
+                asking.set(false);
+                asker.join();
+            }
+        }
+        assertEquals(List.of(), misses);
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem());
     }

@@ -107,8 +107,8 @@ final class Channels {
     /**
      * Listens on {@code path}. The socket is bound under a name of this member's own, made owner-only there, and
      * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
-     * without a listener that only the owner may use, and a member that ends never removes a successor's socket
-     * by mistake, since it removes the path only while it still names the socket it bound ({@link #ownsServer}).
+     * without a listener that only the owner may use. A member never removes the path (see {@link #closeServer});
+     * {@link #ownsServer} tells whether it still names this member's socket.
      */
     void listen(Path path) throws IOException {
         Path own = path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
@@ -118,6 +118,15 @@ final class Channels {
             server.bind(UnixDomainSocketAddress.of(own));
             Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-------"));
             serverKey = fileKey(own);
+            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                // A directory where the socket belongs (made by hand): a rename cannot replace it, unless empty.
+                try {
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new PairException(path + " is a directory, where this pair's control socket belongs; "
+                            + "remove it", e);
+                }
+            }
             Files.move(own, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             closeQuietly(server);
@@ -147,12 +156,12 @@ final class Channels {
     /** Stops listening, and removes the socket path while it is still this member's own. */
     void closeServer() throws IOException {
         if (server != null) {
-            boolean own = ownsServer();
+            // The path is left as it is: a socket file nobody listens on answers a connection with "refused",
+            // which every client takes as "no member there", and the next member's rename replaces it. Removing
+            // it would race with a successor's rename: between "is it still mine?" and the removal, the
+            // successor's socket can take its place (found by an adversarial run, with strace delays).
             server.close();
             server = null;
-            if (own) {
-                Files.deleteIfExists(serverPath);
-            }
         }
     }
 

@@ -19,6 +19,7 @@ final class Healer {
     private String checkpointError = "";
     private long checkpointErrorLoggedNs;
     long lastHealNs;
+    private boolean listenFailureLogged;
 
     Healer(Member m) {
         this.m = m;
@@ -57,7 +58,9 @@ final class Healer {
             } catch (PairException unreadable) {
                 highest = 0;
             }
-            if (highest > primary.current().epoch()) {
+            // Only a claim phoenix wrote counts (a claim is written as its file is made; an empty or garbled
+            // file made by hand is not one, and must not end a healthy primary: found by an adversarial run).
+            if (highest > primary.current().epoch() && dir.isClaim(highest)) {
                 primary.onFence(highest, 0, now);
                 return;
             }
@@ -70,10 +73,15 @@ final class Healer {
         try {
             channels.closeServer();
             channels.listen(channels.serverPath);
-        } catch (IOException e) {
-            Log.LOG.debug("cannot listen on {} yet: {}", channels.serverPath, e.toString());
+        } catch (IOException | PairException e) {
+            if (!listenFailureLogged) {
+                listenFailureLogged = true;
+                Log.LOG.warn("cannot listen on {}: {}; status, stop and a new standby cannot reach this member "
+                        + "until it can (trying again four times a second)", channels.serverPath, e.getMessage());
+            }
             return;
         }
+        listenFailureLogged = false;
         if (primary != null) {
             writeCheckpoint(primary.current());
         } else if (m.standbySlot != null) {

@@ -272,10 +272,23 @@ final class Member {
         }
     }
 
-    private void connectToPrimary() throws IOException {
+    private boolean connectToPrimary() throws IOException {
         if (channels.connectWatch(config.controlSocket())) {
             channels.watch.send(ControlProtocol.watch(pid));
             everWatched = true;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A spawned standby that found no control socket at its start (its primary was putting back a removed state
+     * directory, say) tries again: its primary exists, and without the watch connection it is never ready.
+     */
+    void attachLate() throws IOException {
+        if (config.spawnedBy() != 0 && channels.watch == null && !everWatched && connectToPrimary()) {
+            Log.LOG.info("attached to the primary after a late start of its control socket");
+            channels.watch.send(ControlProtocol.ready());
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.Optional;
  */
 public final class ProcessPair {
     private static final long REQUEST_TIMEOUT_MS = 3000;
+    /** How long nobody answering may be a takeover under way rather than no pair. */
+    private static final long NO_ANSWER_GRACE_NS = 500_000_000L;
 
     private ProcessPair() {
     }
@@ -70,12 +72,26 @@ public final class ProcessPair {
      * @throws PairException when the state directory belongs to a pair of another name
      */
     public static Optional<PairStatus> status(PairConfig config) {
-        Optional<Status> primary = ask(config, config.controlSocket(), "STATUS");
-        Optional<Status> standby = ask(config, config.standbySocket(), "STATUS");
-        if (primary.isEmpty() && standby.isEmpty()) {
-            return Optional.empty();
+        // During a takeover neither socket answers for a few milliseconds (the old primary's is closed, the new
+        // one binds it after its claim, fence and read): nobody answering is asked again for a while before it
+        // counts as "no pair" (an adversarial run saw gaps of 20-185 ms on a loaded machine).
+        long deadline = System.nanoTime() + NO_ANSWER_GRACE_NS;
+        while (true) {
+            Optional<Status> primary = ask(config, config.controlSocket(), "STATUS");
+            Optional<Status> standby = ask(config, config.standbySocket(), "STATUS");
+            if (primary.isPresent() || standby.isPresent()) {
+                return Optional.of(PairStatus.of(config.name(), primary.orElse(null), standby.orElse(null)));
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
-        return Optional.of(PairStatus.of(config.name(), primary.orElse(null), standby.orElse(null)));
     }
 
     private static Optional<Status> ask(PairConfig config, java.nio.file.Path socket, String request) {

@@ -13,7 +13,7 @@ final class StandbyKeeper {
     static final long FIRST_BACKOFF_NS = 100_000_000L;
     static final long MAX_BACKOFF_NS = 30_000_000_000L;
     /** A standby that stayed attached this long was healthy: the next failure starts the backoff afresh. */
-    static final long HEALTHY_NS = 10_000_000_000L;
+    static final long HEALTHY_NS = 3_000_000_000L;
     static final long ATTACH_TIMEOUT_NS = 20_000_000_000L;
 
     /** The keeper's states. */

@@ -23,6 +23,7 @@ final class StandbyLoop {
     boolean notNeeded;
     private boolean announced;
     private long lastHoldingShownNs;
+    private long lastAttachTryNs;
     private long lastAckSentNs;
     private long ackedAccepted;
 
@@ -40,18 +41,24 @@ final class StandbyLoop {
             long now = m.clock.nanoTime();
             long wake = Channels.earliest(standby.deadlineNs(), m.healer.lastHealNs + Healer.HEAL_PERIOD_NS);
             channels.select(wake - now);
+            // How late this pass is: after the wake it slept for, or after the select when it did not sleep.
+            long meant = wake - now > 0 ? wake : now;
             now = m.clock.nanoTime();
             for (SelectionKey key : channels.selector.selectedKeys()) {
                 onStandbyKey(key, now);
             }
             channels.selector.selectedKeys().clear();
-            if (standby.onLoopStalled(now - wake, now)) {
+            if (standby.onLoopStalled(now - meant, now)) {
                 Log.LOG.warn("this standby did not run for {} ms (paused?): the heartbeats it missed meanwhile say "
-                        + "nothing about its primary, which gets a new takeover timeout", (now - wake) / 1_000_000);
+                        + "nothing about its primary, which gets a new takeover timeout", (now - meant) / 1_000_000);
             }
             sendAck(now);
             showHolding(now);
             m.healer.heal(now);
+            if (now - lastAttachTryNs >= Healer.HEAL_PERIOD_NS) {
+                lastAttachTryNs = now;
+                m.attachLate();
+            }
             if (signals.pending()) {
                 onStandbySignal();
             }

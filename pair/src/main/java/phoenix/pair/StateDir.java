@@ -197,6 +197,19 @@ final class StateDir implements EpochStore {
         }
     }
 
+    /**
+     * @return whether the file of {@code epoch} holds a whole claim or checkpoint that phoenix wrote (a claim's
+     *     file is written as it is made: one seen empty is either being written or was not made by phoenix)
+     */
+    boolean isClaim(long epoch) {
+        try {
+            parseCheckpoint(checkpointFile(epoch), Files.readString(checkpointFile(epoch), StandardCharsets.US_ASCII));
+            return true;
+        } catch (IOException | PairException e) {
+            return false;
+        }
+    }
+
     /** Removes the sockets that members which have ended left under their own names ({@link #SOCKET_PREFIX}). */
     void removeStaleSockets() {
         DirectoryStream.Filter<Path> named = f -> f.getFileName().toString().startsWith(SOCKET_PREFIX);
