@@ -1,0 +1,128 @@
+package phoenix.kv;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.LoggerFactory;
+import phoenix.pair.PairService;
+import phoenix.pair.Replica;
+import phoenix.pair.Replicator;
+
+/**
+ * The key-value service a primary runs: binds the HTTP port on 127.0.0.1, serves from the last replicated state,
+ * and stops at once when this member stops being the primary, so that its successor can bind the same port.
+ */
+final class KvService implements PairService {
+    /** The header that names the member that answered, so a client can tell the old primary from the new. */
+    static final String PID_HEADER = "Kv-Pid";
+    /** How long a new primary tries to bind a port that its predecessor's socket still holds. */
+    private static final long BIND_RETRY_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long BIND_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final int HANDLER_THREADS = 16;
+
+    private final int httpPort;
+    private final String pid = String.valueOf(ProcessHandle.current().pid());
+    // Made on every member, so that a standby has loaded the server's classes before it takes over.
+    private HttpServer server;
+    private ExecutorService handlers;
+    private KvWriter writer;
+
+    /**
+     * A service that will serve on {@code httpPort} once it starts.
+     *
+     * @param httpPort the TCP port on 127.0.0.1
+     */
+    KvService(int httpPort) {
+        this.httpPort = httpPort;
+        try {
+            this.server = HttpServer.create();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make an HTTP server", e);
+        }
+    }
+
+    @Override
+    public synchronized void start(Replica from, Replicator replicator) throws IOException {
+        KvState state = KvState.decode(from.state());
+        writer = new KvWriter(state, replicator);
+        writer.start();
+        KvRequests requests = new KvRequests(state, writer);
+        handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
+            Thread t = new Thread(r, "kv http");
+            t.setDaemon(true);
+            return t;
+        });
+        bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort));
+        server.createContext("/", exchange -> answer(exchange, requests));
+        server.setExecutor(handlers);
+        server.start();
+        // After the server runs: the first log line sets up the logging, which a takeover need not wait for.
+        LoggerFactory.getLogger(KvService.class).info("serving {} keys (version {}) on http://127.0.0.1:{}{}",
+                state.size(), from.version(), httpPort, KvRequests.PREFIX);
+    }
+
+    /** Binds the port; a SIGKILLed predecessor's socket may take the kernel a moment to free. */
+    private void bind(InetSocketAddress address) throws IOException {
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                server.bind(address, 0);
+                return;
+            } catch (BindException e) {
+                if (System.nanoTime() - start >= BIND_RETRY_NS) {
+                    throw new BindException("port " + address.getPort() + " on 127.0.0.1 is held by another "
+                            + "program (tried for " + TimeUnit.NANOSECONDS.toSeconds(BIND_RETRY_NS)
+                            + " s); choose another with --http-port");
+                }
+                // A failed bind may leave the server unusable: make a new one.
+                server.stop(0);
+                server = HttpServer.create();
+                LockSupport.parkNanos(BIND_PAUSE_NS);
+            }
+        }
+    }
+
+    private void answer(HttpExchange exchange, KvRequests requests) throws IOException {
+        try (exchange) {
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
+            Reply reply;
+            try {
+                reply = requests.handle(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                        length == null ? -1 : Long.parseLong(length.trim()), exchange.getRequestBody());
+            } catch (NumberFormatException e) {
+                reply = Reply.line(400, "Content-Length '" + length + "' is not a number");
+            }
+            exchange.getResponseHeaders().set("Content-Type",
+                    reply.isValue() ? "application/octet-stream" : "text/plain; charset=utf-8");
+            exchange.getResponseHeaders().set(PID_HEADER, pid);
+            byte[] body = reply.body();
+            exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        // The listening socket and every connection close now: nothing more reaches a client from here.
+        server.stop(0);
+        if (writer != null) {
+            writer.stop();
+        }
+        if (handlers != null) {
+            handlers.shutdownNow();
+        }
+    }
+}
