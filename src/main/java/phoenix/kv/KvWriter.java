@@ -61,6 +61,11 @@ final class KvWriter implements KvRequests.Writes {
         refuseWaiting();
     }
 
+    /** @return how many PUTs wait for the writer to take them */
+    int queued() {
+        return queue.size();
+    }
+
     @Override
     public Reply put(String key, byte[] value) {
         Write w = new Write(key, value);
