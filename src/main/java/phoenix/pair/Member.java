@@ -103,6 +103,39 @@ final class Member {
     private String checkpointError = "";
     private long checkpointErrorLoggedNs;
     private boolean primaryAnnounced;
+    // ---- issue 9: a service's replication (see Replication, ReplicaHolder); idle for a task -------------------
+    private final Replication replication = new Replication(this::wakeLoop, StandbyKeeper.ATTACH_TIMEOUT_NS);
+    private final ReplicaHolder holder = new ReplicaHolder();
+    /** The service a service pair's primary runs; null for a task. */
+    private ServiceTask service;
+
+    /** A member of a service pair: its primary runs {@code service} instead of stepping a task. */
+    Member(PairConfig config, PairService service, NanoClock clock) {
+        this(config, new ServiceTask(service), clock);
+        this.service = (ServiceTask) task;
+        this.service.bind(replication, holder);
+    }
+
+    /** Wakes the loop: a replicate call left a state for it (any thread). */
+    private void wakeLoop() {
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    /** This member stops being the primary: the service stops before the standby can take over (issue 9). */
+    private void stopService(String why) {
+        if (service != null) {
+            service.stop(why);
+        }
+    }
+
+    /** A service pair's primary never steps again after the step that started its service. */
+    private long stepIntervalNs() {
+        return service != null ? Long.MAX_VALUE / 4 : config.stepInterval().toNanos();
+    }
+    // ---- end of issue 9's members -----------------------------------------------------------------------------
 
     Member(PairConfig config, PairTask task, NanoClock clock) {
         this.config = config;
@@ -517,6 +550,9 @@ final class Member {
                     standby.onWelcome(state, Long.parseLong(words[1]), Long.parseLong(words[2]), now);
                 }
                 break;
+            case "STATE":
+                holder.onState(line, watch.takeBody(), watch);
+                break;
             case "BUSY":
                 Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
                 notNeeded = true;
@@ -624,7 +660,7 @@ final class Member {
             return false;
         }
         primary = new Primary(task, new Io(), steps, config.stepTimeout().toNanos(), start,
-                config.stepInterval().toNanos(), config.heartbeatInterval().toNanos(), timeoutNs, now);
+                stepIntervalNs(), config.heartbeatInterval().toNanos(), timeoutNs, now);
         // The first pass begins the first step at once: the number is printed on the step thread while this one
         // finishes the takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
         if (primary.state() == Primary.State.RUNNING) {
@@ -779,6 +815,7 @@ final class Member {
         if (done != null) {
             primary.onStepDone(done.next(), done.failure(), now);
         }
+        replication.doWork(now);
         if (signalsSeen() != signalsHandled || signalEnding != null) {
             Ending handedOver = onPrimarySignal(now);
             if (handedOver != null) {
@@ -911,6 +948,8 @@ final class Member {
      * watch connection's end and binds the socket path anew, never has its socket removed by this member.
      */
     private void handOver() {
+        stopService("handing over to standby pid " + keeper.standbyPid());
+        replication.drain(HAND_OVER_WAIT_NS);
         try {
             closeServer();
         } catch (IOException e) {
@@ -940,6 +979,7 @@ final class Member {
             closeConnection(c);
             if (c == watch) {
                 watch = null;
+                replication.onDetached();
                 keeper.onDetached(now, "standby pid " + keeper.standbyPid() + " closed its watch connection: "
                         + "its process has ended");
             }
@@ -949,7 +989,13 @@ final class Member {
     private void onStandbyMessage(String line, long now) {
         String[] words = line.split(" ");
         if (words[0].equals("READY")) {
-            keeper.onReady(now);
+            if (replication.onReady()) {
+                keeper.onReady(now);
+            }
+        } else if (words[0].equals("ACKSTATE") && StateFrames.parseAck(line) >= 0) {
+            if (replication.onAck(StateFrames.parseAck(line))) {
+                keeper.onReady(now);
+            }
         } else if (words[0].equals("ACK")) {
             keeper.onAck(now);
         } else if (words[0].equals("FENCE") && words.length == 3) {
@@ -975,7 +1021,8 @@ final class Member {
                     clients.remove(c);
                     watch = c;
                     c.send("WELCOME " + primary.seq() + " " + pid + " "
-                            + StateDir.formatCheckpoint(primary.current()).trim());
+                            + StateDir.formatCheckpoint(replication.stamp(primary.current())).trim());
+                    replication.onAttached(c);
                 } else {
                     reply(c, List.of("BUSY"));
                 }
@@ -1010,6 +1057,7 @@ final class Member {
             return;
         }
         Log.LOG.info("stopping: ending the standby, then this primary");
+        stopService("the pair is stopping");
         dir.markStopped();
         stopping = ending;
         stopRequester = requester;
@@ -1158,6 +1206,7 @@ final class Member {
     }
 
     private void closeAll() {
+        stopService("this member ends");
         if (server != null) {
             // Before the watch connection closes: once it has, the standby takes over and binds this path anew. A
             // member whose path names another's socket (a successor's) leaves it alone.
@@ -1288,7 +1337,7 @@ final class Member {
     private final class Io implements Primary.Io {
         @Override
         public void sendHeartbeat(long seq, PairState state) {
-            codec.encode(seq, pid, state, outgoing);
+            codec.encode(seq, pid, replication.stamp(state), outgoing);
             if (watch != null) {
                 // The same heartbeat on the watch connection, which only its owner can reach: a flood on the
                 // UDP port can crowd heartbeats out of the socket's buffer, but not out of this connection.
@@ -1306,7 +1355,7 @@ final class Member {
 
         @Override
         public void writeCheckpoint(PairState state) {
-            Member.this.writeCheckpoint(state);
+            Member.this.writeCheckpoint(replication.stamp(state));
         }
 
         @Override

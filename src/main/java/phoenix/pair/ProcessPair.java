@@ -43,7 +43,11 @@ public final class ProcessPair {
     /**
      * Makes this process a member of a pair that protects an event-driven {@code service}: as {@link
      * #run(PairConfig, PairTask)}, but the primary runs the service, which replicates its state through a
-     * {@link Replicator} whenever that changes, instead of stepping on a timer.
+     * {@link Replicator} whenever that changes, instead of stepping on a timer. The states travel on the
+     * Unix-domain watch connection between primary and standby; heartbeats carry only the newest version the
+     * standby holds. A takeover starts the service from the newest state the standby held; a standby counts as
+     * ready (the pair as protected) only once it holds the newest state. The service is stopped before the watch
+     * connection closes, so that on a hand-over the old primary has stopped before the new one starts.
      *
      * @param config the pair's configuration; its step interval is not used
      * @param service the service to protect
@@ -51,7 +55,11 @@ public final class ProcessPair {
      * @throws PairException when the member cannot start: the message says why and what to do
      */
     public static Ending run(PairConfig config, PairService service) {
-        throw new UnsupportedOperationException("not built yet: issue 9");
+        if (config.standbyCommand().isEmpty()) {
+            throw new PairException("pair '" + config.name() + "' has no standby command and this system does not "
+                    + "report this process's own command line; set one with PairConfig.Builder.standbyCommand");
+        }
+        return new Member(config, service, NanoClock.SYSTEM).run();
     }
 
     /**

@@ -5,6 +5,10 @@ package phoenix.pair;
  * state (a snapshot of at most {@link #MAX_STATE_BYTES} bytes) and gives it the next version; the standby applies
  * versions in order and a takeover starts from the newest one it holds. Thread-safe: calls from many threads are
  * ordered by the version each one is given.
+ *
+ * <p>Since the newest version wins, it must carry the newest state: a service whose threads change one state
+ * gives each snapshot its version in the order it made them (make the snapshot and call under the lock that
+ * orders the changes). Synchronous calls that overlap are answered together by one acknowledgement.
  */
 public interface Replicator {
     /** The largest state one call can replicate: 1 MiB. */

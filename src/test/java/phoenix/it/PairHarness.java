@@ -82,6 +82,20 @@ final class PairHarness implements AutoCloseable {
                 phoenix.example.LibraryProgram.class.getName(), name, stateDir.toString(), String.valueOf(port), mode));
     }
 
+    /**
+     * Starts {@link phoenix.example.ServiceProgram}, a service on the library, as the pair's first member.
+     *
+     * @param writers how many threads replicate synchronously
+     */
+    PairHarness startService(int writers) throws IOException {
+        String cp = System.getProperty("phoenix.jar") + ":" + System.getProperty("phoenix.lib") + "/*:"
+                + ROOT.resolve("target/test-classes");
+        return startCommand(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                phoenix.example.ServiceProgram.class.getName(), name, stateDir.toString(), String.valueOf(port),
+                String.valueOf(writers)));
+    }
+
     /** Starts {@code command} as the pair's first member, under the subreaper; its stdout is read line by line. */
     PairHarness startCommand(List<String> command) throws IOException {
         root = processes.startSubreaper(
