@@ -46,11 +46,16 @@ class KvServiceTest {
         return client.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
-    @Test
-    void servesWritesAndReadsAndNamesTheMemberThatAnswered() throws Exception {
+    private FakeReplicator startNew() throws IOException {
         FakeReplicator replicator = new FakeReplicator();
         service = new KvService(port);
         service.start(Replica.INITIAL, replicator);
+        return replicator;
+    }
+
+    @Test
+    void servesWritesAndReadsAndNamesTheMemberThatAnswered() throws Exception {
+        FakeReplicator replicator = startNew();
 
         assertEquals(204, send("PUT", "a", "1").statusCode());
         HttpResponse<String> get = send("GET", "a", null);
@@ -64,9 +69,7 @@ class KvServiceTest {
 
     @Test
     void aSuccessorBindsTheSamePortAtOnceAfterStopAndServesTheReplicatedState() throws Exception {
-        FakeReplicator replicator = new FakeReplicator();
-        service = new KvService(port);
-        service.start(Replica.INITIAL, replicator);
+        FakeReplicator replicator = startNew();
         assertEquals(204, send("PUT", "k", "v1").statusCode());
         byte[] held = replicator.states.get(0);
 
