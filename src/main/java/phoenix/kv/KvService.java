@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +50,68 @@ final class KvService implements PairService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make an HTTP server", e);
         }
+        Thread warmUp = new Thread(KvService::warmUp, "kv warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+    }
+
+    /**
+     * Serves a few requests on a throwaway server on a port of the kernel's choice, beside the member's own
+     * start-up: the first request a JVM serves loads and initialises a few hundred classes (the exchange, its
+     * headers, the date format), which on a busy machine took a new primary 100-500 ms after it had bound its
+     * port. A standby that has done it once answers its first request after a takeover at once.
+     */
+    static void warmUp() {
+        HttpServer warm = null;
+        KvWriter writer = null;
+        try {
+            KvState state = KvState.decode(new byte[0]);
+            writer = new KvWriter(state, new Replicator() {
+                private long version;
+
+                @Override
+                public synchronized long replicate(byte[] bytes) {
+                    return ++version;
+                }
+
+                @Override
+                public long replicateAsync(byte[] bytes) {
+                    return replicate(bytes);
+                }
+            });
+            writer.start();
+            KvRequests requests = new KvRequests(state, writer);
+            warm = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            String pid = String.valueOf(ProcessHandle.current().pid());
+            warm.createContext("/", exchange -> answer(exchange, requests, pid));
+            warm.start();
+            int port = warm.getAddress().getPort();
+            for (int i = 0; i < 3; i++) {
+                request(port, "PUT", "/kv/warm-up", "x");
+                request(port, "GET", "/kv/warm-up", "");
+                request(port, "GET", "/kv/none", "");
+            }
+        } catch (IOException | RuntimeException e) {
+            // Only a warm-up: a member that could not do it serves all the same, its first request a little later.
+        } finally {
+            if (warm != null) {
+                warm.stop(0);
+            }
+            if (writer != null) {
+                writer.stop();
+            }
+        }
+    }
+
+    /** Sends one request and reads the whole answer. */
+    private static void request(int port, String method, String path, String body) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            String request = method + " " + path + " HTTP/1.1\r\nHost: warm-up\r\nConnection: close\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().readAllBytes();
+        }
     }
 
     @Override
@@ -62,7 +126,7 @@ final class KvService implements PairService {
             return t;
         });
         bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort));
-        server.createContext("/", exchange -> answer(exchange, requests));
+        server.createContext("/", exchange -> answer(exchange, requests, pid));
         server.setExecutor(handlers);
         server.start();
         // After the server runs: the first log line sets up the logging, which a takeover need not wait for.
@@ -91,7 +155,7 @@ final class KvService implements PairService {
         }
     }
 
-    private void answer(HttpExchange exchange, KvRequests requests) throws IOException {
+    private static void answer(HttpExchange exchange, KvRequests requests, String pid) throws IOException {
         try (exchange) {
             String length = exchange.getRequestHeaders().getFirst("Content-Length");
             Reply reply;
