@@ -32,11 +32,19 @@ final class KvService implements PairService {
     private static final int HANDLER_THREADS = 16;
 
     private final int httpPort;
-    private final String pid = String.valueOf(ProcessHandle.current().pid());
     // Made on every member, so that a standby has loaded the server's classes before it takes over.
     private HttpServer server;
-    private ExecutorService handlers;
-    private KvWriter writer;
+    private Serving serving;
+
+    /** What serves once started: the HTTP server, its handler threads and the writer. */
+    private record Serving(HttpServer server, ExecutorService handlers, KvWriter writer, int keys) {
+        /** Stops serving: the listening socket and every connection close now; waiting PUTs are answered 503. */
+        void stop() {
+            server.stop(0);
+            writer.stop();
+            handlers.shutdownNow();
+        }
+    }
 
     /**
      * A service that will serve on {@code httpPort} once it starts.
@@ -56,17 +64,16 @@ final class KvService implements PairService {
     }
 
     /**
-     * Serves a few requests on a throwaway server on a port of the kernel's choice, beside the member's own
-     * start-up: the first request a JVM serves loads and initialises a few hundred classes (the exchange, its
-     * headers, the date format), which on a busy machine took a new primary 100-500 ms after it had bound its
-     * port. A standby that has done it once answers its first request after a takeover at once.
+     * Runs what a new primary runs, from {@link #serve} to a few requests and the stop, on a throwaway server on a
+     * port of the kernel's choice, beside the member's own start-up: the first time a JVM does it, it loads and
+     * initialises a few hundred classes (the exchange, its headers, the date format, the lambdas' classes), which
+     * on a busy machine took a new primary 100-500 ms after it had bound its port. A standby that has done it once
+     * answers its first request after a takeover within milliseconds.
      */
     static void warmUp() {
-        HttpServer warm = null;
-        KvWriter writer = null;
+        Serving warm = null;
         try {
-            KvState state = KvState.decode(new byte[0]);
-            writer = new KvWriter(state, new Replicator() {
+            Replicator nowhere = new Replicator() {
                 private long version;
 
                 @Override
@@ -78,15 +85,11 @@ final class KvService implements PairService {
                 public long replicateAsync(byte[] bytes) {
                     return replicate(bytes);
                 }
-            });
-            writer.start();
-            KvRequests requests = new KvRequests(state, writer);
-            warm = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            String pid = String.valueOf(ProcessHandle.current().pid());
-            warm.createContext("/", exchange -> answer(exchange, requests, pid));
-            warm.start();
-            int port = warm.getAddress().getPort();
-            for (int i = 0; i < 3; i++) {
+            };
+            warm = serve(HttpServer.create(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    Replica.INITIAL, nowhere);
+            int port = warm.server().getAddress().getPort();
+            for (int i = 0; i < 2; i++) {
                 request(port, "PUT", "/kv/warm-up", "x");
                 request(port, "GET", "/kv/warm-up", "");
                 request(port, "GET", "/kv/none", "");
@@ -95,10 +98,7 @@ final class KvService implements PairService {
             // Only a warm-up: a member that could not do it serves all the same, its first request a little later.
         } finally {
             if (warm != null) {
-                warm.stop(0);
-            }
-            if (writer != null) {
-                writer.stop();
+                warm.stop();
             }
         }
     }
@@ -116,31 +116,43 @@ final class KvService implements PairService {
 
     @Override
     public synchronized void start(Replica from, Replicator replicator) throws IOException {
+        long startNs = System.nanoTime();
+        serving = serve(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), from, replicator);
+        long servingNs = System.nanoTime();
+        // After the server runs: the first log line may set up the logging, which a takeover need not wait for.
+        LoggerFactory.getLogger(KvService.class).info("serving {} keys (version {}) on http://127.0.0.1:{}{}, {} us "
+                + "after the start", serving.keys(), from.version(), httpPort, KvRequests.PREFIX,
+                (servingNs - startNs) / 1000);
+    }
+
+    /** Serves {@code from} on {@code address}: the writer, the handler threads, the bound and started server. */
+    private static Serving serve(HttpServer unbound, InetSocketAddress address, Replica from, Replicator replicator)
+            throws IOException {
         KvState state = KvState.decode(from.state());
-        writer = new KvWriter(state, replicator);
+        KvWriter writer = new KvWriter(state, replicator);
         writer.start();
         KvRequests requests = new KvRequests(state, writer);
-        handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
+        String pid = String.valueOf(ProcessHandle.current().pid());
+        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
             Thread t = new Thread(r, "kv http");
             t.setDaemon(true);
             return t;
         });
-        bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort));
+        HttpServer server = bind(unbound, address);
         server.createContext("/", exchange -> answer(exchange, requests, pid));
         server.setExecutor(handlers);
         server.start();
-        // After the server runs: the first log line sets up the logging, which a takeover need not wait for.
-        LoggerFactory.getLogger(KvService.class).info("serving {} keys (version {}) on http://127.0.0.1:{}{}",
-                state.size(), from.version(), httpPort, KvRequests.PREFIX);
+        return new Serving(server, handlers, writer, state.size());
     }
 
     /** Binds the port; a SIGKILLed predecessor's socket may take the kernel a moment to free. */
-    private void bind(InetSocketAddress address) throws IOException {
+    private static HttpServer bind(HttpServer unbound, InetSocketAddress address) throws IOException {
+        HttpServer server = unbound;
         long start = System.nanoTime();
         while (true) {
             try {
                 server.bind(address, 0);
-                return;
+                return server;
             } catch (BindException e) {
                 if (System.nanoTime() - start >= BIND_RETRY_NS) {
                     throw new BindException("port " + address.getPort() + " on 127.0.0.1 is held by another "
@@ -180,13 +192,10 @@ final class KvService implements PairService {
 
     @Override
     public synchronized void stop() {
-        // The listening socket and every connection close now: nothing more reaches a client from here.
-        server.stop(0);
-        if (writer != null) {
-            writer.stop();
-        }
-        if (handlers != null) {
-            handlers.shutdownNow();
+        if (serving != null) {
+            serving.stop();
+        } else {
+            server.stop(0);
         }
     }
 }
