@@ -58,14 +58,13 @@ final class KvService implements PairService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make an HTTP server", e);
         }
-        Thread warmUp = new Thread(KvService::warmUp, "kv warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
+        // Before the member joins the pair: a standby says it is ready only once it would answer at once.
+        warmUp();
     }
 
     /**
      * Runs what a new primary runs, from {@link #serve} to a few requests and the stop, on a throwaway server on a
-     * port of the kernel's choice, beside the member's own start-up: the first time a JVM does it, it loads and
+     * port of the kernel's choice, before the member joins the pair: the first time a JVM does it, it loads and
      * initialises a few hundred classes (the exchange, its headers, the date format, the lambdas' classes), which
      * on a busy machine took a new primary 100-500 ms after it had bound its port. A standby that has done it once
      * answers its first request after a takeover within milliseconds.
