@@ -5,7 +5,10 @@ import java.util.List;
 import phoenix.pair.NotReplicatedException;
 import phoenix.pair.Replicator;
 
-/** A replicator that records every state it is given, and fails when told to. */
+/**
+ * A replicator that records every state it is given synchronously, and fails when told to. An asynchronous call
+ * fails the test: the example acknowledges a PUT only once the standby holds it.
+ */
 final class FakeReplicator implements Replicator {
     final List<byte[]> states = new ArrayList<>();
     String failWith;
@@ -21,7 +24,7 @@ final class FakeReplicator implements Replicator {
 
     @Override
     public long replicateAsync(byte[] state) throws NotReplicatedException {
-        return replicate(state);
+        throw new NotReplicatedException("kv must replicate synchronously before it acknowledges a PUT");
     }
 
     /** @return the last state replicated, decoded */

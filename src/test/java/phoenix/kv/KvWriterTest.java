@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import phoenix.pair.NotReplicatedException;
 import phoenix.pair.Replicator;
 
@@ -79,6 +81,7 @@ class KvWriterTest {
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void batchesThePutsThatWaitWhileAReplicateRuns() throws Exception {
         CountDownLatch inFirstReplicate = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
