@@ -2,6 +2,8 @@
 # Runs phoenix: builds it when the jar is missing or older than the sources, then becomes the program itself
 # (exec), so the process you see in ps, kill and pkill is phoenix's JVM.
 #   ./run-phoenix.sh [run] [options]   ./run-phoenix.sh status [--json]   ./run-phoenix.sh stop   ./run-phoenix.sh --help
+# Another program in the same jar runs the same way with PHOENIX_MAIN_CLASS set to its main class
+# (examples/kv/run-kv.sh does that).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 jar="$here/target/phoenix.jar"
@@ -23,7 +25,8 @@ if [ ! -f "$run_jar" ]; then
   cp "$jar" "$run_jar.tmp.$$" && mv "$run_jar.tmp.$$" "$run_jar"
 fi
 
-if [ "${1:-}" = bench ]; then
+main=${PHOENIX_MAIN_CLASS:-phoenix.cli.Main}
+if [ "${1:-}" = bench ] && [ "$main" = phoenix.cli.Main ]; then
   shift
   exec "$here/test-scripts/bench.sh" "$@"
 fi
@@ -107,4 +110,4 @@ if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 1
   if [ -f "$archive" ]; then archive_flags=("$use=$archive"); fi
 fi
 
-exec "$java" "${flags[@]}" "${archive_flags[@]}" -cp "$cp" phoenix.cli.Main "$@"
+exec "$java" "${flags[@]}" "${archive_flags[@]}" -cp "$cp" "$main" "$@"
