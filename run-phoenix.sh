@@ -2,6 +2,8 @@
 # Runs phoenix: builds it when the jar is missing or older than the sources, then becomes the program itself
 # (exec), so the process you see in ps, kill and pkill is phoenix's JVM.
 #   ./run-phoenix.sh [run] [options]   ./run-phoenix.sh status [--json]   ./run-phoenix.sh stop   ./run-phoenix.sh --help
+# Another program in the same jar runs the same way with PHOENIX_MAIN_CLASS set to its main class
+# (examples/kv/run-kv.sh does that).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The counter and the command line (app/) are clients of the library (pair/, the artifact phoenix-pair), which the
@@ -37,7 +39,8 @@ for copy in "$run_jar:$jar" "$run_pair_jar:$pair_jar"; do
   fi
 done
 
-if [ "${1:-}" = bench ]; then
+main=${PHOENIX_MAIN_CLASS:-phoenix.cli.Main}
+if [ "${1:-}" = bench ] && [ "$main" = phoenix.cli.Main ]; then
   shift
   exec "$here/test-scripts/bench.sh" "$@"
 fi
@@ -124,4 +127,4 @@ if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 1
   if [ -f "$archive" ]; then archive_flags=("$use=$archive"); fi
 fi
 
-exec "$java" "${flags[@]}" "${archive_flags[@]}" -cp "$cp" phoenix.cli.Main "$@"
+exec "$java" "${flags[@]}" "${archive_flags[@]}" -cp "$cp" "$main" "$@"

@@ -12,7 +12,10 @@ import phoenix.pair.PairException;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
 
-/** The command line: parse, build the configuration, run, map the outcome to an exit code. */
+/**
+ * The command line: parse, build the configuration, run, map the outcome to an exit code. The counter's
+ * {@code main}, and {@link #run(String[], Program, Primary)} for any other {@link Program} on the pair library.
+ */
 public final class Main {
     /** Exit code for a command line or environment that cannot be used. */
     static final int EXIT_USAGE = 2;
@@ -34,41 +37,66 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        return run(args, Program.COUNTER, (config, o) -> ProcessPair.run(config, new Counter(System.out, o.crashAt)));
+    }
+
+    /** What a program's member runs once its command line is read: the call into the library. */
+    @FunctionalInterface
+    public interface Primary {
+        /**
+         * Runs this process as a member of the pair.
+         *
+         * @param config the pair's configuration, with the standby's command spelled out
+         * @param options the command line, for the program's own options ({@link Options#own})
+         * @return how this member ended
+         */
+        Ending run(PairConfig config, Options options);
+    }
+
+    /**
+     * Runs a program's command line: {@code run}, {@code status}, {@code stop} or {@code --help}, with the same
+     * options, one-line errors and exit codes as phoenix's.
+     *
+     * @param args the command line
+     * @param program the program: its name in messages, defaults and own options
+     * @param primary what {@code run} does once the command line is read
+     * @return the exit code
+     */
+    public static int run(String[] args, Program program, Primary primary) {
         long pid = ProcessHandle.current().pid();
         // slf4j-simple prints the thread name: with the pid in it, interleaved lines of two members stay apart.
-        Thread.currentThread().setName("phoenix " + pid);
+        Thread.currentThread().setName(program.tag() + " " + pid);
         try {
-            return runChecked(args);
+            return runChecked(args, program, primary);
         } catch (RuntimeException | Error e) {
-            // Nothing a user does should get here; if something does, it is phoenix's fault, said on one line.
-            System.err.println("phoenix: internal error: " + e + " (please report it; the count is kept in the "
-                    + "checkpoint)");
+            // Nothing a user does should get here; if something does, it is our fault, said on one line.
+            System.err.println(program.tag() + ": internal error: " + e + " (please report it; the "
+                    + (program.steps() ? "count" : "state") + " is kept in the checkpoint)");
             return EXIT_INTERNAL;
         }
     }
 
-    private static int runChecked(String[] args) {
-        long pid = ProcessHandle.current().pid();
+    private static int runChecked(String[] args, Program program, Primary primary) {
         try {
-            Options o = Options.parse(args);
+            Options o = Options.parse(args, program);
             if (o.command == Options.Command.HELP) {
-                System.out.println(Options.USAGE);
+                System.out.println(Options.usage(program));
                 return 0;
             }
             PairConfig config = configure(o).build();
             switch (o.command) {
                 case STATUS:
-                    return status(config, o.json);
+                    return status(config, o.json, program);
                 case STOP:
-                    return stop(config);
+                    return stop(config, program);
                 default:
                     PairConfig withCommand = configure(o).port(config.port()).stateDir(config.stateDir())
-                            .standbyCommand(memberCommand(o.standbyArgs(config), config)).build();
-                    Ending ending = ProcessPair.run(withCommand, new Counter(System.out, o.crashAt));
-                    return ending.exitCode();
+                            .standbyCommand(memberCommand(o.standbyArgs(config), config, program.mainClass()))
+                            .build();
+                    return primary.run(withCommand, o).exitCode();
             }
         } catch (UsageException | PairException e) {
-            System.err.println("phoenix: " + e.getMessage());
+            System.err.println(program.tag() + ": " + e.getMessage());
             return EXIT_USAGE;
         }
     }
@@ -81,26 +109,28 @@ public final class Main {
                 .windowLabel("phoenix " + o.name);
     }
 
-    private static int status(PairConfig config, boolean json) {
+    private static int status(PairConfig config, boolean json, Program program) {
         Optional<PairStatus> status = ProcessPair.status(config);
         if (status.isEmpty()) {
-            System.err.println("phoenix: no pair named '" + config.name() + "' is running (state dir "
-                    + config.stateDir() + ")");
-            return EXIT_NOT_RUNNING;
+            return notRunning(config, program);
         }
         System.out.print(json ? status.get().toJson() + "\n" : status.get().toText("count"));
         return 0;
     }
 
-    private static int stop(PairConfig config) {
+    private static int stop(PairConfig config, Program program) {
         Optional<PairStatus> last = ProcessPair.stop(config, Duration.ofSeconds(15));
         if (last.isEmpty()) {
-            System.err.println("phoenix: no pair named '" + config.name() + "' is running (state dir "
-                    + config.stateDir() + ")");
-            return EXIT_NOT_RUNNING;
+            return notRunning(config, program);
         }
         System.err.println("pair '" + config.name() + "' stopped at count " + last.get().count());
         return 0;
+    }
+
+    private static int notRunning(PairConfig config, Program program) {
+        System.err.println(program.tag() + ": no pair named '" + config.name() + "' is running (state dir "
+                + config.stateDir() + ")");
+        return EXIT_NOT_RUNNING;
     }
 
     /**
@@ -108,11 +138,11 @@ public final class Main {
      * member runs on the same Java with the same JVM options and class path. A JVM fatal-error file goes to the
      * pair's state directory, never into stdout's way or the current directory.
      */
-    static List<String> memberCommand(List<String> args, PairConfig config) {
+    static List<String> memberCommand(List<String> args, PairConfig config, Class<?> mainClass) {
         List<String> command = new ArrayList<>();
         ProcessHandle.Info info = ProcessHandle.current().info();
         String[] jvmArgs = info.arguments().orElse(new String[0]);
-        int main = List.of(jvmArgs).indexOf(Main.class.getName());
+        int main = List.of(jvmArgs).indexOf(mainClass.getName());
         if (info.command().isPresent() && main >= 0) {
             command.add(info.command().get());
             for (String a : List.of(jvmArgs).subList(0, main)) {
@@ -124,10 +154,10 @@ public final class Main {
                 }
             }
             command.add("-XX:ErrorFile=" + config.stateDir().resolve("hs_err_pid%p.log"));
-            command.add(Main.class.getName());
+            command.add(mainClass.getName());
         } else {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         }
         command.addAll(args);
         return command;

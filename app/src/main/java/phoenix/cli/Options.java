@@ -3,43 +3,25 @@ package phoenix.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import phoenix.pair.PairConfig;
 
-/** The parsed command line: a command and its options, checked as they are read. */
-final class Options {
-    static final String USAGE = String.join("\n",
-            "usage: run-phoenix.sh [run] [options]      count 1, 2, 3, ... as a process pair",
-            "       run-phoenix.sh status [--json] [--name NAME] [--state-dir DIR]",
-            "       run-phoenix.sh stop [--name NAME] [--state-dir DIR]",
-            "",
-            "options:",
-            "  --name NAME          the pair's name (default: default); pairs with different names are independent",
-            "  --port PORT          UDP port on 127.0.0.1 for heartbeats (default: derived from the name, "
-                    + PairConfig.DERIVED_PORT_BASE + "-" + (PairConfig.DERIVED_PORT_BASE + 19999) + ")",
-            "  --state-dir DIR      checkpoint, secret and control sockets (default: $XDG_STATE_HOME/phoenix/NAME",
-            "                       or ~/.local/state/phoenix/NAME)",
-            "  --interval DURATION  pause between two numbers (default: 1s)",
-            "  --heartbeat DURATION pause between two heartbeats (default: 100ms)",
-            "  --misses N           heartbeat periods without a heartbeat before the standby takes over (default: 5)",
-            "  --terminal WHERE     where a new standby runs: auto (a new window on a desktop, a tmux window",
-            "                       inside tmux, else the background), none (the background), or a terminal",
-            "                       program: xterm, gnome-terminal, konsole, xfce4-terminal, kitty, alacritty, tmux",
-            "  --fresh              ignore the checkpoint and count from 1",
-            "  --crash-at N         inject a fault: at number N the counter computes the wrong next number,",
-            "                       its acceptance test fails and the primary ends itself (a crash loop)",
-            "  --step-timeout DURATION  a number that takes longer than this to print fails the acceptance test",
-            "                       (default: 10s)",
-            "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
-            "                       pairs (for comparisons: takeover after a crash then waits for the timeout)",
-            "  --json               with status: one JSON object on stdout",
-            "  --help               this text",
-            "",
-            "durations are written with a unit: 10ms, 250ms, 1s, 1.5s, 2m, 1h",
-            "stdout carries the numbers only; everything else goes to stderr");
+/**
+ * The parsed command line of a {@link Program}: a command and its options, checked as they are read. The options
+ * of the pair and the counter are fields of this package; a program's own options are read with {@link #own}.
+ */
+public final class Options {
+    /** The counter's usage text. */
+    static final String USAGE = usage(Program.COUNTER);
+
+    /** The options that only a program stepping on a timer takes. */
+    private static final Set<String> STEP_OPTIONS = Set.of("--interval", "--crash-at", "--step-timeout");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
@@ -56,11 +38,13 @@ final class Options {
     }
 
     /** The options that are switches: present or not, never with a value. */
-    private static final java.util.Set<String> FLAGS = java.util.Set.of("--help", "--fresh", "--json",
+    private static final Set<String> FLAGS = Set.of("--help", "--fresh", "--json",
             "--heartbeat-only");
 
+    final Program program;
+    final Map<String, String> own = new LinkedHashMap<>();
     Command command = Command.RUN;
-    String name = "default";
+    String name;
     int port;
     Path stateDir;
     Duration interval = PairConfig.DEFAULT_STEP_INTERVAL;
@@ -73,8 +57,39 @@ final class Options {
     long crashAt;
     Duration stepTimeout = PairConfig.DEFAULT_STEP_TIMEOUT;
 
+    /** Options of the counter, all at their defaults. */
+    Options() {
+        this(Program.COUNTER);
+    }
+
+    /** Options of {@code program}, all at their defaults. */
+    Options(Program program) {
+        this.program = program;
+        this.name = program.defaultName();
+        program.ownOptions().forEach(opt -> own.put(opt.name(), opt.defaultValue()));
+    }
+
+    /**
+     * The value of one of the program's own options.
+     *
+     * @param option the option, such as {@code --http-port}
+     * @return its value as given, or its default
+     * @throws IllegalArgumentException when the program has no such option
+     */
+    public String own(String option) {
+        String value = own.get(option);
+        if (value == null) {
+            throw new IllegalArgumentException(program.tag() + " has no option " + option);
+        }
+        return value;
+    }
+
     static Options parse(String[] args) {
-        Options o = new Options();
+        return parse(args, Program.COUNTER);
+    }
+
+    static Options parse(String[] args, Program program) {
+        Options o = new Options(program);
         int i = 0;
         if (args.length > 0 && !args[0].startsWith("-")) {
             switch (args[0]) {
@@ -102,6 +117,19 @@ final class Options {
             if (arg.startsWith("--") && eq > 0) {
                 value = arg.substring(eq + 1);
                 arg = arg.substring(0, eq);
+            }
+            if (!program.steps() && STEP_OPTIONS.contains(arg)) {
+                throw new UsageException(arg + " is an option of a program that steps on a timer; "
+                        + program.script() + " does not take it; see --help");
+            }
+            Program.OwnOption ownOption = program.ownOption(arg);
+            if (ownOption != null) {
+                String text = value != null ? value : next(args, ++i, arg);
+                if (!ownOption.accepts().test(text)) {
+                    throw new UsageException(arg + " '" + text + "' is not accepted; use " + ownOption.accepted());
+                }
+                o.own.put(arg, text);
+                continue;
             }
             if (value != null && FLAGS.contains(arg)) {
                 throw new UsageException(arg + " takes no value (given '" + value + "'); write " + arg
@@ -231,9 +259,13 @@ final class Options {
     List<String> standbyArgs(PairConfig config) {
         List<String> out = new ArrayList<>(List.of("run", "--name", config.name(), "--port",
                 String.valueOf(config.port()), "--state-dir", config.stateDir().toString(),
-                "--interval", millis(config.stepInterval()), "--heartbeat", millis(config.heartbeatInterval()),
-                "--misses", String.valueOf(config.misses()), "--terminal", config.terminal(),
-                "--step-timeout", millis(config.stepTimeout())));
+                "--heartbeat", millis(config.heartbeatInterval()), "--misses", String.valueOf(config.misses()),
+                "--terminal", config.terminal()));
+        if (program.steps()) {
+            out.addAll(List.of("--interval", millis(config.stepInterval()), "--step-timeout",
+                    millis(config.stepTimeout())));
+        }
+        own.forEach((option, value) -> out.addAll(List.of(option, value)));
         if (crashAt > 0) {
             out.addAll(List.of("--crash-at", String.valueOf(crashAt)));
         }
@@ -241,5 +273,60 @@ final class Options {
             out.add("--heartbeat-only");
         }
         return out;
+    }
+
+    /** The usage text of {@code p}: its commands, the pair's options, and its own. */
+    static String usage(Program p) {
+        List<String> lines = new ArrayList<>(List.of(
+                "usage: " + p.script() + " [run] [options]      " + p.summary(),
+                "       " + p.script() + " status [--json] [--name NAME] [--state-dir DIR]",
+                "       " + p.script() + " stop [--name NAME] [--state-dir DIR]",
+                "",
+                "options:",
+                "  --name NAME          the pair's name (default: " + p.defaultName()
+                        + "); pairs with different names are independent",
+                "  --port PORT          UDP port on 127.0.0.1 for heartbeats (default: derived from the name, "
+                        + PairConfig.DERIVED_PORT_BASE + "-" + (PairConfig.DERIVED_PORT_BASE + 19999) + ")",
+                "  --state-dir DIR      checkpoint, secret and control sockets (default: $XDG_STATE_HOME/phoenix/NAME",
+                "                       or ~/.local/state/phoenix/NAME)"));
+        if (p.steps()) {
+            lines.add("  --interval DURATION  pause between two numbers (default: 1s)");
+        }
+        lines.addAll(List.of(
+                "  --heartbeat DURATION pause between two heartbeats (default: 100ms)",
+                "  --misses N           heartbeat periods without a heartbeat before the standby takes over "
+                        + "(default: 5)",
+                "  --terminal WHERE     where a new standby runs: auto (a new window on a desktop, a tmux window",
+                "                       inside tmux, else the background), none (the background), or a terminal",
+                "                       program: xterm, gnome-terminal, konsole, xfce4-terminal, kitty, alacritty, "
+                        + "tmux"));
+        if (p.steps()) {
+            lines.addAll(List.of(
+                    "  --fresh              ignore the checkpoint and count from 1",
+                    "  --crash-at N         inject a fault: at number N the counter computes the wrong next number,",
+                    "                       its acceptance test fails and the primary ends itself (a crash loop)",
+                    "  --step-timeout DURATION  a number that takes longer than this to print fails the acceptance "
+                            + "test",
+                    "                       (default: 10s)"));
+        } else {
+            lines.add("  --fresh              ignore the checkpoint and start from an empty state");
+        }
+        lines.addAll(List.of(
+                "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
+                "                       pairs (for comparisons: takeover after a crash then waits for the timeout)"));
+        for (Program.OwnOption opt : p.ownOptions()) {
+            String head = "  " + opt.name() + " " + opt.valueName();
+            lines.add(head + " ".repeat(Math.max(1, 23 - head.length())) + opt.help() + " (default: "
+                    + opt.defaultValue() + ")");
+        }
+        lines.addAll(List.of(
+                "  --json               with status: one JSON object on stdout",
+                "  --help               this text",
+                "",
+                "durations are written with a unit: 10ms, 250ms, 1s, 1.5s, 2m, 1h"));
+        if (p.steps()) {
+            lines.add("stdout carries the numbers only; everything else goes to stderr");
+        }
+        return String.join("\n", lines);
     }
 }

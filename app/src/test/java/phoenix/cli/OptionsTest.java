@@ -214,4 +214,56 @@ class OptionsTest {
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).stepTimeout(o.stepTimeout)
                 .build();
     }
+
+    /** A program on the library that does not step and takes one option of its own, as the kv example does. */
+    private static final Program SERVICE = new Program("svc", "run-svc.sh", OptionsTest.class, "serve", "svc", false,
+            List.of(Program.OwnOption.port("--http-port", 8470, "HTTP port")));
+
+    @Test
+    void givesAProgramItsOwnDefaultsAndOptions() {
+        Options o = Options.parse(new String[] {"--http-port", "9000"}, SERVICE);
+
+        assertEquals("svc", o.name);
+        assertEquals("9000", o.own("--http-port"));
+        assertEquals("8470", Options.parse(new String[0], SERVICE).own("--http-port"));
+        assertEquals("9001", Options.parse(new String[] {"--http-port=9001"}, SERVICE).own("--http-port"));
+    }
+
+    @Test
+    void refusesAProgramsOwnOptionOutOfRangeAndTheStepOptionsOfAProgramThatDoesNotStep() {
+        UsageException port = assertThrows(UsageException.class,
+                () -> Options.parse(new String[] {"--http-port", "80"}, SERVICE));
+        assertEquals("--http-port '80' is not accepted; use a port from 1024 to 65535", port.getMessage());
+        for (String option : List.of("--interval", "--crash-at", "--step-timeout")) {
+            UsageException e = assertThrows(UsageException.class,
+                    () -> Options.parse(new String[] {option, "1"}, SERVICE));
+            assertTrue(e.getMessage().startsWith(option + " is an option of a program that steps"), e.getMessage());
+        }
+        assertThrows(UsageException.class, () -> parse("--http-port", "9000"), "the counter has no --http-port");
+    }
+
+    @Test
+    void givesAProgramsStandbyItsOwnOptionsAndNoStepOptions() {
+        Options o = Options.parse(new String[] {"--http-port", "9000", "--fresh"}, SERVICE);
+        PairConfig config = PairConfig.builder("svc").stateDir(Path.of("/tmp/svc")).build();
+
+        List<String> args = o.standbyArgs(config);
+
+        assertTrue(args.containsAll(List.of("--http-port", "9000")), args.toString());
+        assertFalse(args.contains("--interval") || args.contains("--step-timeout") || args.contains("--fresh"),
+                args.toString());
+        Options back = Options.parse(args.toArray(new String[0]), SERVICE);
+        assertEquals("9000", back.own("--http-port"));
+        assertEquals(config.port(), back.port);
+    }
+
+    @Test
+    void listsAProgramsOwnOptionsInItsUsage() {
+        String usage = Options.usage(SERVICE);
+
+        assertTrue(usage.startsWith("usage: run-svc.sh [run] [options]"), usage);
+        assertTrue(usage.contains("--http-port PORT     HTTP port (default: 8470)"), usage);
+        assertFalse(usage.contains("--interval") || usage.contains("--crash-at"), usage);
+        assertEquals(Options.USAGE, Options.usage(Program.COUNTER));
+    }
 }

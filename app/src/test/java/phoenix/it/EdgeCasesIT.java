@@ -420,6 +420,26 @@ class EdgeCasesIT extends WithPair {
         assertTrue(seq.ok(), seq.problem());
     }
 
+    @Test
+    void aStandbyStartedWhileTheStateDirectoryIsRemovedAgainAndAgainTakesItsPrimarysSecret() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        PairStatus first = pair.awaitProtected();
+        for (int round = 0; round < 4; round++) {
+            PairStatus before = pair.awaitProtected();
+            Kill.signal(before.standbyPid(), "KILL");
+            phoenix.testing.Trees.removeRepeatedly(pair.stateDir, Duration.ofMillis(1500));
+            pair.awaitStatus(s -> s.isProtected() && s.standbyPid() != before.standbyPid(),
+                    "a new standby after round " + round);
+        }
+        PairStatus last = pair.awaitProtected();
+        assertEquals(first.primaryPid(), last.primaryPid(), "nobody took over from the healthy primary:\n"
+                + pair.memberLog());
+        assertFalse(pair.memberLog().contains("other-pair"), "no standby had a secret of its own:\n"
+                + pair.memberLog());
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+    }
+
     /** Puts, atomically, a socket file that nobody listens on at {@code path}. */
     private static void deadSocketAt(Path path) throws Exception {
         Path dead = path.resolveSibling("dead-" + ProcessHandle.current().pid());

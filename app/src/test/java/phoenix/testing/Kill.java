@@ -60,4 +60,24 @@ public final class Kill {
             }
         }
     }
+
+    /**
+     * Sends SIGKILL or SIGTERM to one process from this JVM, without starting kill(1), for measurements whose
+     * clock starts at the signal: kill(1)'s own start would count otherwise.
+     *
+     * @param pid the process, one a test started or a member of its own pair
+     * @param force SIGKILL when true, SIGTERM when false
+     * @return {@link System#nanoTime()} just before the signal was sent
+     * @throws IllegalStateException when the process is gone or the signal could not be sent
+     */
+    public static long direct(long pid, boolean force) {
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow(
+                () -> new IllegalStateException("pid " + pid + " is gone; nothing to signal"));
+        long now = System.nanoTime();
+        boolean sent = force ? h.destroyForcibly() : h.destroy();
+        if (!sent) {
+            throw new IllegalStateException((force ? "SIGKILL" : "SIGTERM") + " to pid " + pid + " was not sent");
+        }
+        return now;
+    }
 }

@@ -41,4 +41,22 @@ public final class Trees {
             throw new IOException("could not remove " + root + ": files kept appearing in it");
         }
     }
+
+    /**
+     * Removes {@code root} again and again, every 20 ms, for {@code length}: a fault whose length is its own, not
+     * a wait for an outcome.
+     *
+     * @param root the directory to remove
+     * @param length how long to keep removing it
+     * @throws IOException when a removal fails
+     * @throws InterruptedException when interrupted
+     */
+    public static void removeRepeatedly(Path root, java.time.Duration length) throws IOException,
+            InterruptedException {
+        long until = System.nanoTime() + length.toNanos();
+        while (System.nanoTime() - until < 0) {
+            remove(root);
+            Thread.sleep(20);
+        }
+    }
 }

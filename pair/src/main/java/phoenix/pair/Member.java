@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 final class Member {
     private static final long SLOT_WAIT_NS = 5_000_000_000L;
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
+    /** How long a spawned standby waits for its primary to put back a removed secret before it makes one. */
+    private static final long SECRET_WAIT_MS = 2000;
 
     final PairConfig config;
     final PairTask task;
@@ -167,7 +169,7 @@ final class Member {
         channels.bindHeartbeatPort(config.port());
         channels.serverPath = config.standbySocket();
         channels.listen(channels.serverPath);
-        codec = dir.codec();
+        codec = dir.codec(spawned ? SECRET_WAIT_MS : 0);
         standbyLoop = new StandbyLoop(this, new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime()));
         if (handlers != null) {
             try {

@@ -334,7 +334,27 @@ final class StateDir implements EpochStore {
 
     /** The heartbeat key and pair id, created on first use with owner-only permissions. */
     HeartbeatCodec codec() {
+        return codec(0);
+    }
+
+    /**
+     * The pair's heartbeat codec, keyed by its secret; a missing secret is made, after waiting up to
+     * {@code waitForSecretMs} for it to appear. A spawned standby waits: its primary holds the secret and puts
+     * back a state directory removed under it within a quarter of a second, and a standby with a secret of its
+     * own would refuse its primary's heartbeats and take over from a healthy primary (found by an adversarial
+     * run that removed the directory again and again).
+     */
+    HeartbeatCodec codec(long waitForSecretMs) {
         Path file = dir.resolve("secret");
+        long until = System.nanoTime() + waitForSecretMs * 1_000_000L;
+        while (!Files.exists(file) && System.nanoTime() - until < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try {
             if (!Files.exists(file)) {
                 byte[] fresh = new byte[40];
