@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The long chaos run: ChaosIT until 1000 takeovers, by random kills, terminations, pauses and floods.
+# The long chaos run: ChaosIT until 1000 takeovers over the whole run (fresh starts included), by random kills,
+# terminations, pauses, floods, restarts and state directory loss.
 #   test-scripts/chaos.sh [TAKEOVERS] [SEED]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -48,14 +48,22 @@ class ChaosIT extends WithPair {
         // The starts with which a new count began: the first, and every fresh one.
         List<Integer> runs = new ArrayList<>(List.of(0));
         int starts = 1;
+        long takeovers = 0;
         // -Dphoenix.chaos.faults=3,9 narrows the faults to those kinds (to chase one); each is taken once first.
         String only = System.getProperty("phoenix.chaos.faults", "");
         List<Integer> kinds = new ArrayList<>(only.isBlank() ? IntStream.range(0, FAULTS).boxed().toList()
                 : java.util.Arrays.stream(only.split(",")).map(String::trim).map(Integer::valueOf).toList());
         Collections.shuffle(kinds, random);
         try (HostileSender flood = new HostileSender(awaitState(), pair.port)) {
-            for (; round < rounds || pair.awaitProtected().takeovers() < takeoverGoal; round++) {
+            // Takeovers over the whole run: the pair's own count starts again at every fresh start.
+            long lastSeen = 0;
+            for (;; round++) {
                 PairStatus s = pair.awaitProtected();
+                takeovers += s.takeovers() >= lastSeen ? s.takeovers() - lastSeen : s.takeovers();
+                lastSeen = s.takeovers();
+                if (round >= rounds && takeovers >= takeoverGoal) {
+                    break;
+                }
                 List<Long> live = pair.liveMemberPids();
                 if (live.size() > 2) {
                     crowded = "round " + round + ": " + live + " while primary " + s.primaryPid() + ", standby "
@@ -133,8 +141,8 @@ class ChaosIT extends WithPair {
         assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent());
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
         assertEquals(List.of(), pair.zombies(), "no zombie left");
-        System.out.printf("chaos: seed %d, %d rounds, %d takeovers, count %d, %d duplicates%n", seed, round,
-                end.takeovers(), seq.max(), seq.duplicates());
+        System.out.printf("chaos: seed %d, %d rounds, %d takeovers (the last count's own: %d), count %d, "
+                + "%d duplicates%n", seed, round, takeovers, end.takeovers(), seq.max(), seq.duplicates());
     }
 
     /**
