@@ -105,13 +105,15 @@ public final class ProcessTracker implements AutoCloseable {
 
     /** @return the descendants of every started process that are still there, zombies too */
     public List<ProcessHandle> descendants() {
-        List<ProcessHandle> out = new ArrayList<>();
+        // By pid, once: a process reparented from under one started process to another while they are listed
+        // one after the other shows up under both (chaos.sh saw [16174, 16104, 16174] for two members).
+        java.util.Map<Long, ProcessHandle> out = new java.util.LinkedHashMap<>();
         for (Process p : startedProcesses()) {
             try (Stream<ProcessHandle> d = p.descendants()) {
-                d.filter(ProcessHandle::isAlive).forEach(out::add);
+                d.filter(ProcessHandle::isAlive).forEach(h -> out.putIfAbsent(h.pid(), h));
             }
         }
-        return out;
+        return new ArrayList<>(out.values());
     }
 
     private synchronized List<Process> startedProcesses() {
