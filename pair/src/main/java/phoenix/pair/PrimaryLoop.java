@@ -123,7 +123,8 @@ final class PrimaryLoop {
         if (stopping != null) {
             boolean stepDone = state != Primary.State.STEPPING;
             if ((channels.watch == null && stepDone) || now - stopDeadlineNs >= 0) {
-                long count = primary.current().snapshot().step();
+                // A service's version is its step number to the outside, as in status and heartbeats.
+                long count = m.replication.stamp(primary.current()).snapshot().step();
                 if (channels.stopRequester != null) {
                     // The connection stays open until this member has closed everything: its end is the end the
                     // requester waits for, whether or not anybody reaps the process.
