@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
@@ -38,6 +39,16 @@ import org.apache.zookeeper.data.Stat;
  * Records are the state directory's checkpoint text ({@link StateDir#formatCheckpoint}), checksum included.
  * A reader takes the newest count among the checkpoint and the records of the base's epoch and later, as
  * {@link StateDir} does among its files.
+ *
+ * <p><b>Reads see the latest.</b> ZooKeeper serves a read from the server the member's session is connected to,
+ * which may not have applied yet a write that another member's server has acknowledged: a member would read a
+ * stop mark that was cleared, or take over without the old primary's last checkpoint. Every read that decides
+ * something ({@link #readCheckpoint}, {@link #maxCheckpointEpoch}, {@link #baseAt}, {@link #isStopped}, {@link
+ * #pairName}, {@link #members}) first has its server {@code sync} with the leader, as ZooKeeper's guide
+ * prescribes for views shared across clients ("Consistency Guarantees"); a takeover's read then sees every write
+ * acknowledged before it began (short of ZooKeeper's own corner: a leader cut off from its followers answers a
+ * sync until it notices and steps down). The reads inside a write ({@link #claimEpoch}, {@link #writeCheckpoint})
+ * need none: the write checks the version it read, on the leader, and reads again when that moved.
  *
  * <p>Every operation goes through Curator's retry policy, bounded: {@value #RETRIES} retries, 50 ms doubling to
  * 400 ms apart, each waiting at most the session timeout for a connection. The store also holds the member's
@@ -225,6 +236,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     /** @return the ids of the members whose sessions live, in no order */
     List<String> members() {
         try {
+            syncWithLeader();
             return client.getChildren().forPath(root + "/members");
         } catch (Exception e) {
             throw failed("list the members", e);
@@ -263,6 +275,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public long maxCheckpointEpoch() {
         try {
+            syncWithLeader();
             long max = floor(client.getData().forPath(root + EPOCHS));
             for (long e : epochs()) {
                 max = Math.max(max, e);
@@ -276,6 +289,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public long baseAt(long epoch) {
         try {
+            syncWithLeader();
             return parse(epochPath(epoch), client.getData().forPath(epochPath(epoch))).base();
         } catch (Exception e) {
             // A PairException too (a record that cannot be read): a takeover goes on with the base it holds.
@@ -287,6 +301,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     public Optional<PairState> readCheckpoint(boolean takeover) {
         List<Long> epochs;
         try {
+            syncWithLeader();
             epochs = epochs();
         } catch (Exception e) {
             throw failed("list the epochs", e);
@@ -437,6 +452,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public boolean isStopped() {
         try {
+            syncWithLeader();
             return client.checkExists().forPath(root + "/stopped") != null;
         } catch (Exception e) {
             throw failed("read the stop mark", e);
@@ -475,6 +491,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public Optional<String> pairName() {
         try {
+            syncWithLeader();
             String text = new String(client.getData().forPath(root + "/name"), StandardCharsets.UTF_8).strip();
             return text.isEmpty() ? Optional.empty() : Optional.of(text);
         } catch (KeeperException.NoNodeException e) {
@@ -502,6 +519,18 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     private String epochPath(long epoch) {
         return root + EPOCHS + "/" + epoch;
+    }
+
+    /**
+     * Makes the session's server apply every write the leader had committed when it received this request, so
+     * that the reads after it on this session see every write acknowledged to any member before now. Curator's
+     * own {@code sync()} is only ever in the background; this one waits, under the same retry policy as a read.
+     */
+    private void syncWithLeader() throws Exception {
+        RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
+            client.getZookeeperClient().getZooKeeper().sync(root);
+            return null;
+        });
     }
 
     /** @return the claimed epochs, ascending; names phoenix does not write are left out */

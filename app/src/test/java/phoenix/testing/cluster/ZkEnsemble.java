@@ -3,7 +3,9 @@ package phoenix.testing.cluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,10 +13,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.awaitility.core.ConditionTimeoutException;
@@ -40,6 +45,10 @@ public final class ZkEnsemble implements AutoCloseable {
     public static final int CLIENT_PORT = 2181;
     private static final int TICK_MS = 500;
     private static final Duration FOUR_LETTER_TIMEOUT = Duration.ofMillis(1000);
+    private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    // Loopback ports are chosen from LOWEST_PORT up to the ephemeral range, when that leaves MIN_CHOICE at least.
+    private static final int LOWEST_PORT = 10000;
+    private static final int MIN_CHOICE = 1000;
 
     /** What a server says it is, through {@code srvr}. */
     public enum Mode {
@@ -87,19 +96,69 @@ public final class ZkEnsemble implements AutoCloseable {
     }
 
     /**
-     * All servers on 127.0.0.1, each with three free ports of its own; no namespace, no root.
+     * All servers on 127.0.0.1, each with three free ports of its own; no namespace, no root. The ports lie below
+     * the kernel's ephemeral range when it can be read ({@link #loopbackPorts}).
      *
      * @param size how many servers, 3 or another odd number
      * @param dir where the servers' directories go
      * @return the ensemble, not started
      */
     public static ZkEnsemble onLoopback(int size, Path dir) {
+        int[] ports = loopbackPorts(3 * size);
         List<Server> s = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
-            s.add(new Server(i, "127.0.0.1", Ports.freeTcpPort(), Ports.freeTcpPort(), Ports.freeTcpPort(),
+            s.add(new Server(i, "127.0.0.1", ports[3 * i - 3], ports[3 * i - 2], ports[3 * i - 1],
                     ProcessBuilder::new));
         }
         return new ZkEnsemble(s, dir);
+    }
+
+    /**
+     * Free TCP ports on 127.0.0.1, all different, below the kernel's ephemeral range (ip_local_port_range): no
+     * program is given a port there that it did not ask for by number. A server binds its quorum port only when
+     * it comes to lead, maybe minutes after the port was found free; in the ephemeral range any program's socket
+     * may take it meanwhile, and then the servers that outlive a leader elect that server, which cannot bind its
+     * port, again and again, and serve no client until the port is free (reproduced by holding the port: 4
+     * minutes without a quorum). Where the range cannot be read, the kernel's pick.
+     */
+    private static int[] loopbackPorts(int count) {
+        int below = ephemeralPortsFrom();
+        Set<Integer> ports = new LinkedHashSet<>();
+        int tries = 0;
+        while (ports.size() < count) {
+            if (below - LOWEST_PORT < MIN_CHOICE) {
+                ports.add(Ports.freeTcpPort());
+                continue;
+            }
+            if (++tries > 1000) {
+                throw new IllegalStateException("no " + count + " free TCP ports on 127.0.0.1 between "
+                        + LOWEST_PORT + " and " + (below - 1) + " in 1000 tries");
+            }
+            int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+            if (isFree(port)) {
+                ports.add(port);
+            }
+        }
+        return ports.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** @return the first port of the kernel's ephemeral range, or 0 when it cannot be read */
+    private static int ephemeralPortsFrom() {
+        try {
+            // A buffered read: Files.readString trusts the file's size (0) and got "3" of "32768 60999" (a sysctl
+            // file answers only a read that starts at its beginning).
+            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).get(0).strip().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort() == port;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** @return how many servers, numbered from 1 */
@@ -142,6 +201,8 @@ public final class ZkEnsemble implements AutoCloseable {
                 "-Dzookeeper.4lw.commands.whitelist=srvr,ruok,mntr",
                 // An unreachable peer costs an election this long, not the default 5 s.
                 "-Dzookeeper.cnxTimeout=1000",
+                // Log lines with the time, to be laid beside the test's own when a server is slow to serve.
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-cp", TestClassPath.get(), "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg.toString());
         ProcessBuilder pb = s.launcher().apply(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("server.log").toFile()))
