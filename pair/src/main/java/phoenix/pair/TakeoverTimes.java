@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * When each step of a takeover happened, on the member's clock, for the one log line that says where its
  * milliseconds went: the standby's loop saw the primary gone, the takeover began, claimed its epoch, fenced
- * the old primary, read the count, handed the first step to the step thread, which took it up and printed;
+ * the old primary, read the state, handed the first step to the step thread, which took it up and did it;
  * then the loop finished the rest of the takeover. Written by the loop thread only.
  */
 final class TakeoverTimes {
@@ -19,7 +19,7 @@ final class TakeoverTimes {
     /**
      * @param beginNs when the first step was handed to the step thread
      * @param startNs when the step thread took it up
-     * @param doneNs when it returned, its number printed
+     * @param doneNs when it returned
      * @return the steps in microseconds, in order, and their sum
      */
     String describe(long beginNs, long startNs, long doneNs) {
