@@ -25,7 +25,7 @@ final class TakeoverTimes {
     String describe(long beginNs, long startNs, long doneNs) {
         long restFrom = Math.max(beginNs, doneNs);
         return String.format(Locale.ROOT, "%d us: detected->promote %d, claim %d, fence %d, read %d, "
-                + "to step thread %d, handoff %d, step (print) %d; the rest of the takeover %d after it",
+                + "to step thread %d, handoff %d, first step %d; the rest of the takeover %d after it",
                 (doneNs - detectedNs) / 1000, (promoteNs - detectedNs) / 1000, (claimedNs - promoteNs) / 1000,
                 (fencedNs - claimedNs) / 1000, (readNs - fencedNs) / 1000, (beginNs - readNs) / 1000,
                 (startNs - beginNs) / 1000, (doneNs - startNs) / 1000, (finishedNs - restFrom) / 1000);
