@@ -224,9 +224,10 @@ final class Report {
         line("");
         line(String.format(Locale.ROOT, "- pair `%s` (`examples/kv`, phoenix's defaults: heartbeat 100 ms x 5 "
                 + "misses) with %d writers, each a PUT of its own key every 5 ms, and a prober, a GET every 1 ms "
-                + "(a connection per request, retried at once on a refusal); the primary SIGKILLed %d times and "
-                + "SIGTERMed %d times, each once the pair was protected again and 20 more PUTs were acknowledged; "
-                + "a PUT is acknowledged (204) once the standby holds it.", w.pair(), w.writers(),
+                + "(a connection per request; a refused or failed one is tried again after the same pause); the "
+                + "primary SIGKILLed %d times and SIGTERMed %d times, each once the pair was protected again and 20 "
+                + "more PUTs were acknowledged; a PUT is acknowledged (204) once the standby holds it.", w.pair(),
+                w.writers(),
                 kvOf("KILL").size(), kvOf("TERM").size()));
         line("- the gap runs from the signal (kill(2) from the benchmark) to the new primary's first answer, "
                 + "told by its pid in the `Kv-Pid` header; percentiles by nearest rank.");
@@ -243,7 +244,7 @@ final class Report {
                     samples(kvOf(sig), Results.KvTakeover::putMs), "", null);
         }
         floorRow("signal -> status protected again", samples(ts, Results.KvTakeover::protectedMs), "", null);
-        floorRow("new primary's own account: primary seen gone -> service serving", samples(ts,
+        floorRow("new primary's own account: primary seen gone -> the service's start returned", samples(ts,
                 Results.KvTakeover::takeoverMs), "", null);
         floorRow("of it, the service's start (HTTP server bound and started)", samples(ts,
                 Results.KvTakeover::startMs), "", null);
