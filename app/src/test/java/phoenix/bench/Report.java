@@ -259,7 +259,7 @@ final class Report {
             line("");
         }
         insideTakeover(ts.stream().map(Results.KvTakeover::takeoverTimes).filter(t -> !t.isEmpty()).toList(),
-                "the service serves");
+                "the service's start returns");
     }
 
     private List<Results.KvTakeover> kvOf(String signal) {
