@@ -23,6 +23,11 @@ public final class Main {
     static final int EXIT_NOT_RUNNING = 1;
     /** Exit code for an error phoenix did not foresee (sysexits' EX_SOFTWARE, as a failed acceptance test). */
     static final int EXIT_INTERNAL = 70;
+    /**
+     * The command line's word for the library's step, in status (text and JSON) and stop: the counter's, kept for
+     * every program on this command line, so that kv's {@code status --json} has phoenix's fields.
+     */
+    static final String STEP_WORD = "count";
 
     private Main() {
     }
@@ -114,8 +119,13 @@ public final class Main {
         if (status.isEmpty()) {
             return notRunning(config, program);
         }
-        System.out.print(json ? status.get().toJson() + "\n" : status.get().toText("count"));
+        System.out.print(statusOutput(status.get(), json));
         return 0;
+    }
+
+    /** What {@code status} prints: the text, or the JSON on one line. */
+    static String statusOutput(PairStatus status, boolean json) {
+        return json ? status.toJson(STEP_WORD) + "\n" : status.toText(STEP_WORD);
     }
 
     private static int stop(PairConfig config, Program program) {
@@ -123,7 +133,7 @@ public final class Main {
         if (last.isEmpty()) {
             return notRunning(config, program);
         }
-        System.err.println("pair '" + config.name() + "' stopped at count " + last.get().count());
+        System.err.println("pair '" + config.name() + "' stopped at " + STEP_WORD + " " + last.get().step());
         return 0;
     }
 

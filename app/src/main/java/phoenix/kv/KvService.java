@@ -10,8 +10,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.LoggerFactory;
@@ -29,20 +30,24 @@ final class KvService implements PairService {
     /** How long a new primary tries to bind a port that its predecessor's socket still holds. */
     private static final long BIND_RETRY_NS = TimeUnit.SECONDS.toNanos(5);
     private static final long BIND_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(2);
-    private static final int HANDLER_THREADS = 16;
+    /** How many requests are handled at once; a PUT holds its thread until the standby holds it. */
+    static final int HANDLER_THREADS = 16;
 
     private final int httpPort;
     // Made on every member, so that a standby has loaded the server's classes before it takes over.
     private HttpServer server;
+    // Started by the warm-up, before the member joins the pair: a new primary hands its first requests to threads
+    // that are already there. Starting a thread on the way would cost a few round trips through the scheduler
+    // (the JVM's Thread.start waits until the new thread has run), milliseconds each on a busy machine.
+    private final ThreadPoolExecutor handlers;
     private Serving serving;
 
-    /** What serves once started: the HTTP server, its handler threads and the writer. */
-    private record Serving(HttpServer server, ExecutorService handlers, KvWriter writer, int keys) {
+    /** What serves once started: the HTTP server and the writer. */
+    private record Serving(HttpServer server, KvWriter writer, int keys) {
         /** Stops serving: the listening socket and every connection close now; waiting PUTs are answered 503. */
         void stop() {
             server.stop(0);
             writer.stop();
-            handlers.shutdownNow();
         }
     }
 
@@ -53,6 +58,12 @@ final class KvService implements PairService {
      */
     KvService(int httpPort) {
         this.httpPort = httpPort;
+        this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "kv http");
+                    t.setDaemon(true);
+                    return t;
+                });
         try {
             this.server = HttpServer.create();
         } catch (IOException e) {
@@ -67,9 +78,11 @@ final class KvService implements PairService {
      * port of the kernel's choice, before the member joins the pair: the first time a JVM does it, it loads and
      * initialises a few hundred classes (the exchange, its headers, the date format, the lambdas' classes), which
      * on a busy machine took a new primary 100-500 ms after it had bound its port. A standby that has done it once
-     * answers its first request after a takeover within milliseconds.
+     * answers its first request after a takeover within milliseconds. The handler threads are started here and
+     * stay, for the primary this member may become.
      */
-    static void warmUp() {
+    private void warmUp() {
+        handlers.prestartAllCoreThreads();
         Serving warm = null;
         try {
             Replicator nowhere = new Replicator() {
@@ -86,7 +99,7 @@ final class KvService implements PairService {
                 }
             };
             warm = serve(HttpServer.create(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    Replica.INITIAL, nowhere);
+                    Replica.INITIAL, nowhere, handlers);
             int port = warm.server().getAddress().getPort();
             for (int i = 0; i < 2; i++) {
                 request(port, "PUT", "/kv/warm-up", "x");
@@ -116,7 +129,8 @@ final class KvService implements PairService {
     @Override
     public synchronized void start(Replica from, Replicator replicator) throws IOException {
         long startNs = System.nanoTime();
-        serving = serve(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), from, replicator);
+        serving = serve(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), from, replicator,
+                handlers);
         long servingNs = System.nanoTime();
         // After the server runs: the first log line may set up the logging, which a takeover need not wait for.
         LoggerFactory.getLogger(KvService.class).info("serving {} keys (version {}) on http://127.0.0.1:{}{}, {} us "
@@ -124,24 +138,33 @@ final class KvService implements PairService {
                 (servingNs - startNs) / 1000);
     }
 
-    /** Serves {@code from} on {@code address}: the writer, the handler threads, the bound and started server. */
-    private static Serving serve(HttpServer unbound, InetSocketAddress address, Replica from, Replicator replicator)
-            throws IOException {
-        KvState state = KvState.decode(from.state());
+    /** Serves {@code from} on {@code address} with {@code handlers}: the bound and started server, the writer. */
+    private static Serving serve(HttpServer unbound, InetSocketAddress address, Replica from, Replicator replicator,
+            Executor handlers) throws IOException {
+        // Bound first: from here on the kernel queues a client's connection, and the server takes it as it starts,
+        // rather than refusing it while the state is decoded (a large one takes a while).
+        HttpServer server = bind(unbound, address);
+        KvState state;
+        try {
+            state = KvState.decode(from.state());
+        } catch (RuntimeException e) {
+            // The port goes back at once, for the member that takes over from this failed start. A server that
+            // never started keeps its socket open until its dispatcher has run (the channel is registered with the
+            // dispatcher's selector, and a registered channel closes on the next select): start it to stop it.
+            server.start();
+            server.stop(0);
+            throw e;
+        }
         KvWriter writer = new KvWriter(state, replicator);
-        writer.start();
         KvRequests requests = new KvRequests(state, writer);
         String pid = String.valueOf(ProcessHandle.current().pid());
-        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
-            Thread t = new Thread(r, "kv http");
-            t.setDaemon(true);
-            return t;
-        });
-        HttpServer server = bind(unbound, address);
         server.createContext("/", exchange -> answer(exchange, requests, pid));
         server.setExecutor(handlers);
         server.start();
-        return new Serving(server, handlers, writer, state.size());
+        // After the server: a GET needs no writer, and a PUT that comes first waits in the writer's queue for the
+        // moment it takes to start its thread.
+        writer.start();
+        return new Serving(server, writer, state.size());
     }
 
     /** Binds the port; a SIGKILLed predecessor's socket may take the kernel a moment to free. */
@@ -189,6 +212,11 @@ final class KvService implements PairService {
         }
     }
 
+    /** @return how many handler threads run: all of them from the warm-up on */
+    int handlerThreads() {
+        return handlers.getPoolSize();
+    }
+
     @Override
     public synchronized void stop() {
         if (serving != null) {
@@ -196,5 +224,6 @@ final class KvService implements PairService {
         } else {
             server.stop(0);
         }
+        handlers.shutdownNow();
     }
 }

@@ -8,9 +8,9 @@ import java.util.stream.Stream;
 
 /**
  * The takeover benchmark's entry point: parse the options, run the measurements, print the Markdown report
- * and write the JSON, and map the outcome to an exit code (0 done, 1 a gap in a printed sequence or a
- * measurement that could not be made, 2 a bad command line). Every process it started is ended by pid before
- * it exits, also on failure and on Ctrl+C.
+ * and write the JSON, and map the outcome to an exit code (0 done, 1 a gap in a printed sequence, an
+ * acknowledged write the key-value example lost, or a measurement that could not be made, 2 a bad command
+ * line). Every process it started is ended by pid before it exits, also on failure and on Ctrl+C.
  */
 public final class Bench {
     private Bench() {
@@ -89,6 +89,10 @@ public final class Bench {
         }
         if (!results.sequencesOk()) {
             System.err.println("bench: a pair skipped a number; see the printed sequences");
+            return 1;
+        }
+        if (!results.kvWritesOk()) {
+            System.err.println("bench: the key-value example lost an acknowledged write; see the LOST lines");
             return 1;
         }
         return 0;

@@ -24,14 +24,24 @@ final class BenchOptions {
             "  --json FILE           where the raw samples go (default app/target/bench.json)",
             "  --replication         only the replication rows: a service pair's synchronous replicate latency",
             "                        (1 KiB, 1 MiB) and throughput",
+            "  --kv                  only the key-value example's rows (also the last phase of a full run): its",
+            "                        primary signalled under writes, the gap to the next answered GET and",
+            "                        acknowledged PUT, and whether an acknowledged write was lost; the JSON",
+            "                        holds those rows alone",
+            "  --kv-kills N          SIGKILL takeovers of the key-value example (default 20; quick 8)",
+            "  --kv-terms N          SIGTERM takeovers of the key-value example (default 5; quick 2)",
             "  --help                this text",
             "",
-            "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number or a",
-            "measurement could not be made, 2 on a bad command line");
+            "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number, the",
+            "key-value example lost an acknowledged write or a measurement could not be made, 2 on a bad command",
+            "line");
 
     boolean help;
     boolean quick;
     boolean replication;
+    boolean kv;
+    int kvKills;
+    int kvTerms;
     int takeovers;
     int peerTakeovers;
     int hangs;
@@ -53,6 +63,8 @@ final class BenchOptions {
         Integer stress = null;
         Integer idle = null;
         Integer floors = null;
+        Integer kvKills = null;
+        Integer kvTerms = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -62,6 +74,15 @@ final class BenchOptions {
                     break;
                 case "--replication":
                     o.replication = true;
+                    break;
+                case "--kv":
+                    o.kv = true;
+                    break;
+                case "--kv-kills":
+                    kvKills = number(args, ++i, a, 0);
+                    break;
+                case "--kv-terms":
+                    kvTerms = number(args, ++i, a, 0);
                     break;
                 case "--quick":
                     o.quick = true;
@@ -109,6 +130,11 @@ final class BenchOptions {
         o.stressSeconds = stress != null ? stress : o.quick ? 15 : 60;
         o.idleSeconds = idle != null ? idle : 10;
         o.deathFloors = floors != null ? floors : 30;
+        o.kvKills = kvKills != null ? kvKills : o.quick ? 8 : 20;
+        o.kvTerms = kvTerms != null ? kvTerms : o.quick ? 2 : 5;
+        if (o.kvKills + o.kvTerms == 0) {
+            throw new IllegalArgumentException("--kv-kills 0 and --kv-terms 0 leave nothing to measure");
+        }
         o.startFloors = Math.max(11, o.deathFloors / 3);
         o.freshStarts = Math.max(7, o.deathFloors / 3);
         if (o.json == null) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -44,6 +45,7 @@ import phoenix.testing.ProcessTracker;
 final class BenchPair implements AutoCloseable {
     // Time, thread (the main thread is "phoenix PID"; a signal handler runs on "SIGTERM handler"), level, text.
     private static final Pattern LOG_LINE = Pattern.compile("^\\S+ \\[([^\\]]*)\\] \\w+ (.*)$");
+    private static final Pattern MEMBER_THREAD = Pattern.compile("^\\S+ (\\d{1,18})$");
     private static final int MAX_POLLS_IN_FLIGHT = 64;
     private static final Pattern PRIMARY = Pattern.compile(
             "^pid \\d+ is the primary of pair .*, continuing after step (\\d+)$");
@@ -78,6 +80,16 @@ final class BenchPair implements AutoCloseable {
     }
 
     /**
+     * A member's log line as it arrived.
+     *
+     * @param pid the member whose main thread wrote it, 0 for another thread
+     * @param arrivalNs when it arrived, {@link System#nanoTime()}
+     * @param text the message, without time, thread and level
+     */
+    record LogLine(long pid, long arrivalNs, String text) {
+    }
+
+    /**
      * The moment an action was taken right after a number arrived.
      *
      * @param index the index the next line will have
@@ -105,11 +117,13 @@ final class BenchPair implements AutoCloseable {
     private final Path base;
     private final Path stateDir;
     private final List<String> options;
+    private final Map<String, String> environment;
     private final Object lock = new Object();
     private final List<String> lines = new ArrayList<>();
     private final List<Long> arrivals = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
     private final List<String> takeoverTimes = new ArrayList<>();
+    private final List<LogLine> log = new ArrayList<>();
     private boolean eof;
     private final ProcessTracker processes;
     private Process subreaper;
@@ -118,6 +132,16 @@ final class BenchPair implements AutoCloseable {
     private boolean closed;
 
     BenchPair(Path root, Path launcher, Path logDir, String label, List<String> options) throws IOException {
+        this(root, launcher, logDir, label, options, Map.of());
+    }
+
+    /**
+     * A pair of another program on the launcher: {@code environment} names it, e.g. {@code PHOENIX_MAIN_CLASS}
+     * (the key-value example); its members log under its own tag ("kv PID").
+     */
+    BenchPair(Path root, Path launcher, Path logDir, String label, List<String> options,
+            Map<String, String> environment) throws IOException {
+        this.environment = Map.copyOf(environment);
         this.root = root;
         this.launcher = launcher;
         this.label = label;
@@ -139,7 +163,9 @@ final class BenchPair implements AutoCloseable {
                 "run", "--name", name, "--port", String.valueOf(port), "--state-dir", stateDir.toString(),
                 "--terminal", "none"));
         cmd.addAll(options);
-        subreaper = processes.startSubreaper(new ProcessBuilder(cmd).redirectInput(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
+        pb.environment().putAll(environment);
+        subreaper = processes.startSubreaper(pb);
         outReader = new Thread(() -> readNumbers(subreaper.getInputStream()), "stdout of " + name);
         errReader = new Thread(() -> readLog(subreaper.getErrorStream()), "stderr of " + name);
         outReader.setDaemon(true);
@@ -191,8 +217,13 @@ final class BenchPair implements AutoCloseable {
         if (!m.matches()) {
             return;
         }
-        long pid = m.group(1).matches("phoenix \\d{1,18}") ? Long.parseLong(m.group(1).substring(8)) : 0;
+        // The member's main thread is named after the program and its pid: "phoenix 4039", "kv 4093".
+        Matcher tag = MEMBER_THREAD.matcher(m.group(1));
+        long pid = tag.matches() ? Long.parseLong(tag.group(1)) : 0;
         String text = m.group(2);
+        synchronized (events) {
+            log.add(new LogLine(pid, arrivalNs, text));
+        }
         EventKind kind = null;
         long value = 0;
         Matcher primary = PRIMARY.matcher(text);
@@ -221,6 +252,28 @@ final class BenchPair implements AutoCloseable {
             synchronized (events) {
                 events.add(new Event(kind, arrivalNs, pid, value));
             }
+        }
+    }
+
+    /**
+     * Waits a little for a log line whose message starts with {@code prefix}, from any thread of any member.
+     *
+     * @param prefix how the message begins
+     * @param afterNs the earliest arrival that counts
+     * @param within how long to wait for it
+     * @return the first such line that arrived at or after {@code afterNs}
+     */
+    Optional<LogLine> awaitLog(String prefix, long afterNs, Duration within) throws InterruptedException {
+        long start = System.nanoTime();
+        while (true) {
+            Optional<LogLine> l;
+            synchronized (events) {
+                l = log.stream().filter(x -> x.text().startsWith(prefix) && x.arrivalNs() - afterNs >= 0).findFirst();
+            }
+            if (l.isPresent() || System.nanoTime() - start >= within.toNanos()) {
+                return l;
+            }
+            Thread.sleep(2);
         }
     }
 

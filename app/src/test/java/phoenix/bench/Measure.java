@@ -49,6 +49,11 @@ final class Measure {
 
     void run() throws IOException, InterruptedException {
         long start = System.nanoTime();
+        if (options.kv) {
+            kv();
+            results.phaseNs.put("key-value example", System.nanoTime() - start);
+            return;
+        }
         firstStart();
         results.phaseNs.put("first start (class-data archive)", System.nanoTime() - start);
         start = System.nanoTime();
@@ -75,6 +80,18 @@ final class Measure {
             start = System.nanoTime();
             idle(d, p, idleSinceNs);
             results.phaseNs.put("idle", System.nanoTime() - start);
+        }
+        start = System.nanoTime();
+        kv();
+        results.phaseNs.put("key-value example", System.nanoTime() - start);
+    }
+
+    /** The key-value example's takeovers under writes ({@link KvBench}). */
+    private void kv() throws IOException, InterruptedException {
+        int httpPort = phoenix.testing.Ports.freeTcpPort();
+        try (BenchPair pair = cleanup.register(new BenchPair(root, build.launcher(), logDir, "kv-takeovers",
+                List.of("--http-port", String.valueOf(httpPort)), Map.of("PHOENIX_MAIN_CLASS", "phoenix.kv.KvMain")))) {
+            new KvBench(pair, httpPort, results, cleanup, progress).run(options.kvKills, options.kvTerms);
         }
     }
 

@@ -106,6 +106,17 @@ final class Report {
     // ---- Markdown -----------------------------------------------------------------------------------------
 
     String markdown() {
+        if (r.options.kv) {
+            line("# phoenix benchmark: the key-value example");
+            line("");
+            line("- machine: " + r.cores + " cores (nproc), " + r.cpuModel + ", " + r.os + "; load average "
+                    + r.loadAtStart + " at the start, " + r.loadAtEnd + " at the end (shared machine)");
+            line("- JDK: " + r.javaVersion + ", " + r.javaVm + " (the benchmark and every member)");
+            line("- code: " + r.code + String.format(Locale.ROOT, "; took %.0f s", r.elapsedNs / 1e9));
+            line("");
+            kv();
+            return md.toString();
+        }
         List<Goal> goals = goals();
         Results.Config d = r.of(Setup.DEFAULT);
         Results.Config p = r.of(Setup.PEER);
@@ -198,7 +209,61 @@ final class Report {
         histograms(d, p);
         sequences();
         notes(d, p);
+        kv();
         return md.toString();
+    }
+
+    /** The key-value example's takeovers under writes, when they were measured. */
+    private void kv() {
+        Results.KvWrites w = r.kvWrites;
+        if (w == null) {
+            return;
+        }
+        List<Results.KvTakeover> ts = r.kvTakeovers;
+        line("## The key-value example: takeovers under writes");
+        line("");
+        line(String.format(Locale.ROOT, "- pair `%s` (`examples/kv`, phoenix's defaults: heartbeat 100 ms x 5 "
+                + "misses) with %d writers, each a PUT of its own key every 5 ms, and a prober, a GET every 1 ms "
+                + "(a connection per request; a refused or failed one is tried again after the same pause); the "
+                + "primary SIGKILLed %d times and SIGTERMed %d times, each once the pair was protected again and 20 "
+                + "more PUTs were acknowledged; a PUT is acknowledged (204) once the standby holds it.", w.pair(),
+                w.writers(),
+                kvOf("KILL").size(), kvOf("TERM").size()));
+        line("- the gap runs from the signal (kill(2) from the benchmark) to the new primary's first answer, "
+                + "told by its pid in the `Kv-Pid` header; percentiles by nearest rank.");
+        line("");
+        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
+        line("|---|---:|---:|---:|---:|---|:-:|");
+        floorRow("death floor, beside the takeovers: idle JVM SIGKILLed -> EOF on its Unix-domain connection",
+                Samples.of(r.kvDeathFloorMs), "", null);
+        for (String sig : List.of("KILL", "TERM")) {
+            Samples get = samples(kvOf(sig), Results.KvTakeover::getMs);
+            floorRow("SIG" + sig + " -> next answered GET", get, "p50 <= 30",
+                    get.median() <= KvBench.GET_P50_GOAL_MS);
+            floorRow("SIG" + sig + " -> next acknowledged PUT (waits for a new standby)",
+                    samples(kvOf(sig), Results.KvTakeover::putMs), "", null);
+        }
+        floorRow("signal -> status protected again", samples(ts, Results.KvTakeover::protectedMs), "", null);
+        floorRow("new primary's own account: primary seen gone -> the service's start returned", samples(ts,
+                Results.KvTakeover::takeoverMs), "", null);
+        floorRow("of it, the service's start (HTTP server bound and started)", samples(ts,
+                Results.KvTakeover::startMs), "", null);
+        floorRow("new standby: spawned -> attached and ready (its start-up)", samples(ts,
+                Results.KvTakeover::standbyReadyMs), "", null);
+        line(String.format(Locale.ROOT, "| acknowledged writes lost or gone back (%d PUTs acknowledged, %d refused; "
+                + "every key read back %d times) | %d | | | | 0 | %s |", w.acks(), w.refusals(), w.checks(),
+                w.lost().size(), w.lost().isEmpty() ? "PASS" : "MISS"));
+        line("");
+        w.lost().forEach(l -> line("- LOST: " + l));
+        if (!w.lost().isEmpty()) {
+            line("");
+        }
+        insideTakeover(ts.stream().map(Results.KvTakeover::takeoverTimes).filter(t -> !t.isEmpty()).toList(),
+                "the service's start returns");
+    }
+
+    private List<Results.KvTakeover> kvOf(String signal) {
+        return r.kvTakeovers.stream().filter(t -> t.signal().equals(signal)).toList();
     }
 
     private String settles() {
@@ -248,7 +313,7 @@ final class Report {
         line("Fresh starts run the member's java command line directly: `" + r.memberCommand + " run ...`.");
         line("");
         archive();
-        insideTakeover(d);
+        insideTakeover(d.takeoverTimes, "the step returns its number");
     }
 
     /**
@@ -283,17 +348,22 @@ final class Report {
                 + String.format(Locale.ROOT, "%.2f", with.median() / without.median()) + " |");
     }
 
-    /** The medians of the steps the new primaries report in their "takeover took" log lines. */
-    private void insideTakeover(Results.Config d) {
+    /**
+     * The medians of the steps the new primaries report in their "takeover took" log lines.
+     *
+     * @param takeoverTimes the lines
+     * @param done what the first step's end is, for the total's name
+     */
+    private void insideTakeover(List<String> takeoverTimes, String done) {
         Map<String, List<Double>> steps = new LinkedHashMap<>();
         java.util.regex.Pattern step = java.util.regex.Pattern.compile(
                 "([^,;:]+?) (\\d+)(?: beside it| after it)?(?=[,;]|$)");
-        for (String text : d.takeoverTimes) {
+        for (String text : takeoverTimes) {
             int from = text.indexOf("us: ");
             if (from < 0) {
                 continue;
             }
-            steps.computeIfAbsent("total: the loop sees the primary gone -> the step returns its number",
+            steps.computeIfAbsent("total: the loop sees the primary gone -> " + done,
                     k -> new ArrayList<>()).add(Double.parseDouble(text.substring(14, from).trim()) / 1000);
             java.util.regex.Matcher m = step.matcher(text.substring(from + 4));
             while (m.find()) {
@@ -305,7 +375,7 @@ final class Report {
             return;
         }
         line("Inside the new primary (its own clock, from its \"takeover took\" log line; p50 / max, ms, n="
-                + d.takeoverTimes.size() + "):");
+                + takeoverTimes.size() + "):");
         line("");
         line("| step | p50 | max |");
         line("|---|---:|---:|");
@@ -500,6 +570,12 @@ final class Report {
         run.put("killCommandMs", r.killCommandMs);
         run.put("jvmStartReferenceMs", r.jvmStartMs);
         doc.put("run", run);
+        if (r.options.kv) {
+            run.keySet().retainAll(List.of("mode", "startedEpochMs", "elapsedSeconds", "phaseSeconds"));
+            run.put("only", "key-value example");
+            doc.put("kv", kvJson());
+            return Json.write(doc);
+        }
         Map<String, Object> configs = new LinkedHashMap<>();
         for (Results.Config c : r.configs.values()) {
             configs.put(c.setup.name().toLowerCase(Locale.ROOT), config(c));
@@ -517,7 +593,49 @@ final class Report {
         }
         doc.put("goals", goals);
         doc.put("sequenceOk", r.sequencesOk());
+        if (r.kvWrites != null) {
+            doc.put("kv", kvJson());
+        }
         return Json.write(doc);
+    }
+
+    private Map<String, Object> kvJson() {
+        Results.KvWrites w = r.kvWrites;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pair", w == null ? null : w.pair());
+        m.put("writers", KvBench.WRITERS);
+        for (String sig : List.of("KILL", "TERM")) {
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("nextGetMs", stats(samples(kvOf(sig), Results.KvTakeover::getMs)));
+            g.put("nextAcknowledgedPutMs", stats(samples(kvOf(sig), Results.KvTakeover::putMs)));
+            m.put("sig" + sig.toLowerCase(Locale.ROOT), g);
+        }
+        m.put("nextGetP50GoalMs", KvBench.GET_P50_GOAL_MS);
+        m.put("deathFloorMs", stats(Samples.of(r.kvDeathFloorMs)));
+        m.put("protectedAgainMs", stats(samples(r.kvTakeovers, Results.KvTakeover::protectedMs)));
+        m.put("takeoverMs", stats(samples(r.kvTakeovers, Results.KvTakeover::takeoverMs)));
+        m.put("serviceStartMs", stats(samples(r.kvTakeovers, Results.KvTakeover::startMs)));
+        m.put("standbyReadyMs", stats(samples(r.kvTakeovers, Results.KvTakeover::standbyReadyMs)));
+        if (w != null) {
+            m.put("acknowledgedPuts", w.acks());
+            m.put("refusedPuts", w.refusals());
+            m.put("readBacks", w.checks());
+            m.put("noAcknowledgedWriteLost", w.lost().isEmpty());
+            m.put("lost", w.lost());
+        }
+        m.put("samples", list(r.kvTakeovers, t -> {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("signal", t.signal());
+            s.put("nextGetMs", t.getMs());
+            s.put("nextAcknowledgedPutMs", t.putMs());
+            s.put("protectedAgainMs", t.protectedMs());
+            s.put("takeoverMs", t.takeoverMs());
+            s.put("serviceStartMs", t.startMs());
+            s.put("standbyReadyMs", t.standbyReadyMs());
+            s.put("takeoverTook", t.takeoverTimes());
+            return s;
+        }));
+        return m;
     }
 
     private Map<String, Object> config(Results.Config c) {

@@ -31,6 +31,12 @@ final class Results {
     String code = "";
     long elapsedNs;
     final Map<String, Long> phaseNs = new LinkedHashMap<>();
+    /** The key-value example's takeovers, in order; empty when it was not measured. */
+    final List<KvTakeover> kvTakeovers = new ArrayList<>();
+    /** The death floor measured beside the key-value example's takeovers, one sample after each. */
+    final List<Double> kvDeathFloorMs = new ArrayList<>();
+    /** The key-value example's writes, once its run is done; null when it was not measured. */
+    KvWrites kvWrites;
 
     Results(BenchOptions options) {
         this.options = options;
@@ -41,6 +47,11 @@ final class Results {
 
     Config of(Setup s) {
         return configs.get(s);
+    }
+
+    /** @return whether the key-value example lost no acknowledged write and no value went back, when measured */
+    boolean kvWritesOk() {
+        return kvWrites == null || kvWrites.lost().isEmpty();
     }
 
     boolean sequencesOk() {
@@ -157,5 +168,37 @@ final class Results {
      */
     record Idle(double seconds, double warmedSeconds, double cpuPct, double primaryCpuPct, double standbyCpuPct,
             double mainThreadsCpuPct, double jitCpuPct, double primaryRssMb, double standbyRssMb, boolean samePids) {
+    }
+
+    /**
+     * One takeover of the key-value example as its clients saw it, from the signal; NaN when a log line was not
+     * seen.
+     *
+     * @param signal KILL or TERM
+     * @param getMs the signal to the new primary's first answered GET (200 or 404)
+     * @param putMs the signal to its first acknowledged PUT (204: a new standby holds the write)
+     * @param protectedMs the signal to the status saying protected again
+     * @param takeoverMs the new primary's own account, from seeing the old one gone to its service started (its
+     *     "takeover took" line)
+     * @param startMs of that, the service's start: bind and start the HTTP server (its "serving" line)
+     * @param standbyReadyMs the new primary spawning a standby to that standby attached and ready (its log)
+     * @param takeoverTimes the new primary's "takeover took" line
+     */
+    record KvTakeover(String signal, double getMs, double putMs, double protectedMs, double takeoverMs,
+            double startMs, double standbyReadyMs, String takeoverTimes) {
+    }
+
+    /**
+     * The key-value example's writes over the whole run.
+     *
+     * @param pair the pair's name
+     * @param writers how many clients wrote, each to a key of its own
+     * @param acks PUTs acknowledged (204)
+     * @param refusals PUTs answered otherwise (503 while no standby could hold them)
+     * @param checks how many times every key was read back against what was acknowledged: after each takeover, and
+     *     at the end
+     * @param lost what went wrong: an acknowledged write missing, a value gone back; empty when nothing did
+     */
+    record KvWrites(String pair, int writers, long acks, long refusals, int checks, List<String> lost) {
     }
 }

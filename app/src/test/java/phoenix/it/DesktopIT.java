@@ -487,10 +487,10 @@ class DesktopIT {
                     + "standby's window (parent then " + window + ", now " + parentOf(after.primaryPid()) + ")"
                     + diagnostics());
         }
-        assertTrue(after.count() >= before.count(), terminal + ", " + fault + ": count went on from "
-                + before.count() + ", not back to " + after.count());
-        long countAfter = after.count();
-        awaitStatus(st -> st.count() > countAfter + 2, "counting on after " + countAfter);
+        assertTrue(after.step() >= before.step(), terminal + ", " + fault + ": count went on from "
+                + before.step() + ", not back to " + after.step());
+        long stepAfter = after.step();
+        awaitStatus(st -> st.step() > stepAfter + 2, "counting on after " + stepAfter);
         String primaryTitle = "phoenix " + name + " primary";
         String standbyTitle = "phoenix " + name + " standby";
         try {

@@ -330,7 +330,7 @@ class EdgeCasesIT extends WithPair {
         // primary, resumed, had killed it as stalled): its epoch claimed with the count it held, and a socket
         // nobody listens on in place of the primary's.
         long epoch = before.epoch() + 1;
-        writeCheckpoint(pair.stateDir.resolve("checkpoint-" + epoch), epoch, before.count());
+        writeCheckpoint(pair.stateDir.resolve("checkpoint-" + epoch), epoch, before.step());
         deadSocketAt(pair.stateDir.resolve("primary.sock"));
 
         PairStatus after = pair.awaitStatus(s -> s.epoch() > epoch && s.isProtected()

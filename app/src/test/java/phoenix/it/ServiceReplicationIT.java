@@ -76,8 +76,8 @@ class ServiceReplicationIT extends WithPair {
         assertTrue(stopped.isPresent(), "stop found the pair");
         long lastAcked = pair.lines().stream().filter(l -> l.startsWith("ACKED "))
                 .mapToLong(l -> Long.parseLong(l.split(" ")[2])).max().orElse(0);
-        assertTrue(stopped.get().count() >= lastAcked, "stop reports the version the pair stopped at ("
-                + stopped.get().count() + "), not below the last answered one (" + lastAcked + ")");
+        assertTrue(stopped.get().step() >= lastAcked, "stop reports the version the pair stopped at ("
+                + stopped.get().step() + "), not below the last answered one (" + lastAcked + ")");
         assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
         assertEquals(List.of(), pair.liveMemberPids(), "nothing left running after stop");
         assertEquals(signals.size(), last.takeovers());

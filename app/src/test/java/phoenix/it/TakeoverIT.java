@@ -59,7 +59,7 @@ class TakeoverIT extends WithPair {
         assertFalse(pair.memberLog().contains("SIG") && pair.memberLog().contains("handler]"),
                 "every line carries its member's tag");
         assertTrue(seq.duplicates() <= kills, "at most one duplicate per takeover, found " + seq.duplicates());
-        assertEquals(stopped.get().count(), seq.max(), "stop reports the last number printed");
+        assertEquals(stopped.get().step(), seq.max(), "stop reports the last number printed");
         assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair after stop");
     }
 

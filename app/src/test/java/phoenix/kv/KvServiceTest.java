@@ -84,6 +84,30 @@ class KvServiceTest {
     }
 
     @Test
+    void hasItsHandlerThreadsRunningBeforeItStartsAndStartsNoMore() throws Exception {
+        service = new KvService(port);
+        assertEquals(KvService.HANDLER_THREADS, service.handlerThreads(), "started by the warm-up");
+
+        service.start(Replica.INITIAL, new FakeReplicator());
+        assertEquals(404, send("GET", "a", null).statusCode());
+
+        assertEquals(KvService.HANDLER_THREADS, service.handlerThreads());
+    }
+
+    @Test
+    void aStartWhoseStateCannotBeReadLeavesThePortFree() throws Exception {
+        service = new KvService(port);
+
+        assertThrows(IllegalArgumentException.class, () -> service.start(new Replica(3, new byte[] {9}),
+                new FakeReplicator()));
+
+        try (ServerSocket again = new ServerSocket()) {
+            again.setReuseAddress(true);
+            again.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+        }
+    }
+
+    @Test
     void startsFromTheStateItWasGiven() throws Exception {
         KvState s = KvState.decode(new byte[0]);
         s.apply(Map.of("x", "y".getBytes(UTF_8)), s.encodedBytes() + KvState.entryBytes("x", new byte[1]));

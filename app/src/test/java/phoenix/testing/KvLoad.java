@@ -42,6 +42,7 @@ public final class KvLoad implements AutoCloseable {
     private final AtomicLong refusals = new AtomicLong();
     private final Map<Long, Long> firstAnswerNs = new ConcurrentHashMap<>();
     private final Map<Long, Long> firstAckNs = new ConcurrentHashMap<>();
+    private final Map<Long, Long> firstGetNs = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final long writerPauseNs;
     private final long probePauseNs;
@@ -107,7 +108,9 @@ public final class KvLoad implements AutoCloseable {
             try {
                 Answer a = send("GET", "probe", null, GET_TIMEOUT);
                 if (a.status() == 200 || a.status() == 404) {
-                    firstAnswerNs.putIfAbsent(a.pid(), System.nanoTime());
+                    long now = System.nanoTime();
+                    firstAnswerNs.putIfAbsent(a.pid(), now);
+                    firstGetNs.putIfAbsent(a.pid(), now);
                 }
             } catch (IOException e) {
                 // No primary serves the port at this moment: try again after the pause.
@@ -197,6 +200,25 @@ public final class KvLoad implements AutoCloseable {
     public OptionalLong firstAnswerNs(long pid) {
         Long t = firstAnswerNs.get(pid);
         return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    /** @return when member {@code pid} first answered the prober's GET ({@link System#nanoTime()}), if it has */
+    public OptionalLong firstGetNs(long pid) {
+        Long t = firstGetNs.get(pid);
+        return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    /**
+     * The member that first answered the prober at or after {@code sinceNs}, that had not answered before: a new
+     * primary, known without asking the pair (a status request in the gap would compete with the takeover).
+     *
+     * @param sinceNs {@link System#nanoTime()}, such as the moment of a signal
+     * @return that member's pid, or 0 when none has answered yet
+     */
+    public long newMemberSince(long sinceNs) {
+        return firstGetNs.entrySet().stream().filter(e -> e.getValue() - sinceNs >= 0)
+                .min((a, b) -> Long.compare(a.getValue() - sinceNs, b.getValue() - sinceNs))
+                .map(Map.Entry::getKey).orElse(0L);
     }
 
     /** @return when member {@code pid} first acknowledged a PUT ({@link System#nanoTime()}), if it has */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 
 /**
@@ -11,7 +12,7 @@ import org.slf4j.Logger;
  *
  * <ul>
  *   <li>A control client (status, stop) sends {@code STATUS} or {@code STOP} to either member; a member answers
- *       {@code key=value} lines ({@link Status}), or {@code STOPPED count=N} once it is done.</li>
+ *       {@code key=value} lines ({@link Status}), or {@code STOPPED step=N} once it is done.</li>
  *   <li>A standby attaches with {@code WATCH pid} on the primary's socket; the primary answers
  *       {@code WELCOME seq pid state} (the handshake), or {@code BUSY} while it has a standby. The standby says
  *       {@code READY} when its start-up is done and {@code ACK seq} for the heartbeats it accepted.</li>
@@ -24,6 +25,7 @@ import org.slf4j.Logger;
  */
 final class ControlProtocol {
     private static final HexFormat HEX = HexFormat.of();
+    private static final String STOPPED = "STOPPED step=";
 
     private final PairConfig config;
     private final long pid;
@@ -72,7 +74,18 @@ final class ControlProtocol {
     }
 
     static String stopped(long step) {
-        return "STOPPED count=" + step;
+        return STOPPED + step;
+    }
+
+    /**
+     * Reads the last step from the answer to STOP.
+     *
+     * @param lines the member's answer
+     * @return the step it stopped at, or empty when the answer has none
+     */
+    static OptionalLong parseStopped(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith(STOPPED))
+                .mapToLong(l -> Long.parseLong(l.substring(STOPPED.length()))).findFirst();
     }
 
     // ---- on the standby ---------------------------------------------------------------------------------------
@@ -118,7 +131,7 @@ final class ControlProtocol {
             case "STATUS":
                 Status s = new Status();
                 s.put("role", "standby").put("pid", pid).put("name", config.name())
-                        .put("epoch", standby.last().epoch()).put("count", standby.last().snapshot().step())
+                        .put("epoch", standby.last().epoch()).put("step", standby.last().snapshot().step())
                         .put("primaryPid", standby.primaryPid()).put("rejected", Standby.labels(standby.rejected()));
                 channels.reply(c, s.lines());
                 break;
@@ -192,7 +205,7 @@ final class ControlProtocol {
         PairState s = replication.stamp(primary.current());
         Status status = new Status();
         status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
-                .put("count", s.snapshot().step()).put("takeovers", s.takeovers())
+                .put("step", s.snapshot().step()).put("takeovers", s.takeovers())
                 .put("protected", keeper.isProtected(now)).put("standbyPid", keeper.standbyPid())
                 .put("state", primary.state().name().toLowerCase(Locale.ROOT))
                 .put("streak", s.streak()).put("stepAtTakeover", s.stepAtTakeover())

@@ -10,7 +10,7 @@ public enum Ending {
     ACCEPTANCE_TEST_FAILED(70),
     /**
      * The pair gave up: a crash loop went on for 8 takeovers without progress, or the step number reached the
-     * largest a long can hold. The checkpoint keeps the count.
+     * largest a long can hold. The checkpoint keeps the last step.
      */
     GAVE_UP(71),
     /** The output is gone and the standby shared it: the pair ended rather than fail over into the void. */

@@ -18,7 +18,7 @@ import java.util.Optional;
  *       below one that stays), so the next claim is above every epoch ever claimed.</li>
  *   <li><b>The base.</b> Every record carries the base, the epoch of the last fresh start; readers count only
  *       records of the base's epoch or later, the base being the one the highest epoch's record names.</li>
- *   <li><b>Readers take the newest.</b> {@link #readCheckpoint} returns the highest count among the records
+ *   <li><b>Readers take the newest.</b> {@link #readCheckpoint} returns the highest step among the records
  *       that count (on a tie the highest epoch): a fenced primary's late write never makes it go back.</li>
  * </ul>
  */
@@ -50,7 +50,7 @@ interface EpochStore {
      *
      * @param takeover whether a member is taking over: a record whose claim is still being written is then
      *     skipped; a start refuses it like any other bad one
-     * @return the newest state among them (the highest count, then the highest epoch), or empty when none
+     * @return the newest state among them (the highest step, then the highest epoch), or empty when none
      * @throws PairException when a record that counts is empty, torn or corrupt: it is never read as 0
      */
     Optional<PairState> readCheckpoint(boolean takeover);

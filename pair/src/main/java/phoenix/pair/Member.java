@@ -153,7 +153,7 @@ final class Member {
             return false;
         }
         // The standby's signal handling, made beside the rest of the start-up and in place before READY: from READY
-        // on the pair counts as protected, and `pkill -f phoenix` then must end the primary alone.
+        // on the pair counts as protected, and `pkill -f PROGRAM` then must end the primary alone.
         Thread handlers = null;
         if (config.handleSignals()) {
             handlers = new Thread(() -> Signals.standby(signals::onSignal), tag);

@@ -4,12 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a running pair says about itself: who is primary and standby, the count, whether it is protected
- * (a standby is attached and acknowledging heartbeats), how often it has taken over, and what its standby
- * refused on the heartbeat port.
+ * What a running pair says about itself: who is primary and standby, the last step it completed, whether it is
+ * protected (a standby is attached and acknowledging heartbeats), how often it has taken over, and what its
+ * standby refused on the heartbeat port. Its text and JSON name the step in the program's own word
+ * ({@link #toText(String)}, {@link #toJson(String)}).
  *
  * @param name the pair's name
- * @param count the last step the pair completed (for the counter: the last number printed)
+ * @param step the last step the pair completed ({@link Snapshot#step()}; for a service, the newest version the
+ *     standby holds)
  * @param epoch the primary's epoch, raised by every takeover
  * @param isProtected whether a standby is attached and acknowledging heartbeats
  * @param primaryPid the primary's pid, 0 when there is none
@@ -20,7 +22,7 @@ import java.util.Map;
  * @param rejected the standby's count of refused datagrams by reason
  * @param checkpointError why the checkpoint cannot be written, empty when it can
  */
-public record PairStatus(String name, long count, long epoch, boolean isProtected, long primaryPid,
+public record PairStatus(String name, long step, long epoch, boolean isProtected, long primaryPid,
         String primaryState, long standbyPid, long takeovers, int crashLoopStreak, Map<String, Long> rejected,
         String checkpointError) {
 
@@ -28,7 +30,7 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
      * Copies the map so that the record stays immutable.
      *
      * @param name the pair's name
-     * @param count the last step the pair completed
+     * @param step the last step the pair completed
      * @param epoch the primary's epoch
      * @param isProtected whether a standby is attached and acknowledging heartbeats
      * @param primaryPid the primary's pid, 0 when there is none
@@ -61,18 +63,30 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
             // and nothing that has exited protects the pair.
             standbyPid = 0;
         }
-        return new PairStatus(name, main.getLong("count"), main.getLong("epoch"),
+        return new PairStatus(name, main.getLong("step"), main.getLong("epoch"),
                 primary != null && standbyRuns && Boolean.parseBoolean(primary.get("protected")),
                 primary != null ? primary.getLong("pid") : 0, primary != null ? primary.get("state") : "",
                 standbyPid, main.getLong("takeovers"), (int) (primary != null ? primary.getLong("streak") : 0),
                 rejected, primary != null ? primary.get("checkpointError") : "");
     }
 
-    /** @return the status as one JSON object on one line */
+    /** @return the status as one JSON object on one line, with the step in a field named {@code step} */
     public String toJson() {
+        return toJson("step");
+    }
+
+    /**
+     * The status as one JSON object on one line, with the step in a field named after the program's word for it.
+     *
+     * @param stepWord the name of the step's field, at the top and in {@code crashLoop} ("count" for a counter)
+     * @return the status as JSON
+     */
+    public String toJson(String stepWord) {
+        String stepField = quote(stepWord);
         StringBuilder sb = new StringBuilder("{");
-        sb.append("\"name\":").append(quote(name)).append(",\"count\":").append(count).append(",\"epoch\":")
-                .append(epoch).append(",\"protected\":").append(isProtected).append(",\"primary\":");
+        sb.append("\"name\":").append(quote(name)).append(',').append(stepField).append(':').append(step)
+                .append(",\"epoch\":").append(epoch).append(",\"protected\":").append(isProtected)
+                .append(",\"primary\":");
         if (primaryPid > 0) {
             sb.append("{\"pid\":").append(primaryPid).append(",\"state\":").append(quote(primaryState)).append('}');
         } else {
@@ -92,7 +106,8 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
         }
         sb.append(",\"takeovers\":").append(takeovers).append(",\"crashLoop\":");
         if (crashLoopStreak > 0) {
-            sb.append("{\"count\":").append(count + 1).append(",\"streak\":").append(crashLoopStreak).append('}');
+            sb.append('{').append(stepField).append(':').append(step + 1).append(",\"streak\":").append(crashLoopStreak)
+                    .append('}');
         } else {
             sb.append("null");
         }
@@ -108,12 +123,12 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
     /**
      * The status as lines for a person, in the program's own word for a step.
      *
-     * @param stepWord what the program calls its steps' number ("count" for a counter)
+     * @param stepWord what the program calls its steps ("count" for a counter)
      * @return the status as text, one fact per line
      */
     public String toText(String stepWord) {
         StringBuilder sb = new StringBuilder();
-        sb.append("pair '").append(name).append("': ").append(stepWord).append(' ').append(count)
+        sb.append("pair '").append(name).append("': ").append(stepWord).append(' ').append(step)
                 .append(", epoch ").append(epoch).append(", ").append(takeovers)
                 .append(takeovers == 1 ? " takeover" : " takeovers").append('\n');
         sb.append("  primary  ").append(primaryPid > 0 ? "pid " + primaryPid + " (" + primaryState + ")" : "none")
@@ -122,7 +137,7 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
         sb.append("  ").append(isProtected ? "protected: a standby holds the state and will take over"
                 : "NOT protected: no standby is ready to take over").append('\n');
         if (crashLoopStreak > 0) {
-            sb.append("  crash loop suspected at ").append(stepWord).append(' ').append(count + 1).append(": ")
+            sb.append("  crash loop suspected at ").append(stepWord).append(' ').append(step + 1).append(": ")
                     .append(crashLoopStreak + 1).append(" takeovers in a row without progress; backing off\n");
         }
         if (!rejected.isEmpty()) {

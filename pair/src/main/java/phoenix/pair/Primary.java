@@ -46,7 +46,7 @@ final class Primary {
         /** Sends one heartbeat with the given sequence number and state. */
         void sendHeartbeat(long seq, PairState state);
 
-        /** Writes the checkpoint; failures are the writer's to report, the count goes on. */
+        /** Writes the checkpoint; failures are the writer's to report, the steps go on. */
         void writeCheckpoint(PairState state);
 
         /** @return the epoch in the checkpoint, or -1 when it cannot be read */
@@ -267,7 +267,7 @@ final class Primary {
 
     /**
      * No more steps: the pair is being stopped, or this member hands over. A step under way finishes and is
-     * replicated first, so that the number it printed is not lost; {@link #state()} is STOPPED once it is.
+     * replicated first, so that what it put out is not lost; {@link #state()} is STOPPED once it is.
      */
     void stop(long nowNs, String why) {
         if (state == State.STEPPING) {
@@ -341,7 +341,7 @@ final class Primary {
 
     /**
      * The logger, created on first use rather than with the class: a takeover that begins before the standby's
-     * warm-up has set up slf4j must not wait for it before its first number.
+     * warm-up has set up slf4j must not wait for it before its first step.
      */
     private static final class Log {
         static final Logger LOG = Logs.of(Primary.class);

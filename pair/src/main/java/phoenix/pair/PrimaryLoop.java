@@ -179,7 +179,7 @@ final class PrimaryLoop {
             }
         }
         if (ready && channels.watch != null && primary.state() != Primary.State.STEPPING) {
-            // No number is being printed: hand over first, so that the standby's takeover waits for nothing
+            // No step is under way: hand over first, so that the standby's takeover waits for nothing
             // here, the log line included.
             handOver();
             primary.stop(now, name);
@@ -188,7 +188,7 @@ final class PrimaryLoop {
         }
         primary.stop(now, name);
         if (primary.state() == Primary.State.STEPPING && now - handOverAtNs < HAND_OVER_WAIT_NS) {
-            // The step under way prints a number: let it finish and replicate it, but not for ever (a terminal
+            // A step is under way: let it finish and replicate it, but not for ever (a terminal
             // paused with Ctrl+S blocks it).
             return null;
         }

@@ -3,6 +3,7 @@ package phoenix.pair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Runs a program as a process pair, and reaches a running pair from outside. The entry points of the
@@ -114,7 +115,7 @@ public final class ProcessPair {
      *
      * @param config names the pair and its state directory
      * @param wait how long to wait for the members to end
-     * @return the pair's last status, with the final count, or empty when no member was running
+     * @return the pair's last status, with the last step, or empty when no member was running
      * @throws PairException when a member does not end within {@code wait}
      */
     public static Optional<PairStatus> stop(PairConfig config, Duration wait) {
@@ -125,15 +126,14 @@ public final class ProcessPair {
         boolean hasPrimary = before.get().primaryPid() > 0;
         Optional<List<String>> answer = ControlClient.request(
                 hasPrimary ? config.controlSocket() : config.standbySocket(), "STOP", wait.toMillis());
-        long count = answer.flatMap(lines -> lines.stream().filter(l -> l.startsWith("STOPPED count="))
-                .map(l -> Long.parseLong(l.substring("STOPPED count=".length()))).findFirst())
-                .orElse(before.get().count());
+        long step = answer.map(ControlProtocol::parseStopped).orElse(OptionalLong.empty())
+                .orElse(before.get().step());
         long deadline = System.nanoTime() + wait.toNanos();
         for (long pid : new long[] {before.get().primaryPid(), before.get().standbyPid()}) {
             awaitEnd(pid, deadline);
         }
         PairStatus b = before.get();
-        return Optional.of(new PairStatus(b.name(), count, b.epoch(), false, b.primaryPid(), "stopped",
+        return Optional.of(new PairStatus(b.name(), step, b.epoch(), false, b.primaryPid(), "stopped",
                 b.standbyPid(), b.takeovers(), 0, b.rejected(), b.checkpointError()));
     }
 

@@ -32,8 +32,8 @@ final class SignalInbox {
     void onSignal(String name, int number, boolean asPrimary) {
         Thread.currentThread().setName(tag);
         if (!asPrimary && number != 1) {
-            // Meant for the primary (pkill -f phoenix reaches both); also one that arrived just before this
-            // standby took over.
+            // Meant for the primary (a pkill -f that matches the program reaches both); also one that arrived just
+            // before this standby took over.
             Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", name);
             return;
         }

@@ -11,7 +11,7 @@ import org.slf4j.Logger;
  * on it in order with everything else: a standby ignores SIGINT and SIGTERM (it exists to outlive the primary)
  * and ends on SIGHUP; a primary hands over and ends on all three.
  *
- * <p>The role is the handler's, not the member's at the time the handler runs. {@code pkill -f phoenix} signals
+ * <p>The role is the handler's, not the member's at the time the handler runs. {@code pkill -f PROGRAM} signals
  * primary and standby microseconds apart; the JVM hands a signal to Java milliseconds later, on one thread, the
  * lowest number first, and looks its handler up only then. So a standby that takes over does not swap its
  * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
  * <p>A terminal window's program stays neutral: {@code setsid TERMINAL -e /bin/sh -c TRAMPOLINE}, where
  * {@link #TRAMPOLINE} is fixed text that sets the window's title and rebuilds the standby's argument list from
  * environment variables ({@code PAIR_ARGC}, {@code PAIR_ARG_0} ...), then {@code exec}s it: the shell becomes
- * the standby. So the terminal's own command line names neither phoenix nor the standby's command, and
- * {@code pkill -f phoenix} finds the member JVMs alone, never the windows they run in.
+ * the standby. So the terminal's own command line names neither the program nor the standby's command, and
+ * {@code pkill -f PROGRAM} finds the member JVMs alone, never the windows they run in.
  */
 final class Spawners implements StandbyKeeper.Spawner {
     private static final Logger LOG = Logs.of(Spawners.class);

@@ -214,7 +214,7 @@ final class Standby {
 
     private void state(State next, long nowNs, String why) {
         if (next == State.PROMOTED) {
-            // Logged by logPromotion once the first number is out: the takeover does not wait for the logger.
+            // Logged by logPromotion once the first step is done: the takeover does not wait for the logger.
             promotedFrom = state;
         } else {
             Log.LOG.info("standby {} -> {}: {}", state, next, why);
@@ -228,7 +228,7 @@ final class Standby {
         return state;
     }
 
-    /** Logs the change to PROMOTED, which {@link #state} leaves for after the takeover's first number. */
+    /** Logs the change to PROMOTED, which {@link #state} leaves for after the takeover's first step. */
     void logPromotion() {
         if (promotedFrom != null) {
             Log.LOG.info("standby {} -> {}: {}", promotedFrom, State.PROMOTED, reason);

@@ -171,7 +171,7 @@ final class StateDir implements EpochStore {
 
     /**
      * Refuses a directory that holds a file named like a checkpoint that phoenix cannot have written: reading
-     * past it would resume from an older count without a word.
+     * past it would resume from an older step without a word.
      */
     void requireKnownNames() {
         for (Path f : checkpointLike()) {
@@ -396,7 +396,7 @@ final class StateDir implements EpochStore {
      * last fresh start), and every file of that epoch or later counts; older ones are from before the fresh
      * start, written perhaps by a paused primary that resumed, and are ignored.
      *
-     * @return the newest state among them (the highest count, then the highest epoch), or empty when none
+     * @return the newest state among them (the highest step, then the highest epoch), or empty when none
      * @throws PairException when one that counts is empty, torn or corrupt: it is never read as 0
      */
     Optional<PairState> readCheckpoint() {
@@ -406,7 +406,7 @@ final class StateDir implements EpochStore {
     /**
      * Reads the checkpoints that count, as {@link #readCheckpoint()} does; at a takeover, a file that is empty or
      * ends without its newline is a claim whose content is still being written ({@link #claimEpoch}): it is
-     * skipped rather than refused, since what it will hold is a member's copy of counts the older files hold.
+     * skipped rather than refused, since what it will hold is a member's copy of steps the older files hold.
      *
      * @param takeover whether a member is taking over; a start refuses such a file like any other bad one
      */
@@ -514,7 +514,7 @@ final class StateDir implements EpochStore {
 
     /**
      * Claims an epoch for a member that takes over: creates that epoch's checkpoint, atomically and only if no
-     * other member has. Claiming before fencing the old primary and reading the count means that two members
+     * other member has. Claiming before fencing the old primary and reading the state means that two members
      * can never hold the same epoch, whatever pauses and fails in between. The claim is one system call, an
      * open that creates the file only if it does not exist (O_CREAT|O_EXCL); its content is written right after,
      * and a takeover that reads the file before it is complete skips it ({@link #readCheckpoint(boolean)}).

@@ -23,7 +23,7 @@ final class StepThread implements Primary.Steps, Runnable {
     private final Runnable wakeup;
     private volatile Thread thread;
     private volatile Thread firstWaiter;
-    // When the first step was handed over, taken up and done: where a takeover's first number spends its time.
+    // When the first step was handed over, taken up and done: where a takeover's first step spends its time.
     volatile long firstBeginNs;
     volatile long firstStartNs;
     volatile long firstDoneNs;

@@ -48,15 +48,15 @@
  * the checkpoint files. Its first step runs at once; only after that does it spawn its own
  * standby, remove the files of older epochs and log the takeover. A primary checks before every step that no
  * newer primary exists: a fence message, or after a stall longer than half the takeover timeout, a newer
- * epoch among the checkpoint files. A paused primary that resumes therefore prints at most one more number
- * (the one it had decided on before the pause), makes at most one more write, into its own older epoch's
- * file, and ends.
+ * epoch among the checkpoint files. A paused primary that resumes therefore completes at most one more step
+ * (the one it had begun before the pause), makes at most one more write, into its own older epoch's file, and
+ * ends.
  *
  * <h2>Starts and fresh starts</h2>
  * A start claims an epoch as a takeover does, with nobody to fence. Epochs never repeat for a state
  * directory, {@code --fresh} included. Every checkpoint record also carries a base, the epoch of the last
- * fresh start: readers take the base from the highest epoch's file and the count as the newest over the
- * files whose epoch is at least that base. A fresh start claims the highest epoch plus one with count 0 and
+ * fresh start: readers take the base from the highest epoch's file and the state as the newest over the
+ * files whose epoch is at least that base. A fresh start claims the highest epoch plus one with step 0 and
  * that epoch as its base; a normal start keeps the highest file's base; a takeover keeps the base of the run
  * it takes over, which heartbeats and the handshake carry (never below the highest file's base, and a held
  * state of an older run is not resumed from). So the late write of an old primary that was paused across a

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 class PairStatusTest {
 
     private static Status primary() {
-        return new Status().put("role", "primary").put("pid", 100).put("epoch", 3).put("count", 41)
+        return new Status().put("role", "primary").put("pid", 100).put("epoch", 3).put("step", 41)
                 .put("takeovers", 2).put("protected", true).put("standbyPid", 200).put("state", "running")
                 .put("streak", 0).put("checkpointError", "");
     }
 
     private static Status standby(Map<Rejection, Long> rejected) {
-        return new Status().put("role", "standby").put("pid", 200).put("epoch", 3).put("count", 41)
+        return new Status().put("role", "standby").put("pid", 200).put("epoch", 3).put("step", 41)
                 .put("rejected", Standby.labels(rejected));
     }
 
@@ -28,7 +28,7 @@ class PairStatusTest {
         Status read = Status.parse(sent.lines());
 
         assertEquals(sent.lines(), read.lines());
-        assertEquals(41, read.getLong("count"));
+        assertEquals(41, read.getLong("step"));
         assertEquals("disk full really", read.get("checkpointError"), "a value stays on its line");
         assertEquals(0, read.getLong("missing"));
     }
@@ -58,9 +58,9 @@ class PairStatusTest {
         PairStatus s = new PairStatus("p", 41, 3, false, 100, "backing_off", 0, 2, 2, Map.of(),
                 "cannot write \"checkpoint\"\n\\");
 
-        assertEquals("{\"name\":\"p\",\"count\":41,\"epoch\":3,\"protected\":false,"
+        assertEquals("{\"name\":\"p\",\"step\":41,\"epoch\":3,\"protected\":false,"
                 + "\"primary\":{\"pid\":100,\"state\":\"backing_off\"},\"standby\":null,\"takeovers\":2,"
-                + "\"crashLoop\":{\"count\":42,\"streak\":2},"
+                + "\"crashLoop\":{\"step\":42,\"streak\":2},"
                 + "\"checkpointError\":\"cannot write \\\"checkpoint\\\"\\u000a\\\\\"}", s.toJson());
     }
 
@@ -75,6 +75,23 @@ class PairStatusTest {
         assertTrue(lines.contains("  crash loop suspected at step 42: 3 takeovers in a row without progress; "
                 + "backing off"), lines.toString());
         assertTrue(lines.contains("  rejected on the heartbeat port: short=4"), lines.toString());
+    }
+
+    @Test
+    void namesTheJsonStepFieldInTheProgramsWord() {
+        PairStatus s = new PairStatus("p", 41, 3, true, 100, "backing_off", 200, 1, 2, Map.of("short", 4L), "");
+
+        assertEquals("{\"name\":\"p\",\"count\":41,\"epoch\":3,\"protected\":true,"
+                + "\"primary\":{\"pid\":100,\"state\":\"backing_off\"},\"standby\":{\"pid\":200,"
+                + "\"rejected\":{\"short\":4}},\"takeovers\":1,\"crashLoop\":{\"count\":42,\"streak\":2},"
+                + "\"checkpointError\":null}", s.toJson("count"));
+        assertEquals(s.toJson("step"), s.toJson(), "the library's own word by default");
+    }
+
+    @Test
+    void readsTheStepAMemberStoppedAt() {
+        assertEquals(41, ControlProtocol.parseStopped(List.of(ControlProtocol.stopped(41))).getAsLong());
+        assertTrue(ControlProtocol.parseStopped(List.of("ERROR unknown request")).isEmpty());
     }
 
     @Test
