@@ -377,7 +377,7 @@ inline SETVIEW(s, e, q, c, b) {
   printf("MSC: M%d view := (epoch %d, seq %d, count %d, base %d)\n", s, e, q, c, b)
 }
 
-/* the Standby's acceptance rule (Standby.onDatagram), for the standby in slot s */
+/* the Standby's acceptance rule (Standby.onHeartbeat, both paths), for the standby in slot s */
 inline ACCEPT(s, e, q, c, b) {
   if
   :: e > knownEpoch[s] || (e == knownEpoch[s] && q > lastSeq[s]) -> SETVIEW(s, e, q, c, b)
@@ -495,7 +495,7 @@ inline STALL_PAUSED() {
 
 /* takeover, first step; the standby detected EOF or a timeout */
 #ifndef NO_FIX_ORDER
-inline PROMOTE() {   /* Takeover.promote: frees port and slot, computes the epoch */
+inline PROMOTE() {   /* Takeover.promote: stops taking heartbeats, keeps the slot, computes the epoch */
   role[me] = PRIMARY; NEWGEN(me); sbSlot = NOSLOT;
   wFull = false; wE = 0; wQ = 0; wC = 0; wB = 0;
 #ifndef NO_FIX_SLOT

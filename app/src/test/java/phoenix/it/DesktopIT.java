@@ -16,13 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -46,8 +43,10 @@ import phoenix.testing.Awaits;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.PairStatuses;
 import phoenix.testing.Ports;
 import phoenix.testing.ProcStat;
+import phoenix.testing.ProcessTracker;
 import phoenix.testing.Sequence;
 
 /**
@@ -80,7 +79,8 @@ class DesktopIT {
 
     private final String name = "desk-" + UUID.randomUUID().toString().substring(0, 8);
     private final int port = Ports.freeUdpPort();
-    private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
+    /** Every process the test starts, and every member a status names: killed by pid at the test's end. */
+    private final ProcessTracker processes = new ProcessTracker("DesktopIT " + name);
     private final Path screenshot = Path.of(System.getProperty("phoenix.screenshot",
             ROOT.resolve("app/target/desktop.png").toString()));
     private Path work;
@@ -147,16 +147,13 @@ class DesktopIT {
     @AfterEach
     void killEverything() throws Exception {
         try {
-            killPair();
-            killDesktop();
+            processes.close();
         } finally {
             try {
                 stopXvfb();
             } finally {
                 if (work != null) {
-                    try (Stream<Path> walk = Files.walk(work)) {
-                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
+                    phoenix.testing.Trees.remove(work);
                 }
             }
         }
@@ -247,8 +244,7 @@ class DesktopIT {
         Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
         assertTrue(stopped.isPresent(), "stop found the pair" + diagnostics());
         assertTrue(root.waitFor(20, TimeUnit.SECONDS), "every member and window ended after stop" + diagnostics());
-        List<Long> alive = seenPids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
-                .orElse(false)).toList();
+        List<Long> alive = processes.trackedPids().stream().filter(ProcStat::running).toList();
         assertEquals(List.of(), alive, "no member left alive after stop" + diagnostics());
         assertEquals(List.of(), windows(), "no phoenix window left after stop");
         assertTrue(ProcessPair.status(config()).isEmpty(), "status finds no pair after stop");
@@ -281,13 +277,13 @@ class DesktopIT {
         }
 
         // Ctrl+C in the primary's window: its terminal sends SIGINT to the window's foreground process group.
-        long[] stat = stat(s.primaryPid());
-        assertEquals(stat[STAT_PGRP], stat[STAT_TPGID], "primary pid " + s.primaryPid()
+        ProcStat stat = stat(s.primaryPid());
+        assertEquals(stat.processGroup(), stat.foregroundGroup(), "primary pid " + s.primaryPid()
                 + " is the foreground of its window");
         PairStatus beforeCtrlC = s;
-        kill("-INT", "--", "-" + stat[STAT_TPGID]);
-        s = takenOver("Ctrl+C (SIGINT to process group " + stat[STAT_TPGID] + ")", beforeCtrlC, terminal,
-                stat[STAT_PPID]);
+        kill("-INT", "--", "-" + stat.foregroundGroup());
+        s = takenOver("Ctrl+C (SIGINT to process group " + stat.foregroundGroup() + ")", beforeCtrlC, terminal,
+                stat.ppid());
 
         // Closing the primary's window: its terminal goes, and the pty's hangup ends the member (SIGHUP). Where
         // one terminal process shows several windows (a terminal server), only the hangup can be had alone.
@@ -362,10 +358,6 @@ class DesktopIT {
     private static final long STEADY_NS = 1_000_000_000L;
     private final StringBuilder quirks = new StringBuilder();
     private final Map<Long, Long> protectedSinceNs = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int STAT_PPID = 1;
-    private static final int STAT_PGRP = 2;
-    private static final int STAT_TTY = 4;
-    private static final int STAT_TPGID = 5;
 
     /** Skips a terminal that is missing or does not start, and says why; under CI xterm must be there. */
     private static void skip(String terminal, String why) {
@@ -387,7 +379,7 @@ class DesktopIT {
                 .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("dbus.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         desktopEnvironment(pb);
-        desktop = pb.start();
+        desktop = processes.startSubreaper(pb);
         byte[] line = new byte[4096];
         int n = 0;
         java.io.InputStream in = desktop.getInputStream();
@@ -409,7 +401,7 @@ class DesktopIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         desktopEnvironment(pb);
         pb.environment().put("XENVIRONMENT", work.resolve("xterm.ad").toString());
-        root = pb.start();
+        root = processes.startSubreaper(pb);
     }
 
     /**
@@ -451,7 +443,7 @@ class DesktopIT {
     /** Whether a member runs in a window phoenix opened: a terminal of its own, not the test's. */
     private static boolean inAWindow(long pid) throws IOException {
         String env = Files.readString(Path.of("/proc", String.valueOf(pid), "environ"), StandardCharsets.ISO_8859_1);
-        return stat(pid)[STAT_TTY] != 0 && Arrays.asList(env.split("\0")).contains("PHOENIX_OWN_WINDOW=1");
+        return stat(pid).tty() != 0 && Arrays.asList(env.split("\0")).contains("PHOENIX_OWN_WINDOW=1");
     }
 
     /**
@@ -462,7 +454,7 @@ class DesktopIT {
     private PairStatus takenOver(String fault, PairStatus before, String terminal, long failedWindow)
             throws Exception {
         long window = parentOf(before.standbyPid());
-        long tty = stat(before.standbyPid())[STAT_TTY];
+        long tty = stat(before.standbyPid()).tty();
         PairStatus after;
         try {
             after = awaitStatus(st -> st.takeovers() > before.takeovers() && st.primaryPid() == before.standbyPid(),
@@ -475,7 +467,7 @@ class DesktopIT {
         closeIfLeftOpen(fault, failedWindow);
         // The window is known by its terminal device: a member's parent can change under it (kitty launches
         // through a prewarmed process that may exit after the launch; kitty, a subreaper, then adopts the member).
-        long ttyNow = stat(after.primaryPid())[STAT_TTY];
+        long ttyNow = stat(after.primaryPid()).tty();
         if (terminal.equals("kitty") && ttyNow != tty) {
             // kitty launches through a prewarmed process; twice in 2026-12 runs the terminal number read from
             // /proc for the same member changed across a takeover (pts/1 -> pts/0) while the windows' titles
@@ -615,18 +607,12 @@ class DesktopIT {
     }
 
     private static long parentOf(long pid) throws IOException {
-        return stat(pid)[STAT_PPID];
+        return stat(pid).ppid();
     }
 
-    /** The numeric fields of /proc/PID/stat after the command name: [0] is the state's place, [1] ppid, ... */
-    private static long[] stat(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long[] out = new long[8];
-        for (int i = 1; i < out.length; i++) {
-            out[i] = Long.parseLong(f[i]);
-        }
-        return out;
+    private static ProcStat stat(long pid) throws IOException {
+        return ProcStat.of(pid).orElseThrow(() -> new IOException("pid " + pid + " is gone: no /proc/" + pid
+                + "/stat"));
     }
 
     private static void kill(String... args) throws IOException, InterruptedException {
@@ -649,24 +635,6 @@ class DesktopIT {
         return out;
     }
 
-    private void killDesktop() throws InterruptedException {
-        if (desktop == null) {
-            return;
-        }
-        for (int round = 0; round < 20 && desktop.isAlive(); round++) {
-            try (Stream<ProcessHandle> d = desktop.descendants()) {
-                d.forEach(ProcessHandle::destroyForcibly);
-            }
-            if (desktop.waitFor(500, TimeUnit.MILLISECONDS)) {
-                break;
-            }
-        }
-        if (!desktop.waitFor(10, TimeUnit.SECONDS)) {
-            desktop.destroyForcibly();
-            desktop.waitFor();
-        }
-    }
-
     // ---- the pair -----------------------------------------------------------------------------------------
 
     private void startPair() throws IOException {
@@ -681,7 +649,7 @@ class DesktopIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         desktopEnvironment(pb);
         pb.environment().put("XENVIRONMENT", work.resolve("xterm.ad").toString());
-        root = pb.start();
+        root = processes.startSubreaper(pb);
     }
 
     private PairConfig config() {
@@ -689,17 +657,11 @@ class DesktopIT {
     }
 
     private Optional<PairStatus> status() {
-        return PairHarness.status(config(), seenPids);
+        return PairStatuses.ask(config(), processes::track);
     }
 
     private PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {
-        PairStatus[] last = new PairStatus[1];
-        awaitTrue("pair " + name + " " + what, () -> {
-            Optional<PairStatus> s = status();
-            s.ifPresent(st -> last[0] = st);
-            return s.isPresent() && p.test(s.get());
-        });
-        return last[0];
+        return PairHarness.awaitStatus(config(), processes::track, p, what, WITHIN, this::diagnostics);
     }
 
     /** The pid of the process that started {@code pid}: for a member in a window, its xterm. */
@@ -725,32 +687,6 @@ class DesktopIT {
             Optional<Path> log = files.filter(f -> f.getFileName().toString().startsWith("Xterm.log.")
                     && f.getFileName().toString().endsWith("." + xtermPid)).findFirst();
             return log.isPresent() ? Files.readString(log.get(), StandardCharsets.ISO_8859_1) : "";
-        }
-    }
-
-    private void killPair() throws IOException, InterruptedException {
-        if (root == null) {
-            return;
-        }
-        // A killed primary's standby takes over and spawns another window; a few rounds catch what appears.
-        for (int round = 0; round < 20 && root.isAlive(); round++) {
-            List<ProcessHandle> all = new ArrayList<>();
-            try (Stream<ProcessHandle> d = root.descendants()) {
-                d.forEach(all::add);
-            }
-            for (long pid : seenPids) {
-                ProcessHandle.of(pid).ifPresent(all::add);
-            }
-            all.forEach(ProcessHandle::destroyForcibly);
-            // The subreaper reaps what was just killed and then ends by itself; killing it first would hand
-            // them to PID 1, which on some machines never reaps them.
-            if (root.waitFor(500, TimeUnit.MILLISECONDS)) {
-                break;
-            }
-        }
-        if (!root.waitFor(10, TimeUnit.SECONDS)) {
-            root.destroyForcibly();
-            root.waitFor();
         }
     }
 

@@ -1,6 +1,5 @@
 package phoenix.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
+import phoenix.testing.Awaits;
 import phoenix.testing.Kill;
 import phoenix.testing.ProcStat;
 import phoenix.testing.Sequence;
@@ -53,8 +53,8 @@ class EdgeCasesIT extends WithPair {
 
     private void awaitLinesOfStart(int start, int n) {
         try {
-            await(n + " lines from start " + start).atMost(PairHarness.PROTECTED_WITHIN)
-                    .pollInterval(Duration.ofMillis(10)).until(() -> pair.linesOfStart(start).size() >= n);
+            Awaits.await(n + " lines from start " + start, PairHarness.PROTECTED_WITHIN)
+                    .until(() -> pair.linesOfStart(start).size() >= n);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "\n" + pair.memberLog(), e);
         }
@@ -78,7 +78,7 @@ class EdgeCasesIT extends WithPair {
         } finally {
             Kill.signal(paused, "CONT");
         }
-        await("resumed primary " + paused + " ends").atMost(Duration.ofSeconds(10))
+        Awaits.await("resumed primary " + paused + " ends", Duration.ofSeconds(10))
                 .until(() -> !ProcStat.state(paused).matches("[RSD]"));
         assertTrue(pair.memberLog().matches("(?s).*\\[phoenix " + paused + "\\] WARN primary [A-Z_]+ -> FENCED.*"),
                 "the resumed primary learns of the newer epoch and ends:\n" + pair.memberLog());
@@ -137,7 +137,7 @@ class EdgeCasesIT extends WithPair {
         PairStatus s = pair.awaitProtected();
         Kill.signal(s.primaryPid(), "QUIT");
         Kill.signal(s.standbyPid(), "QUIT");
-        await("thread dumps on stderr").atMost(Duration.ofSeconds(20))
+        Awaits.await("thread dumps on stderr", Duration.ofSeconds(20))
                 .until(() -> pair.memberLog().split("Full thread dump", -1).length > 2);
         pair.awaitLines(pair.lines().size() + 20);
         Sequence seq = Sequence.of(pair.lines());
@@ -151,15 +151,18 @@ class EdgeCasesIT extends WithPair {
         Path accented = pair.stateDir.resolveSibling("\u00e9t\u00e9");
         List<String> cmd = List.of(PairHarness.ROOT.resolve("run-phoenix.sh").toString(), "run", "--state-dir",
                 accented.toString());
+        Path out = pair.stateDir.resolveSibling("locale.out");
+        Path err = pair.stateDir.resolveSibling("locale.err");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
-                "/dev/null")));
+                "/dev/null"))).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().put("LC_ALL", "C");
         pb.environment().remove("LANG");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        PairHarness.assertOneLineError(new PairHarness.Result(p.exitValue(), out, err), "--state-dir", "LC_ALL");
+        // Tracked like the pair's members: a start that was not refused would become a pair, which the test's
+        // end kills; with the output in files, nothing here can block on a pipe that such a pair keeps open.
+        Process p = pair.spawn(pb);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "refused within 60 s");
+        PairHarness.assertOneLineError(new PairHarness.Result(p.exitValue(), Files.readString(out),
+                Files.readString(err)), "--state-dir", "LC_ALL");
     }
 
     @Test
@@ -203,7 +206,7 @@ class EdgeCasesIT extends WithPair {
         PairStatus s = pair.awaitStatus(st -> st.primaryPid() > 0 && !st.isProtected(), "running unprotected");
         pair.awaitLines(5);
         Kill.signal(s.primaryPid(), "TERM");
-        await("the primary says it waits for a standby").atMost(Duration.ofSeconds(10))
+        Awaits.await("the primary says it waits for a standby", Duration.ofSeconds(10))
                 .until(() -> pair.memberLog().contains("no standby is ready to take over yet"));
         pair.awaitLines(pair.lines().size() + 10);
         assertTrue(ProcessHandle.of(s.primaryPid()).map(ProcessHandle::isAlive).orElse(false),
@@ -281,7 +284,7 @@ class EdgeCasesIT extends WithPair {
     void aTwoSecondStepIsNoFailure() throws Exception {
         pair = new PairHarness().startProgram("slow");
         pair.awaitProtected();
-        await("two slow steps done").atMost(Duration.ofSeconds(60)).until(() -> pair.lines().size() >= 11);
+        Awaits.await("two slow steps done", Duration.ofSeconds(60)).until(() -> pair.lines().size() >= 11);
         PairStatus s = pair.awaitProtected();
         assertEquals(0, s.takeovers(), "no takeover while a step worked:\n" + pair.memberLog());
         Sequence seq = Sequence.of(pair.lines());
@@ -312,7 +315,7 @@ class EdgeCasesIT extends WithPair {
         PairStatus s = pair.awaitProtected();
         Kill.signal(s.primaryPid(), "TERM");
         pair.awaitStatus(st -> st.takeovers() == 1 && st.primaryPid() == s.standbyPid(), "taken over");
-        await("clean-up ran").atMost(Duration.ofSeconds(10))
+        Awaits.await("clean-up ran", Duration.ofSeconds(10))
                 .until(() -> pair.memberLog().contains("program clean-up after TERMINATED (exit 143)"));
         assertTrue(pair.memberLog().contains("[program " + s.primaryPid() + "] WARN primary ends on SIGTERM"),
                 "the signal's lines carry the member's tag:\n" + pair.memberLog());
@@ -370,8 +373,8 @@ class EdgeCasesIT extends WithPair {
         PairStatus before = pair.awaitProtected();
         Files.createFile(pair.stateDir.resolve("checkpoint-" + (before.epoch() + 5)));
         // The primary lists the directory four times a second: for two seconds it must stay as it was.
-        await("primary pid " + before.primaryPid() + " stays the primary").during(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(10)).until(() -> pair.status().map(s -> s.primaryPid()
+        Awaits.await("primary pid " + before.primaryPid() + " stays the primary", Duration.ofSeconds(10))
+                .during(Duration.ofSeconds(2)).until(() -> pair.status().map(s -> s.primaryPid()
                         == before.primaryPid() && s.takeovers() == 0).orElse(false));
         assertFalse(pair.memberLog().contains("FENCED"), pair.memberLog());
     }

@@ -16,7 +16,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.awaitility.core.ConditionTimeoutException;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairStatus;
@@ -213,11 +215,6 @@ final class PairHarness implements AutoCloseable {
         return PairStatuses.ask(config(), processes::track);
     }
 
-    /** Asks a pair for its status and adds the member pids it names to {@code seen}, to be killed at the end. */
-    static Optional<PairStatus> status(PairConfig config, Set<Long> seen) {
-        return PairStatuses.ask(config, seen::add);
-    }
-
     /**
      * Waits until a primary runs with an attached standby that acknowledges heartbeats, and both processes the
      * status names exist: a primary starved on a busy machine may not yet have noticed that its standby was
@@ -230,16 +227,29 @@ final class PairHarness implements AutoCloseable {
 
     /** Polls the status until it satisfies {@code p}, and returns that status. */
     PairStatus awaitStatus(Predicate<PairStatus> p, String what) {
+        return awaitStatus(config(), processes::track, p, what, PROTECTED_WITHIN, () -> "\n" + memberLog());
+    }
+
+    /**
+     * Asks a pair again and again until its status satisfies {@code p}: the one status poll of the integration
+     * tests (here, not in phoenix.testing, whose classes the benchmark loads without Awaitility).
+     *
+     * @param memberPids told each member pid a status names, to be killed at the test's end
+     * @param more what to add to the failure message (a log), asked for only on failure
+     * @return the first status that satisfies {@code p}
+     */
+    static PairStatus awaitStatus(PairConfig config, LongConsumer memberPids, Predicate<PairStatus> p, String what,
+            Duration within, Supplier<String> more) {
         PairStatus[] last = new PairStatus[1];
         try {
-            Awaits.await(what + " pair " + name, PROTECTED_WITHIN).ignoreExceptions().until(() -> {
-                Optional<PairStatus> s = status();
+            Awaits.await(what + " pair " + config.name(), within).ignoreExceptions().until(() -> {
+                Optional<PairStatus> s = PairStatuses.ask(config, memberPids);
                 s.ifPresent(st -> last[0] = st);
                 return s.isPresent() && p.test(s.get());
             });
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("pair " + name + " not " + what + " within " + PROTECTED_WITHIN.toSeconds()
-                    + " s; last status: " + (last[0] == null ? "none" : last[0].toJson()) + "\n" + memberLog(), e);
+            throw new AssertionError("pair " + config.name() + " not " + what + " within " + within.toSeconds()
+                    + " s; last status: " + (last[0] == null ? "none" : last[0].toJson()) + more.get(), e);
         }
         return last[0];
     }

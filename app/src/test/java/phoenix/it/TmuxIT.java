@@ -11,12 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -34,6 +30,7 @@ import phoenix.pair.ProcessPair;
 import phoenix.testing.Kill;
 import phoenix.testing.ProcStat;
 import phoenix.testing.Ports;
+import phoenix.testing.ProcessTracker;
 
 /**
  * The pair in tmux, on a tmux server of the test's own ({@code tmux -L} with a unique socket name, killed at
@@ -51,7 +48,7 @@ class TmuxIT {
     private final String socket = "pair-it-" + id;
     private final String name = "tmux-" + id;
     private final int port = Ports.freeUdpPort();
-    private final Set<Long> seenPids = Collections.synchronizedSet(new LinkedHashSet<>());
+    private final ProcessTracker processes = new ProcessTracker("TmuxIT " + id);
     private Path work;
     private Path stateDir;
     private Process root;
@@ -79,23 +76,11 @@ class TmuxIT {
             if (root != null) {
                 // Only this test's server: its socket name is unique.
                 tmux("kill-server");
-                for (int round = 0; round < 20 && root.isAlive(); round++) {
-                    try (Stream<ProcessHandle> d = root.descendants()) {
-                        d.forEach(ProcessHandle::destroyForcibly);
-                    }
-                    seenPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-                    if (root.waitFor(500, TimeUnit.MILLISECONDS)) {
-                        break;
-                    }
-                }
-                if (!root.waitFor(10, TimeUnit.SECONDS)) {
-                    root.destroyForcibly();
-                    root.waitFor();
-                }
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(work)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            processes.close();
+            if (work != null) {
+                phoenix.testing.Trees.remove(work);
             }
         }
     }
@@ -112,7 +97,7 @@ class TmuxIT {
         // A server of its own, whatever tmux the test runs in.
         pb.environment().remove("TMUX");
         pb.environment().remove("TMUX_PANE");
-        root = pb.start();
+        root = processes.startSubreaper(pb);
 
         PairStatus s = awaitStatus(st -> st.isProtected() && st.standbyPid() > 0, "protected");
         awaitWindows(s, "phoenix " + name + " standby");
@@ -160,13 +145,8 @@ class TmuxIT {
     }
 
     private PairStatus awaitStatus(java.util.function.Predicate<PairStatus> p, String what) {
-        PairStatus[] last = new PairStatus[1];
-        awaitTrue("pair " + name + " " + what, () -> {
-            Optional<PairStatus> st = PairHarness.status(config(), seenPids);
-            st.ifPresent(x -> last[0] = x);
-            return st.isPresent() && p.test(st.get());
-        });
-        return last[0];
+        return PairHarness.awaitStatus(config(), processes::track, p, what, WITHIN,
+                () -> "\n" + readQuietly("tmux.log"));
     }
 
     private String tmux(String... args) throws IOException, InterruptedException {

@@ -14,11 +14,13 @@ import java.util.Optional;
  * @param ppid the parent's pid
  * @param processGroup the process group
  * @param session the session
+ * @param tty the controlling terminal's device number, 0 for none
+ * @param foregroundGroup the foreground process group of that terminal, -1 for none
  * @param userTicks user CPU time in clock ticks
  * @param systemTicks system CPU time in clock ticks
  */
-public record ProcStat(String state, long ppid, long processGroup, long session, long userTicks,
-        long systemTicks) {
+public record ProcStat(String state, long ppid, long processGroup, long session, long tty, long foregroundGroup,
+        long userTicks, long systemTicks) {
 
     /**
      * Reads one process's stat file.
@@ -56,13 +58,14 @@ public record ProcStat(String state, long ppid, long processGroup, long session,
         if (close < 0 || close + 2 > stat.length()) {
             throw new IllegalArgumentException("not a /proc stat line: '" + stat + "'");
         }
-        // The fields after the command name: state is field 3 of stat(5), so f[0]; utime is 14, stime 15.
+        // The fields after the command name: state is field 3 of stat(5), so f[0]; tty_nr 7, tpgid 8; utime 14,
+        // stime 15.
         String[] f = stat.substring(close + 2).trim().split(" ");
         if (f.length < 13) {
             throw new IllegalArgumentException("a /proc stat line with " + f.length + " fields: '" + stat + "'");
         }
         return new ProcStat(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                Long.parseLong(f[11]), Long.parseLong(f[12]));
+                Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[11]), Long.parseLong(f[12]));
     }
 
     /**

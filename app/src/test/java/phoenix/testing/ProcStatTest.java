@@ -10,12 +10,14 @@ class ProcStatTest {
 
     @Test
     void countsFieldsFromTheLastParenthesisSoThatAnyCommandNameParses() {
-        ProcStat s = ProcStat.parse("4039 (a) b (c)) T 17 4039 4000 0 -1 4194304 100 0 0 0 25 7 0 0 20 0 19 0");
+        ProcStat s = ProcStat.parse("4039 (a) b (c)) T 17 4039 4000 34817 4050 4194304 100 0 0 0 25 7 0 0 20 0 19 0");
 
         assertEquals("T", s.state());
         assertEquals(17, s.ppid());
         assertEquals(4039, s.processGroup());
         assertEquals(4000, s.session());
+        assertEquals(34817, s.tty());
+        assertEquals(4050, s.foregroundGroup());
         assertEquals(32, s.cpuTicks());
         assertTrue(s.stopped());
     }

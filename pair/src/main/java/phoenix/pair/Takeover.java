@@ -88,9 +88,11 @@ final class Takeover {
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
             finish(start, takeover, false);
             m.healer.writeCheckpoint(start);
+            // "At step" names the step that keeps failing, as the "crash loop suspected" lines before it do.
             Log.LOG.error("crash loop: streak {} at step {} (takeovers in a row that found no progress since the one "
                     + "before); restarting cannot fix this, so the pair ends here. The checkpoint keeps step {}; fix "
-                    + "the cause, then start again", start.streak(), start.snapshot().step(), start.snapshot().step());
+                    + "the cause, then start again", start.streak(), start.snapshot().step() + 1,
+                    start.snapshot().step());
             return false;
         }
         loop.primary = new Primary(m.task, loop.new Io(), m.steps, config.stepTimeout().toNanos(), start,

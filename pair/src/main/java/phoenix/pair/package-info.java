@@ -39,13 +39,13 @@
  *
  * <h2>Takeover and fencing</h2>
  * The checkpoint is one file per epoch, {@code checkpoint-<epoch>}, and each primary writes only its own. The
- * promoted standby closes its heartbeat port and socket, keeps the standby slot until its claim is made and its
- * control socket listens, and, in this order (the order {@code model/phoenix.pml} proves): <b>claims</b> a new
- * epoch, the higher of its last heartbeat's epoch and
- * the highest checkpoint epoch plus one, by creating that epoch's file, which fails when another member got
- * there first (then it tries the next); <b>fences</b> the old primary, if it is merely silent, with a fence
- * message on the watch connection; and only then <b>reads</b> the state, the newer of its last heartbeat and
- * the checkpoint files. Its first step runs at once; only after that does it spawn its own
+ * promoted standby stops taking heartbeats and, in this order (the order {@code model/phoenix.pml} proves):
+ * <b>claims</b> a new epoch, the higher of its last heartbeat's epoch and the highest checkpoint epoch plus one,
+ * by creating that epoch's file, which fails when another member got there first (then it tries the next);
+ * <b>fences</b> the old primary, if it is merely silent, with a fence message on the watch connection; and only
+ * then <b>reads</b> the state, the newer of its last heartbeat and the checkpoint files. It then listens on the
+ * control socket in place of its standby socket, and its first step runs at once; only after that does it free
+ * its heartbeat port and the standby slot (held until now, so that no start can claim beside it), spawn its own
  * standby, remove the files of older epochs and log the takeover. A primary checks before every step that no
  * newer primary exists: a fence message, or after a stall longer than half the takeover timeout, a newer
  * epoch among the checkpoint files. A paused primary that resumes therefore completes at most one more step

@@ -1,6 +1,7 @@
 package phoenix.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -224,6 +225,22 @@ class PrimaryTest {
                 p.reason());
         p.doWork(clock.at(2 * STEP_NS), true);
         assertEquals(2, task.steps(), "a failed primary does not try again");
+        assertEquals(List.of(), io.events);
+        assertFalse(p.outputLost(), "a plain failed acceptance test is not a lost output");
+    }
+
+    @Test
+    void aStepWhoseOutputIsLostFailsAndSaysSoForTheOutputLostEnding() {
+        Primary p = primary(START);
+        task.behaviour = last -> {
+            throw new OutputLostException("stdout did not take number " + (last.step() + 1));
+        };
+
+        assertEquals(Primary.State.FAILED, p.doWork(clock.at(0), true));
+
+        assertTrue(p.outputLost(), "the pair's loop ends with OUTPUT_LOST on this, not ACCEPTANCE_TEST_FAILED");
+        assertTrue(p.reason().contains("acceptance test failed at step 11: stdout did not take number 11"),
+                p.reason());
         assertEquals(List.of(), io.events);
     }
 
