@@ -236,7 +236,9 @@ class EdgeCasesIT extends WithPair {
         assertEquals(0, r.exit(), "stop succeeds: " + r.err());
         assertTrue(r.err().contains("stopped at count"), r.err());
         assertEquals("Z", ProcStat.state(s.primaryPid()), "the first primary is a zombie nobody reaps");
-        assertTrue(tookMs < 5000, "stop returned after " + tookMs + " ms; it must not wait out a zombie");
+        // Not a speed check: stop used to wait 10 s for the zombie and then fail; any answer well before that
+        // shows it no longer waits (the README's 2 s is measured by hand, not asserted on a loaded machine).
+        assertTrue(tookMs < 9000, "stop returned after " + tookMs + " ms; it must not wait out a zombie");
         assertTrue(ProcessPair.status(pair.config()).isEmpty(), "status finds no pair");
     }
 

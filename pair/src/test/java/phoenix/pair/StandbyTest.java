@@ -103,6 +103,20 @@ class StandbyTest {
     }
 
     @Test
+    void heartbeatsOnTheWatchConnectionAloneKeepTheStandbyWatching() {
+        // A flood of the UDP port can crowd every real datagram out of its buffer: the copies on the watch
+        // connection must then be enough, or the flood causes a false takeover.
+        for (int seq = 1; seq <= 3 * MISSES; seq++) {
+            clock.advance(HEARTBEAT_NS);
+            standby.onHeartbeat(heartbeat(1, seq, seq), Standby.Path.WATCH, clock.nanoTime());
+            assertEquals(Standby.State.WATCHING, doWork(), "after heartbeat " + seq + " on the watch connection");
+        }
+        assertEquals(3 * MISSES, standby.last().snapshot().step(), "the state comes with them");
+        clock.advance(TIMEOUT_NS);
+        assertEquals(Standby.State.PROMOTED, doWork(), "and when they stop, the standby takes over");
+    }
+
+    @Test
     void aLateValidHeartbeatRestartsTheDeadline() {
         clock.advance(TIMEOUT_NS - 1);
         deliver(1, 1, 1);
