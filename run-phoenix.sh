@@ -17,10 +17,25 @@ if ! command -v "$java" >/dev/null 2>&1; then
   exit 2
 fi
 
-if [ ! -f "$jar" ] || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
-    "$here/pair/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
-  echo "phoenix: building (first run, or the sources changed)..." >&2
-  (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true -Dmaven.javadoc.skip=true package) >&2
+stale() {
+  [ ! -f "$jar" ] || ! ls "$target"/lib/phoenix-pair-*.jar >/dev/null 2>&1 \
+    || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
+      "$here/pair/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]
+}
+if stale; then
+  # One build at a time: a `status` typed while the first start builds waits for that build instead of starting a
+  # second one in the same tree (two at once corrupted the jars). flock is util-linux; without it, no lock.
+  mkdir -p "$target"
+  exec 9>"$target/.build-lock"
+  if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+    echo "phoenix: waiting for another build of this tree to finish..." >&2
+    flock 9
+  fi
+  if stale; then
+    echo "phoenix: building (first run, or the sources changed)..." >&2
+    (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true -Dmaven.javadoc.skip=true package) >&2
+  fi
+  exec 9>&-
 fi
 # Members run from copies named by their content, the app's jar and the library's together: a rebuild never changes
 # the code under a running pair. The other jars in lib/ are third-party ones, which change only with the poms.
