@@ -68,7 +68,7 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
                 rejected, primary != null ? primary.get("checkpointError") : "");
     }
 
-    /** @return the status as one JSON object on one line */
+    /** {@return the status as one JSON object on one line} */
     public String toJson() {
         StringBuilder sb = new StringBuilder("{");
         sb.append("\"name\":").append(quote(name)).append(",\"count\":").append(count).append(",\"epoch\":")
@@ -100,7 +100,7 @@ public record PairStatus(String name, long count, long epoch, boolean isProtecte
         return sb.append('}').toString();
     }
 
-    /** @return the status for people, a few lines */
+    /** {@return the status for people, a few lines} */
     public String toText() {
         return toText("step");
     }
