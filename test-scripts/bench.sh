@@ -18,8 +18,8 @@ for tool in python3 setsid sha256sum kill getconf; do
   fi
 done
 
-echo "bench: building (./mvnw -q -B -DskipTests package test-compile)..." >&2
-(cd "$root" && ./mvnw -q -B -DskipTests package test-compile) >&2
+echo "bench: building (./mvnw -q -B -DskipTests package: the test classes are compiled on the way)..." >&2
+(cd "$root" && ./mvnw -q -B -DskipTests package) >&2
 
 # exec: Ctrl+C reaches the benchmark's JVM, whose shutdown hook ends every process it started, by pid.
 # Relative paths given with --json stay relative to the directory this script was started from.
