@@ -17,7 +17,8 @@ if ! command -v "$java" >/dev/null 2>&1; then
   exit 2
 fi
 
-if [ ! -f "$jar" ] || ! ls "$target"/lib/phoenix-pair-*.jar >/dev/null 2>&1 || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
+if [ ! -f "$jar" ] || ! ls "$target"/lib/phoenix-pair-*.jar >/dev/null 2>&1 \
+    || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
     "$here/pair/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
   echo "phoenix: building (first run, or the sources changed)..." >&2
   (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true -Dmaven.javadoc.skip=true package) >&2
