@@ -17,9 +17,9 @@ import org.slf4j.Logger;
  * steps with nobody to fence (the model's {@code Launcher}).
  *
  * <p>Then the first step is handed to the step thread, and what can wait for it ({@link #finish}: the
- * primary's signal handling, the heartbeat port and the standby slot freed, the sender, spawner and keeper made) runs while the first step
- * runs; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written (the model's
- * {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
+ * primary's signal handling, the heartbeat port and the standby slot freed, the sender, spawner and keeper
+ * made) follows it; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written
+ * (the model's {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
  */
 final class Takeover {
     // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
@@ -211,8 +211,8 @@ final class Takeover {
 
     /**
      * The part of a takeover that the first step does not wait for: the primary's handling of signals is
-     * installed, the standby's port, socket and slot are freed for the standby spawned next (the slot only now: the control socket already listens; fix 5 of the
-     * model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
+     * installed, the standby's port, socket and slot are freed for the standby spawned next (the slot only now:
+     * the control socket already listens; fix 5 of the model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
      * now. Runs after the first step (see {@link #promote}); the log lines follow in the first loop pass.
      */
     private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
