@@ -212,8 +212,9 @@ final class Takeover {
     /**
      * The part of a takeover that the first step does not wait for: the primary's handling of signals is
      * installed, the standby's port, socket and slot are freed for the standby spawned next (the slot only now:
-     * the control socket already listens; fix 5 of the model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
-     * now. Runs after the first step (see {@link #promote}); the log lines follow in the first loop pass.
+     * the control socket already listens; fix 5 of the model), the heartbeat sender, the spawner and the standby
+     * keeper are made, and the window says what it is now. Runs after the first step (see {@link #promote}); the
+     * log lines follow in the first loop pass.
      */
     private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
         if (config.handleSignals()) {
