@@ -33,7 +33,7 @@ public final class Ports {
         for (int attempt = 0; below - LOWEST_UDP >= 1000 && attempt < 200; attempt++) {
             int port = LOWEST_UDP + random.nextInt(below - LOWEST_UDP);
             try (DatagramSocket s = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
-                return port;
+                return s.getLocalPort();
             } catch (SocketException taken) {
                 // Held by another program: try another.
             }
