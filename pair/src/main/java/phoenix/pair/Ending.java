@@ -40,7 +40,7 @@ public enum Ending {
         return number == 1 ? HUNG_UP : number == 2 ? INTERRUPTED : TERMINATED;
     }
 
-    /** @return the exit code for a process that ends this way */
+    /** {@return the exit code for a process that ends this way} */
     public int exitCode() {
         return exitCode;
     }

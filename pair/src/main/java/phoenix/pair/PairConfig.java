@@ -112,86 +112,86 @@ public final class PairConfig {
         return base.resolve("phoenix").resolve(name);
     }
 
-    /** @return the pair's name */
+    /** {@return the pair's name} */
     public String name() {
         return name;
     }
 
-    /** @return the UDP port on 127.0.0.1 where the standby listens for heartbeats */
+    /** {@return the UDP port on 127.0.0.1 where the standby listens for heartbeats} */
     public int port() {
         return port;
     }
 
-    /** @return the absolute state directory: secret, checkpoint, control sockets */
+    /** {@return the absolute state directory: secret, checkpoint, control sockets} */
     public Path stateDir() {
         return stateDir;
     }
 
-    /** @return the pause between two steps */
+    /** {@return the pause between two steps} */
     public Duration stepInterval() {
         return stepInterval;
     }
 
-    /** @return the pause between two heartbeats */
+    /** {@return the pause between two heartbeats} */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** @return how many heartbeat periods may pass without a valid heartbeat before the standby takes over */
+    /** {@return how many heartbeat periods may pass without a valid heartbeat before the standby takes over} */
     public int misses() {
         return misses;
     }
 
-    /** @return how long a standby waits for a heartbeat before it takes over: misses times the heartbeat */
+    /** {@return how long a standby waits for a heartbeat before it takes over: misses times the heartbeat} */
     public Duration takeoverTimeout() {
         return heartbeatInterval.multipliedBy(misses);
     }
 
-    /** @return where a new standby runs: {@code auto}, {@code none} or the name of a terminal program */
+    /** {@return where a new standby runs: {@code auto}, {@code none} or the name of a terminal program} */
     public String terminal() {
         return terminal;
     }
 
-    /** @return whether this start ignores the checkpoint and counts from the beginning */
+    /** {@return whether this start ignores the checkpoint and counts from the beginning} */
     public boolean fresh() {
         return fresh;
     }
 
-    /** @return the pid of the primary that spawned this member, or 0 when a person started it */
+    /** {@return the pid of the primary that spawned this member, or 0 when a person started it} */
     public long spawnedBy() {
         return spawnedBy;
     }
 
     /**
-     * @return whether the standby ignores the end of the primary's process and waits for the heartbeat timeout
-     *     even after a crash, as heartbeat-only process pairs do; for comparisons, not for use
+     * {@return whether the standby ignores the end of the primary's process and waits for the heartbeat timeout
+     *     even after a crash, as heartbeat-only process pairs do; for comparisons, not for use}
      */
     public boolean heartbeatOnly() {
         return heartbeatOnly;
     }
 
-    /** @return the command that starts a standby of this pair, without a shell */
+    /** {@return the command that starts a standby of this pair, without a shell} */
     public List<String> standbyCommand() {
         return standbyCommand;
     }
 
-    /** @return how long one step may run before it counts as a failed acceptance test */
+    /** {@return how long one step may run before it counts as a failed acceptance test} */
     public Duration stepTimeout() {
         return stepTimeout;
     }
 
     /**
-     * @return whether the library handles SIGINT, SIGTERM and SIGHUP: a primary hands over and
+     * {@return whether the library handles SIGINT, SIGTERM and SIGHUP: a primary hands over and
      *     {@link ProcessPair#run} returns {@link Ending#INTERRUPTED}, {@link Ending#TERMINATED} or
-     *     {@link Ending#HUNG_UP}; a standby ignores the first two and ends on SIGHUP
+     *     {@link Ending#HUNG_UP}; a standby ignores the first two and ends on SIGHUP}
      */
     public boolean handleSignals() {
         return handleSignals;
     }
 
     /**
-     * @return the first words of the title of a window a member runs in, followed by its role ({@code primary} or
-     *     {@code standby}); the pair's name unless {@link Builder#windowLabel} says otherwise
+     * {@return the first words of the title of a window a member runs in, followed by its role ({@code primary}
+     *     or {@code standby}); the pair's name unless {@link Builder#windowLabel} says otherwise}
      */
     public String windowLabel() {
         return windowLabel;

@@ -70,7 +70,7 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
                 rejected, primary != null ? primary.get("checkpointError") : "");
     }
 
-    /** @return the status as one JSON object on one line, with the step in a field named {@code step} */
+    /** {@return the status as one JSON object on one line, with the step in a field named {@code step}} */
     public String toJson() {
         return toJson("step");
     }
@@ -115,7 +115,7 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
         return sb.append('}').toString();
     }
 
-    /** @return the status for people, a few lines */
+    /** {@return the status for people, a few lines} */
     public String toText() {
         return toText("step");
     }

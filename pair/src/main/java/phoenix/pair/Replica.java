@@ -30,7 +30,7 @@ public record Replica(long version, byte[] state) {
         state = state.clone();
     }
 
-    /** @return a copy of the state's bytes */
+    /** {@return a copy of the state's bytes} */
     @Override
     public byte[] state() {
         return state.clone();

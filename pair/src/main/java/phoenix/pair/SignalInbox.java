@@ -6,7 +6,7 @@ import org.slf4j.Logger;
  * Where signals arrive: on the signal's own thread, which only counts the signal and wakes the loop; the loop
  * takes it up in order with everything else ({@link StandbyLoop#onStandbySignal}, {@link PrimaryLoop#onPrimarySignal}).
  */
-final class SignalInbox {
+final class SignalInbox implements Signals.Receiver {
     private final Channels channels;
     private String tag;
     private int signalsSeen;
@@ -29,7 +29,8 @@ final class SignalInbox {
      * A signal arrived (on the signal's own thread): count it and wake the loop, which acts on it in order with
      * everything else. The thread takes the member's name, so that what it logs carries the member's tag.
      */
-    void onSignal(String name, int number, boolean asPrimary) {
+    @Override
+    public void onSignal(String name, int number, boolean asPrimary) {
         Thread.currentThread().setName(tag);
         if (!asPrimary && number != 1) {
             // Meant for the primary (a pkill -f that matches the program reaches both); also one that arrived just

@@ -16,7 +16,11 @@ import org.slf4j.Logger;
  * lowest number first, and looks its handler up only then. So a standby that takes over does not swap its
  * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the
  * primary's. By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover
- * has met the standby's handler, and a signal meant for the old primary does not end the new one.
+ * has met the standby's handler, and a signal meant for the old primary does not end the new one. The raise
+ * follows the takeover's first step: the JVM starts a thread for each signal it hands to Java, and on a busy
+ * machine that thread and the reflection behind it took the takeover's claim 1-2 ms (tens at worst). A signal
+ * that reaches the new primary before its first number meets the standby's handler, as one did before the
+ * barrier ran.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
@@ -34,6 +38,10 @@ final class Signals {
     private static boolean primaryInstalled;
     // SIGWINCH is also what a terminal sends when its window is resized: only a takeover's own raise counts.
     private static boolean takeoverRaised;
+    // sun.misc.Signal.raise and the barrier's Signal, looked up ahead (preparePrimary) so that a takeover does no
+    // reflective look-up.
+    private static Method raise;
+    private static Object barrier;
 
     /** What the member does with a signal; runs on the signal's own thread and must return quickly. */
     interface Receiver {
@@ -66,10 +74,20 @@ final class Signals {
         }
     }
 
-    /** Builds the primary's handlers ahead of time, off the takeover's path. */
+    /** Builds the primary's handlers and looks up the barrier's raise ahead of time, off the takeover's path. */
     static synchronized void preparePrimary() {
         if (primaryHandlers == null) {
             primaryHandlers = handlers(true);
+        }
+        if (raise == null) {
+            try {
+                Class<?> signalClass = Class.forName("sun.misc.Signal");
+                barrier = signalClass.getConstructor(String.class).newInstance(BARRIER);
+                raise = signalClass.getMethod("raise", signalClass);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // primary() looks it up again, and installs the primary's handlers itself if that fails too.
+                raise = null;
+            }
         }
     }
 
@@ -85,9 +103,10 @@ final class Signals {
         }
         takeoverRaised = true;
         try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            signalClass.getMethod("raise", signalClass).invoke(null,
-                    signalClass.getConstructor(String.class).newInstance(BARRIER));
+            if (raise == null) {
+                preparePrimary();
+            }
+            raise.invoke(null, barrier);
         } catch (ReflectiveOperationException | RuntimeException e) {
             installPrimary();
         }

@@ -47,12 +47,12 @@ public final class Snapshot {
         return step == 0 ? INITIAL : new Snapshot(step, new byte[0]);
     }
 
-    /** @return the number of the last completed step, 0 before the first */
+    /** {@return the number of the last completed step, 0 before the first} */
     public long step() {
         return step;
     }
 
-    /** @return a copy of the task's data */
+    /** {@return a copy of the task's data} */
     public byte[] data() {
         return data.clone();
     }

@@ -17,7 +17,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -47,11 +47,14 @@ final class StateDir implements EpochStore {
     private static final String NAME_FILE = "pair";
 
     private final Path dir;
+    // The same directory for java.io.File's listing: names alone, no Path per entry (see epochsOnDisk).
+    private final java.io.File dirFile;
     // The secret file's text, kept once read, so that a member can put it back if the directory is removed.
     private String secretText;
 
     private StateDir(Path dir) {
         this.dir = dir;
+        this.dirFile = dir.toFile();
     }
 
     /** Opens the directory without creating anything, for the control commands. */
@@ -107,7 +110,12 @@ final class StateDir implements EpochStore {
      * write cannot overwrite a newer primary's record or lower the highest epoch; readers take the newest.
      */
     Path checkpointFile(long epoch) {
-        return dir.resolve("checkpoint-" + epoch);
+        return dir.resolve(checkpointName(epoch));
+    }
+
+    /** The name of the checkpoint of one epoch, by the one rule {@link #epochOfName} reads. */
+    static String checkpointName(long epoch) {
+        return CHECKPOINT_PREFIX + epoch;
     }
 
     /**
@@ -142,13 +150,34 @@ final class StateDir implements EpochStore {
      */
     List<Long> checkpointEpochs() {
         List<Long> epochs = new ArrayList<>();
-        for (Path f : checkpointLike()) {
-            long epoch = epochOfName(f.getFileName().toString());
+        for (long epoch : epochsOnDisk()) {
+            epochs.add(epoch);
+        }
+        return epochs;
+    }
+
+    /**
+     * The epochs that have a checkpoint file, in ascending order, as {@link #checkpointEpochs()}: a takeover lists
+     * the directory twice (to claim, then to read), so this takes the names as strings from one native call, with
+     * no Path, filter or boxed number per entry.
+     */
+    private long[] epochsOnDisk() {
+        String[] names = dirFile.list();
+        if (names == null) {
+            // Gone (nothing to list) or unreadable: the slower listing says which, and names the error.
+            checkpointLike();
+            return new long[0];
+        }
+        long[] epochs = new long[names.length];
+        int n = 0;
+        for (String name : names) {
+            long epoch = epochOfName(name);
             if (epoch > 0) {
-                epochs.add(epoch);
+                epochs[n++] = epoch;
             }
         }
-        Collections.sort(epochs);
+        epochs = Arrays.copyOf(epochs, n);
+        Arrays.sort(epochs);
         return epochs;
     }
 
@@ -228,8 +257,8 @@ final class StateDir implements EpochStore {
     /** @return the highest epoch any member has claimed, 0 when none has */
     @Override
     public long maxCheckpointEpoch() {
-        List<Long> epochs = checkpointEpochs();
-        return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1);
+        long[] epochs = epochsOnDisk();
+        return epochs.length == 0 ? 0 : epochs[epochs.length - 1];
     }
 
     /**
@@ -412,11 +441,11 @@ final class StateDir implements EpochStore {
      */
     @Override
     public Optional<PairState> readCheckpoint(boolean takeover) {
-        List<Long> epochs = checkpointEpochs();
+        long[] epochs = epochsOnDisk();
         PairState newest = null;
         long base = 0;
-        for (int i = epochs.size() - 1; i >= 0; i--) {
-            long epoch = epochs.get(i);
+        for (int i = epochs.length - 1; i >= 0; i--) {
+            long epoch = epochs[i];
             if (epoch < base) {
                 break;
             }
@@ -444,9 +473,11 @@ final class StateDir implements EpochStore {
         }
         // Every file that counts was written after the last fresh start, so it carries that start's base; say so
         // all the same, in case an older format's file is the newest.
-        long highestBase = base;
-        return Optional.ofNullable(newest).map(n -> n.base() == highestBase ? n
-                : new PairState(n.epoch(), n.takeovers(), n.stepAtTakeover(), n.streak(), n.snapshot(), highestBase));
+        if (newest == null) {
+            return Optional.empty();
+        }
+        return Optional.of(newest.base() == base ? newest : new PairState(newest.epoch(), newest.takeovers(),
+                newest.stepAtTakeover(), newest.streak(), newest.snapshot(), base));
     }
 
     static PairState parseCheckpoint(Path file, String text) {
@@ -559,7 +590,7 @@ final class StateDir implements EpochStore {
     /** Removes the checkpoints of epochs before {@code epoch}, once that epoch's own is written. */
     @Override
     public void deleteCheckpointsBefore(long epoch) {
-        for (long e : checkpointEpochs()) {
+        for (long e : epochsOnDisk()) {
             if (e < epoch) {
                 try {
                     Files.deleteIfExists(checkpointFile(e));

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
+import java.util.Optional;
 import org.slf4j.Logger;
 
 /**
@@ -16,9 +17,9 @@ import org.slf4j.Logger;
  * steps with nobody to fence (the model's {@code Launcher}).
  *
  * <p>Then the first step is handed to the step thread, and what can wait for it ({@link #finish}: the
- * heartbeat port and the standby slot freed, the sender, spawner and keeper made) runs while the first step
- * runs; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written (the model's
- * {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
+ * primary's signal handling, the heartbeat port and the standby slot freed, the sender, spawner and keeper
+ * made) follows it; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written
+ * (the model's {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
  */
 final class Takeover {
     // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
@@ -53,9 +54,6 @@ final class Takeover {
         // Started by the warm-up already, unless the takeover came first.
         m.steps.startIfNeeded();
         m.primaryRole = true;
-        if (config.handleSignals()) {
-            Signals.primary(m.signals::onSignal);
-        }
         Standby standby = m.standbyLoop.standby;
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
         // may begin anew.
@@ -197,7 +195,8 @@ final class Takeover {
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
     private PairState newest(PairState held, boolean takeover) {
         try {
-            return m.dir.readCheckpoint(takeover).map(c -> PairState.newest(held, c)).orElse(held);
+            Optional<PairState> read = m.dir.readCheckpoint(takeover);
+            return read.isPresent() ? PairState.newest(held, read.get()) : held;
         } catch (PairException e) {
             if (!takeover) {
                 throw e;
@@ -213,12 +212,18 @@ final class Takeover {
     }
 
     /**
-     * The part of a takeover that the first step does not wait for: the standby's port, socket and slot are
-     * freed for the standby spawned next (the slot only now: the control socket already listens; fix 5 of the
-     * model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
-     * now. Runs after the first step (see {@link #promote}); the log lines follow in the first loop pass.
+     * The part of a takeover that the first step does not wait for: the primary's handling of signals is
+     * installed, the standby's port, socket and slot are freed for the standby spawned next (the slot only now:
+     * the control socket already listens; fix 5 of the model), the heartbeat sender, the spawner and the standby
+     * keeper are made, and the window says what it is now. Runs after the first step (see {@link #promote}); the
+     * log lines follow in the first loop pass.
      */
     private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
+        if (config.handleSignals()) {
+            // The primary's handling of signals, after the first number: its barrier signal starts a thread in
+            // this JVM, which must not compete with the takeover for a core (see Signals).
+            Signals.primary(m.signals);
+        }
         PrimaryLoop loop = m.primaryLoop;
         m.channels.closeHeartbeatPort();
         // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
