@@ -19,8 +19,13 @@ public final class PairConfig {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(100);
     /** The default number of heartbeat periods without a valid heartbeat after which a standby takes over. */
     public static final int DEFAULT_MISSES = 5;
-    /** Where the derived ports start; {@link #derivedPort(String)} picks one of the next 20000. */
-    public static final int DERIVED_PORT_BASE = 40000;
+    /**
+     * Where the derived ports start; {@link #derivedPort(String)} picks one of the next 20000, all below the
+     * ephemeral ranges of Linux (32768-60999) and macOS (49152-65535): a heartbeat port is unbound between a
+     * takeover and its new standby's start, and a port in that range could meanwhile be handed to any socket
+     * on the machine that sends without binding.
+     */
+    public static final int DERIVED_PORT_BASE = 12000;
     /** The default time a step may take before it counts as failed. */
     public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(10);
     /**
