@@ -17,10 +17,9 @@ import org.slf4j.Logger;
  * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the
  * primary's. By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover
  * has met the standby's handler, and a signal meant for the old primary does not end the new one. The raise
- * follows the takeover's first step: the JVM starts a thread for each signal it hands to Java, and on a busy
- * machine that thread and the reflection behind it took the takeover's claim 1-2 ms (tens at worst). A signal
- * that reaches the new primary before its first number meets the standby's handler, as one did before the
- * barrier ran.
+ * comes first in the takeover, before the claim (its reflective look-ups made ahead, {@link #preparePrimary}):
+ * raised after the first number instead, to spare the claim the thread the JVM starts for the signal, it let a
+ * SIGTERM sent just after that number meet the standby's handler, and the user's stop was lost.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.

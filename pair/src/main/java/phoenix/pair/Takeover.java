@@ -17,9 +17,9 @@ import org.slf4j.Logger;
  * steps with nobody to fence (the model's {@code Launcher}).
  *
  * <p>Then the first step is handed to the step thread, and what can wait for it ({@link #finish}: the
- * primary's signal handling, the heartbeat port and the standby slot freed, the sender, spawner and keeper
- * made) follows it; {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written
- * (the model's {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
+ * heartbeat port and the standby slot freed, the sender, spawner and keeper made) follows it;
+ * {@link #afterFirstPass} removes the older epochs' files once the new epoch's is written (the model's
+ * {@code CK_DELETE_BEFORE}). See model/README.md, "Model steps and the Java".
  */
 final class Takeover {
     // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
@@ -54,6 +54,14 @@ final class Takeover {
         // Started by the warm-up already, unless the takeover came first.
         m.steps.startIfNeeded();
         m.primaryRole = true;
+        if (config.handleSignals()) {
+            // The primary's handling of signals, raised before the claim: a SIGTERM or SIGINT that reached this
+            // member before it saw its primary gone (pkill -f signals both) is taken up before the barrier and
+            // ignored, and one sent once the new primary has printed meets the primary's handler. Raised after the
+            // first number (to spare the claim the barrier thread's competition for a core), a SIGTERM sent 0-2 ms
+            // after that number was ignored as the standby's, 6 times in 7: the user's stop was lost.
+            Signals.primary(m.signals);
+        }
         Standby standby = m.standbyLoop.standby;
         // A spawned member always takes over, even one that heard nothing from its primary: only a person's start
         // may begin anew.
@@ -212,18 +220,12 @@ final class Takeover {
     }
 
     /**
-     * The part of a takeover that the first step does not wait for: the primary's handling of signals is
-     * installed, the standby's port, socket and slot are freed for the standby spawned next (the slot only now:
-     * the control socket already listens; fix 5 of the model), the heartbeat sender, the spawner and the standby
-     * keeper are made, and the window says what it is now. Runs after the first step (see {@link #promote}); the
-     * log lines follow in the first loop pass.
+     * The part of a takeover that the first step does not wait for: the standby's port, socket and slot are
+     * freed for the standby spawned next (the slot only now: the control socket already listens; fix 5 of the
+     * model), the heartbeat sender, the spawner and the standby keeper are made, and the window says what it is
+     * now. Runs after the first step (see {@link #promote}); the log lines follow in the first loop pass.
      */
     private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
-        if (config.handleSignals()) {
-            // The primary's handling of signals, after the first number: its barrier signal starts a thread in
-            // this JVM, which must not compete with the takeover for a core (see Signals).
-            Signals.primary(m.signals);
-        }
         PrimaryLoop loop = m.primaryLoop;
         m.channels.closeHeartbeatPort();
         // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
