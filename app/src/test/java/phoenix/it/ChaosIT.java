@@ -29,7 +29,9 @@ import phoenix.testing.Sequence;
  * a bounded number of rounds ({@code -Dphoenix.chaos.rounds}, default 25) or until a number of takeovers
  * ({@code -Dphoenix.chaos.takeovers}; {@code test-scripts/chaos.sh} asks for 1000). The first rounds take every
  * kind of fault once, in a random order, so that each is exercised in every run. At the end the sequence has no
- * gap, no zombie is left, two members run and the pair is protected.
+ * gap, no zombie is left, two members run and the pair is protected. The 2-hour timeout is for the bounded run;
+ * {@code chaos.sh} turns JUnit's timeouts off ({@code junit.jupiter.execution.timeout.mode=disabled}): 1000
+ * takeovers took more than 2 hours on a loaded 2-core machine, and a timed-out run checks nothing.
  */
 @Tag("integration")
 @Timeout(value = 2, unit = TimeUnit.HOURS)
@@ -72,8 +74,8 @@ class ChaosIT extends WithPair {
                 maxMembers = Math.max(maxMembers, live.size());
                 pair.awaitLines(pair.lines().size() + 1 + random.nextInt(20));
                 int action = round < kinds.size() ? kinds.get(round) : kinds.get(random.nextInt(kinds.size()));
-                System.out.printf("chaos: seed %d, round %d, fault %d, primary %d, standby %d%n", seed, round,
-                        action, s.primaryPid(), s.standbyPid());
+                System.out.printf("chaos: seed %d, round %d, fault %d, primary %d, standby %d, %d takeovers so far%n",
+                        seed, round, action, s.primaryPid(), s.standbyPid(), takeovers);
                 switch (action) {
                     case 0:
                         Kill.signal(s.primaryPid(), "KILL");

@@ -42,7 +42,11 @@ public final class ProcessTracker implements AutoCloseable {
     private final String owner;
     private final Set<Process> roots = new LinkedHashSet<>();
     private final Set<Process> subreapers = new LinkedHashSet<>();
-    private final Set<Long> pids = new LinkedHashSet<>();
+    // The handles of the processes tracked by pid, taken when they were tracked: a handle carries its process's
+    // start time, and the JDK neither reports alive nor kills a later process that was given the same pid. (Kept
+    // as bare pids and looked up again at the end, they made a long chaos run SIGKILL unrelated processes that had
+    // reused a member's pid: pid_max is 32768 here, and a run starts thousands of JVMs.)
+    private final java.util.Map<Long, ProcessHandle> pids = new java.util.LinkedHashMap<>();
     private boolean closed;
 
     /**
@@ -93,14 +97,25 @@ public final class ProcessTracker implements AutoCloseable {
      * @param pid the process; 0 or less is ignored
      */
     public synchronized void track(long pid) {
-        if (pid > 0) {
-            pids.add(pid);
+        if (pid > 0 && !pids.containsKey(pid)) {
+            ProcessHandle.of(pid).ifPresent(h -> pids.put(pid, h));
         }
     }
 
-    /** @return the pids tracked with {@link #track(long)} */
+    private synchronized void track(ProcessHandle h) {
+        pids.putIfAbsent(h.pid(), h);
+    }
+
+    /**
+     * @return the pids tracked with {@link #track(long)} that still name the process tracked (zombies included),
+     *     not a later one given the same pid
+     */
     public synchronized List<Long> trackedPids() {
-        return new ArrayList<>(pids);
+        return pids.values().stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
+    }
+
+    private synchronized List<ProcessHandle> trackedHandles() {
+        return new ArrayList<>(pids.values());
     }
 
     /** @return the descendants of every started process that are still there, zombies too */
@@ -163,19 +178,23 @@ public final class ProcessTracker implements AutoCloseable {
 
     private void killDescendants() {
         for (int round = 0; round < ROUNDS; round++) {
-            Set<Long> all = new LinkedHashSet<>(trackedPids());
-            descendants().forEach(h -> all.add(h.pid()));
+            java.util.Map<Long, ProcessHandle> all = new java.util.LinkedHashMap<>();
+            for (ProcessHandle h : trackedHandles()) {
+                all.put(h.pid(), h);
+            }
+            descendants().forEach(h -> all.putIfAbsent(h.pid(), h));
             List<ProcessHandle> running = new ArrayList<>();
-            for (long pid : all) {
-                if (ProcStat.running(pid)) {
-                    ProcessHandle.of(pid).ifPresent(running::add);
+            for (ProcessHandle h : all.values()) {
+                // isAlive compares the start time: a pid that now names another process is not ours to kill.
+                if (h.isAlive() && ProcStat.running(h.pid())) {
+                    running.add(h);
                 }
             }
             if (running.isEmpty()) {
                 return;
             }
             running.forEach(h -> {
-                track(h.pid());
+                track(h);
                 h.destroyForcibly();
             });
             awaitGone(running, TimeUnit.SECONDS.toNanos(2));
@@ -185,7 +204,8 @@ public final class ProcessTracker implements AutoCloseable {
 
     private static void awaitGone(List<ProcessHandle> handles, long withinNs) {
         long start = System.nanoTime();
-        while (System.nanoTime() - start < withinNs && handles.stream().anyMatch(h -> ProcStat.running(h.pid()))) {
+        while (System.nanoTime() - start < withinNs
+                && handles.stream().anyMatch(h -> h.isAlive() && ProcStat.running(h.pid()))) {
             LockSupport.parkNanos(POLL_NS);
         }
     }
