@@ -17,9 +17,10 @@ import org.slf4j.Logger;
  * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the
  * primary's. By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover
  * has met the standby's handler, and a signal meant for the old primary does not end the new one. The raise
- * comes first in the takeover, before the claim (its reflective look-ups made ahead, {@link #preparePrimary}):
- * raised after the first number instead, to spare the claim the thread the JVM starts for the signal, it let a
- * SIGTERM sent just after that number meet the standby's handler, and the user's stop was lost.
+ * comes first in the takeover, before the claim (its reflective look-ups made ahead, {@link #preparePrimary}),
+ * and the takeover waits for it to have run ({@link #awaitPrimary}) before it shows itself: raised after the first
+ * number instead, to spare the claim the thread the JVM starts for the signal, it let a SIGTERM sent just after
+ * that number meet the standby's handler (6 of 7 tries), and raised before the claim without the wait, 2 of 7.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
@@ -111,6 +112,33 @@ final class Signals {
         }
     }
 
+    /**
+     * Waits until the primary's handling is installed, at most {@code maxMillis}: a takeover calls it before it
+     * shows itself (its control socket, its first number), so that a signal sent by someone who saw the new
+     * primary meets the primary's handler. The barrier runs beside the claim and the read, so this rarely waits.
+     *
+     * @return whether the primary's handling is in place (or no standby's ever was)
+     */
+    static synchronized boolean awaitPrimary(long maxMillis) {
+        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+        boolean interrupted = false;
+        while (standbyInstalled && !primaryInstalled) {
+            long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+            if (leftMs <= 0) {
+                break;
+            }
+            try {
+                Signals.class.wait(leftMs);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return !standbyInstalled || primaryInstalled;
+    }
+
     private static synchronized void installPrimaryIfTakenOver() {
         if (takeoverRaised) {
             installPrimary();
@@ -122,6 +150,7 @@ final class Signals {
             return;
         }
         primaryInstalled = true;
+        Signals.class.notifyAll();
         if (primaryHandlers == null) {
             primaryHandlers = handlers(true);
         }

@@ -25,6 +25,9 @@ final class Takeover {
     // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
     // the new standby's spawn longer than this).
     private static final long FIRST_STEP_WAIT_NS = 100_000_000L;
+    // How long a takeover waits for the primary's signal handling before it shows itself (see Signals): a signal
+    // sent by someone who saw the new primary must not meet the standby's handler. Normally it is in place already.
+    private static final long SIGNALS_WAIT_MS = 200;
 
     private final Member m;
     private final PairConfig config;
@@ -55,11 +58,12 @@ final class Takeover {
         m.steps.startIfNeeded();
         m.primaryRole = true;
         if (config.handleSignals()) {
-            // The primary's handling of signals, raised before the claim: a SIGTERM or SIGINT that reached this
-            // member before it saw its primary gone (pkill -f signals both) is taken up before the barrier and
-            // ignored, and one sent once the new primary has printed meets the primary's handler. Raised after the
-            // first number (to spare the claim the barrier thread's competition for a core), a SIGTERM sent 0-2 ms
-            // after that number was ignored as the standby's, 6 times in 7: the user's stop was lost.
+            // The primary's handling of signals, raised before the claim and awaited before the control socket and
+            // the first number: a SIGTERM or SIGINT that reached this member before it saw its primary gone (pkill
+            // -f signals both) is taken up before the barrier and ignored, and one sent by someone who saw the new
+            // primary meets the primary's handler. Raised after the first number (to spare the claim the barrier
+            // thread's competition for a core), a SIGTERM sent 0-2 ms after that number was ignored as the
+            // standby's, 6 times in 7: the user's stop was lost.
             Signals.primary(m.signals);
         }
         Standby standby = m.standbyLoop.standby;
@@ -84,6 +88,9 @@ final class Takeover {
         times.fencedNs = clock.nanoTime();
         PairState start = read(held, epoch, takeover);
         times.readNs = clock.nanoTime();
+        if (config.handleSignals() && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
+            Log.LOG.warn("the primary's signal handling was not in place within {} ms; going on", SIGNALS_WAIT_MS);
+        }
         // The control socket listens before the first step: a step may ask the library for the pair's status,
         // and status and stop must find the pair from its first step on (a fraction of a millisecond).
         m.channels.closeServer();
