@@ -20,6 +20,9 @@ import org.slf4j.Logger;
  * pass.
  */
 final class Member {
+    /** The name of a member's scratch directory for its rehearsal of a takeover, followed by its pid. */
+    static final String WARM_UP_PREFIX = ".warm-up-";
+
     private static final long SLOT_WAIT_NS = 5_000_000_000L;
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
     /** How long a spawned standby waits for its primary to put back a removed secret before it makes one. */
@@ -237,7 +240,8 @@ final class Member {
      * first number (measured: 1-3 ms of a claim, tens under load).
      */
     private void rehearseTakeover() {
-        Path scratchPath = dir.path().resolve(".warm-up-" + pid);
+        removeScratchOfEndedMembers();
+        Path scratchPath = dir.path().resolve(WARM_UP_PREFIX + pid);
         try {
             Files.createDirectory(scratchPath);
             try {
@@ -257,6 +261,41 @@ final class Member {
         Rehearsal idle = new Rehearsal();
         new Primary(idle, idle, idle, Long.MAX_VALUE, PairState.NONE.promoted(1), 1, 1, timeoutNs,
                 clock.nanoTime()).doWork(clock.nanoTime(), false);
+    }
+
+    /**
+     * Removes the scratch directories of members that ended during their rehearsal (a SIGKILL there leaves one):
+     * they would otherwise gather in the state directory, one per such kill.
+     */
+    private void removeScratchOfEndedMembers() {
+        String[] names = dir.path().toFile().list();
+        if (names == null) {
+            return;
+        }
+        for (String name : names) {
+            if (!name.startsWith(WARM_UP_PREFIX)) {
+                continue;
+            }
+            long owner;
+            try {
+                owner = Long.parseLong(name.substring(WARM_UP_PREFIX.length()));
+            } catch (NumberFormatException notOurs) {
+                continue;
+            }
+            if (owner == pid || Pids.running(owner)) {
+                continue;
+            }
+            Path scratch = dir.path().resolve(name);
+            String[] inside = scratch.toFile().list();
+            try {
+                for (String file : inside != null ? inside : new String[0]) {
+                    Files.deleteIfExists(scratch.resolve(file));
+                }
+                Files.deleteIfExists(scratch);
+            } catch (IOException e) {
+                // Tried again at the next member's start.
+            }
+        }
     }
 
     /** A task, its steps and its outside world that do nothing: a primary's first pass, rehearsed. */
