@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import phoenix.pair.PairConfig;
+import phoenix.pair.PairMember;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
 import phoenix.testing.Awaits;
@@ -31,6 +33,7 @@ import phoenix.testing.cluster.ZkEnsemble;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CoordinatorIT extends WithPair {
     private static final Duration SESSION = Duration.ofSeconds(2);
+    private static final String HOST = host();
 
     @TempDir
     static Path servers;
@@ -50,6 +53,15 @@ class CoordinatorIT extends WithPair {
         }
     }
 
+    /** The host's name as the members announce it: the kernel's. */
+    private static String host() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
     private static String coordinator(String test) {
         return "zk://" + zk.connectString() + "/phoenix-it/" + test;
     }
@@ -58,9 +70,18 @@ class CoordinatorIT extends WithPair {
     void takeoversClaimInZooKeeperAndAnotherStateDirectoryGoesOnFromItsCount() throws Exception {
         String coordinator = coordinator("kills");
         pair = new PairHarness().start("--interval", "20ms", "--coordinator", coordinator);
+        PairConfig withCoordinator = PairConfig.builder(pair.name).port(pair.port).stateDir(pair.stateDir)
+                .coordinator(coordinator).build();
         int kills = 6;
         for (int i = 0; i < kills; i++) {
             PairStatus before = pair.awaitProtected();
+            // The coordinator lists both members, in their roles, once they have announced themselves.
+            List<PairMember> expected = List.of(new PairMember(before.primaryPid(), HOST,
+                    "127.0.0.1", "primary"), new PairMember(before.standbyPid(), HOST,
+                    "127.0.0.1", "standby"));
+            Awaits.await("the members listed by the coordinator", Duration.ofSeconds(30)).until(() ->
+                    new java.util.HashSet<>(ProcessPair.members(withCoordinator)).equals(
+                            new java.util.HashSet<>(expected)));
             pair.awaitLines(pair.lines().size() + 2);
             Kill.signal(before.primaryPid(), i % 2 == 0 ? "KILL" : "TERM");
             long takeovers = before.takeovers();

@@ -71,6 +71,12 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private final Thread renewer;
     private volatile long sessionId;
     private volatile boolean closed;
+    // This member's entry in members/, kept by the renewal thread: made again in every new session, rewritten
+    // when it changes (a standby that became the primary).
+    private volatile String memberId;
+    private volatile String memberData;
+    private long memberSession;
+    private String memberWritten;
 
     private ZkEpochStore(String connect, String root, Duration sessionTimeout, Duration margin, NanoClock clock) {
         this.root = root;
@@ -252,6 +258,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                 // The raw client, not Curator's retries: a renewal is one round trip, or none.
                 client.getZookeeperClient().getZooKeeper().exists(root, false);
                 answered(sent);
+                keepMember();
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
@@ -287,6 +294,59 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                     data.getBytes(StandardCharsets.UTF_8));
         } catch (Exception e) {
             throw failed("add member " + id, e);
+        }
+    }
+
+    @Override
+    public void announce(String id, String data) {
+        memberData = data;
+        memberId = id;
+        // Written by the renewal thread now rather than at its next round (unpark: an interrupt would end it).
+        LockSupport.unpark(renewer);
+    }
+
+    /** Puts this member's entry in members/ as last announced, on the session as it is now (renewal thread). */
+    private void keepMember() throws Exception {
+        String id = memberId;
+        String data = memberData;
+        if (id == null) {
+            return;
+        }
+        ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+        long session = zk.getSessionId();
+        String path = root + "/members/" + id;
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        if (session != memberSession) {
+            try {
+                zk.create(path, bytes, org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
+            } catch (KeeperException.NodeExistsException left) {
+                // Left by this member's expired session, not yet removed: replaced once ZooKeeper removes it.
+                return;
+            }
+            memberSession = session;
+            memberWritten = data;
+        } else if (!data.equals(memberWritten)) {
+            zk.setData(path, bytes, -1);
+            memberWritten = data;
+        }
+    }
+
+    @Override
+    public java.util.Map<String, String> memberRecords() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try {
+            syncWithLeader();
+            for (String id : client.getChildren().forPath(root + "/members")) {
+                try {
+                    out.put(id, new String(client.getData().forPath(root + "/members/" + id),
+                            StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException gone) {
+                    // Its session ended between the listing and now.
+                }
+            }
+            return out;
+        } catch (Exception e) {
+            throw failed("list the members", e);
         }
     }
 

@@ -139,6 +139,24 @@ interface EpochStore {
     default void beginLease(long nowNs) {
     }
 
+    /**
+     * Says who this member is and what it does, for {@link #memberRecords}: a store with sessions keeps the
+     * entry while the member's session lives, and writes it again when it changes. Never waits.
+     *
+     * @param id unique among the pair's members on every host
+     * @param data {@code key=value} words, such as {@code pid=123 host=a bind=127.0.0.1 role=standby}
+     */
+    default void announce(String id, String data) {
+    }
+
+    /**
+     * @return every live member's announced entry by id; empty for a store that keeps none (a state directory)
+     * @throws PairException when the store cannot be read
+     */
+    default java.util.Map<String, String> memberRecords() {
+        return java.util.Map.of();
+    }
+
     /** Lets go of the store's connections, when it has any. */
     default void close() {
     }

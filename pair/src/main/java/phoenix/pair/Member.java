@@ -143,6 +143,7 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        announce("standby");
         if (!spawned) {
             if (store != dir) {
                 store.claimName(config.name());
@@ -397,6 +398,14 @@ final class Member {
     }
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
+    /** Tells the coordinator, if any, who this member is and its role ({@link PairMember}); never waits. */
+    void announce(String role) {
+        if (store != dir) {
+            String host = PairMember.localHost();
+            store.announce(host + "-" + pid, new PairMember(pid, host, "127.0.0.1", role).toRecord());
+        }
+    }
+
     private void closeAll() {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");

@@ -309,6 +309,7 @@ final class Takeover {
                         steps.firstDoneNs));
             }
             promotion = null;
+            m.announce("primary");
             m.store.deleteCheckpointsBefore(primary.current().epoch());
         }
     }
