@@ -70,6 +70,16 @@ class CoordinatorIT extends WithPair {
     void takeoversClaimInZooKeeperAndAnotherStateDirectoryGoesOnFromItsCount() throws Exception {
         String coordinator = coordinator("kills");
         pair = new PairHarness().start("--interval", "20ms", "--coordinator", coordinator);
+        PairStatus first = pair.awaitProtected();
+        // A start of the same name with another state directory (another host, say) while the pair runs would be
+        // a second pair under that name, each fencing the other's epochs: refused, and the pair is left alone.
+        try (PairHarness elsewhere = new PairHarness(null, pair.name)) {
+            PairHarness.Result r = elsewhere.runOnce("run", "--interval", "20ms", "--coordinator", coordinator);
+            PairHarness.assertOneLineError(r, "runs already under ZooKeeper", "pid " + first.primaryPid(),
+                    "with another state directory");
+            assertEquals("", r.out(), "nothing counted by the refused start");
+        }
+        assertEquals(first.primaryPid(), pair.awaitProtected().primaryPid(), "the pair goes on as it was");
         PairConfig withCoordinator = PairConfig.builder(pair.name).port(pair.port).stateDir(pair.stateDir)
                 .coordinator(coordinator).build();
         int kills = 6;

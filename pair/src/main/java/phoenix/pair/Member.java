@@ -143,6 +143,9 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        if (!spawned && store != dir) {
+            refuseIfRunningElsewhere();
+        }
         announce("standby");
         if (!spawned) {
             if (store != dir) {
@@ -408,6 +411,26 @@ final class Member {
     }
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
+    /**
+     * A person's start with a coordinator, where the coordinator lists a live member of this pair started with
+     * another state directory (another host, or this one): this member would be a second pair under the same
+     * name, each fencing the other's epochs. Refused until members on other hosts can join as standbys.
+     */
+    private void refuseIfRunningElsewhere() {
+        String host = PairMember.localHost();
+        for (String record : store.memberRecords().values()) {
+            PairMember other = PairMember.parse(record);
+            boolean here = other.host().equals(host);
+            if (!here || Pids.running(other.pid())) {
+                throw new PairException("pair '" + config.name() + "' runs already under " + store.where() + ": "
+                        + other.role() + " pid " + other.pid() + " on " + other.host() + (here ? ", with another "
+                        + "state directory" : "") + "; a second start would be a second pair under the same name. "
+                        + "Stop it first" + (here ? "" : " (a member that ended is listed until ZooKeeper expires "
+                        + "its session, within the session timeout)") + ", or choose another --name");
+            }
+        }
+    }
+
     /** Tells the coordinator, if any, who this member is and its role ({@link PairMember}); never waits. */
     void announce(String role) {
         if (store != dir) {
