@@ -19,8 +19,8 @@ fi
 
 stale() {
   [ ! -f "$jar" ] || ! ls "$target"/lib/phoenix-pair-*.jar >/dev/null 2>&1 \
-    || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pom.xml" "$here/app/pom.xml" \
-      "$here/pair/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]
+    || [ -n "$(find "$here/app/src/main" "$here/pair/src/main" "$here/pair-zk/src/main" "$here/pom.xml" \
+      "$here/app/pom.xml" "$here/pair/pom.xml" "$here/pair-zk/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]
 }
 if stale; then
   # One build at a time: a `status` typed while the first start builds waits for that build instead of starting a
@@ -44,11 +44,13 @@ if [ -z "$pair_jar" ]; then
   echo "phoenix: the library's jar (phoenix-pair-*.jar) is missing from $target/lib; rebuild with ./mvnw package" >&2
   exit 2
 fi
-sum=$(cat "$jar" "$pair_jar" | cksum | cut -d' ' -f1)
+zk_jar=$(find "$target/lib-zk" -maxdepth 1 -name 'phoenix-pair-zk-*.jar' -print -quit 2>/dev/null)
+sum=$(cat "$jar" "$pair_jar" ${zk_jar:+"$zk_jar"} | cksum | cut -d' ' -f1)
 run_jar="$target/run/phoenix-$sum.jar"
 run_pair_jar="$target/run/phoenix-$sum-pair.jar"
+run_zk_jar="$target/run/phoenix-$sum-pair-zk.jar"
 mkdir -p "$target/run"
-for copy in "$run_jar:$jar" "$run_pair_jar:$pair_jar"; do
+for copy in "$run_jar:$jar" "$run_pair_jar:$pair_jar" ${zk_jar:+"$run_zk_jar:$zk_jar"}; do
   if [ ! -f "${copy%%:*}" ]; then
     cp "${copy#*:}" "${copy%%:*}.tmp.$$" && mv "${copy%%:*}.tmp.$$" "${copy%%:*}"
   fi
@@ -73,6 +75,23 @@ flags=(-XX:+UseSerialGC -Xms8m -Xmx32m -Xss512k -XX:TieredStopAtLevel=1 -XX:-Use
 cp="$run_jar:$run_pair_jar"
 for lib_jar in "$target"/lib/*.jar; do
   [ "$lib_jar" = "$pair_jar" ] || cp="$cp:$lib_jar"
+done
+# The coordinator's jars (phoenix-pair-zk, Curator, ZooKeeper's client) only for a pair that names one: each jar on
+# the class path costs every member's start (all of them: about 80 ms). The standbys a primary spawns inherit its
+# class path.
+for arg in "$@"; do
+  case "$arg" in
+    --coordinator|--coordinator=*)
+      if [ -z "$zk_jar" ]; then
+        echo "phoenix: --coordinator needs $target/lib-zk (phoenix-pair-zk and its dependencies); rebuild with ./mvnw package" >&2
+        exit 2
+      fi
+      cp="$cp:$run_zk_jar"
+      for lib_jar in "$target"/lib-zk/*.jar; do
+        [ "$lib_jar" = "$zk_jar" ] || cp="$cp:$lib_jar"
+      done
+      break;;
+  esac
 done
 
 # Class data of phoenix and its libraries, made once per jar and JDK, next to the jar: every member (the first

@@ -9,6 +9,7 @@ import phoenix.counter.Counter;
 import phoenix.pair.Ending;
 import phoenix.pair.PairConfig;
 import phoenix.pair.PairException;
+import phoenix.pair.PairMember;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
 
@@ -109,7 +110,8 @@ public final class Main {
     private static PairConfig.Builder configure(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).fresh(o.fresh)
-                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly)
+                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly).coordinator(o.coordinator)
+                .sessionTimeout(o.sessionTimeout)
                 // The windows' titles say phoenix: the library's own default would be the pair's name alone.
                 .windowLabel("phoenix " + o.name);
     }
@@ -119,13 +121,46 @@ public final class Main {
         if (status.isEmpty()) {
             return notRunning(config, program);
         }
-        System.out.print(statusOutput(status.get(), json));
+        List<PairMember> members = List.of();
+        if (config.coordinator() != null) {
+            try {
+                members = ProcessPair.members(config);
+            } catch (PairException e) {
+                System.err.println(program.tag() + ": " + e.getMessage()
+                        + "; the members on other hosts are not listed");
+            }
+        }
+        System.out.print(statusOutput(status.get(), json, config.coordinator() == null ? null : members));
         return 0;
     }
 
     /** What {@code status} prints: the text, or the JSON on one line. */
     static String statusOutput(PairStatus status, boolean json) {
-        return json ? status.toJson(STEP_WORD) + "\n" : status.toText(STEP_WORD);
+        return statusOutput(status, json, null);
+    }
+
+    /**
+     * What {@code status} prints, with the members the coordinator lists ({@code "members"} in the JSON; a line
+     * each in the text), or without when {@code members} is null (no coordinator).
+     */
+    static String statusOutput(PairStatus status, boolean json, List<PairMember> members) {
+        if (json) {
+            String object = status.toJson(STEP_WORD);
+            if (members == null) {
+                return object + "\n";
+            }
+            String list = members.stream().map(PairMember::toJson).collect(java.util.stream.Collectors.joining(","));
+            return object.substring(0, object.length() - 1) + ",\"members\":[" + list + "]}\n";
+        }
+        StringBuilder text = new StringBuilder(status.toText(STEP_WORD));
+        if (members != null) {
+            text.append("  members (coordinator):").append(members.isEmpty() ? " none listed" : "").append('\n');
+            for (PairMember m : members) {
+                text.append("    ").append(m.role()).append(" pid ").append(m.pid()).append(" on ").append(m.host())
+                        .append(" (").append(m.bind()).append(")\n");
+            }
+        }
+        return text.toString();
     }
 
     private static int stop(PairConfig config, Program program) {

@@ -56,6 +56,8 @@ public final class Options {
     boolean json;
     long crashAt;
     Duration stepTimeout = PairConfig.DEFAULT_STEP_TIMEOUT;
+    String coordinator;
+    Duration sessionTimeout = PairConfig.DEFAULT_SESSION_TIMEOUT;
 
     /** Options of the counter, all at their defaults. */
     Options() {
@@ -110,6 +112,7 @@ public final class Options {
             }
             i = 1;
         }
+        boolean sessionTimeoutGiven = false;
         for (; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -186,9 +189,19 @@ public final class Options {
                 case "--step-timeout":
                     o.stepTimeout = duration(arg, value != null ? value : next(args, ++i, arg));
                     break;
+                case "--coordinator":
+                    o.coordinator = value != null ? value : next(args, ++i, arg);
+                    break;
+                case "--session-timeout":
+                    o.sessionTimeout = duration(arg, value != null ? value : next(args, ++i, arg));
+                    sessionTimeoutGiven = true;
+                    break;
                 default:
                     throw new UsageException("unknown option '" + args[i] + "'; see --help");
             }
+        }
+        if (sessionTimeoutGiven && o.coordinator == null) {
+            throw new UsageException("--session-timeout is the ZooKeeper session's: it needs --coordinator");
         }
         return o;
     }
@@ -272,6 +285,10 @@ public final class Options {
         if (heartbeatOnly) {
             out.add("--heartbeat-only");
         }
+        if (config.coordinator() != null) {
+            out.addAll(List.of("--coordinator", config.coordinator(), "--session-timeout",
+                    millis(config.sessionTimeout())));
+        }
         return out;
     }
 
@@ -312,6 +329,11 @@ public final class Options {
             lines.add("  --fresh              ignore the checkpoint and start from an empty state");
         }
         lines.addAll(List.of(
+                "  --coordinator zk://HOST:PORT[,HOST:PORT...]/PATH  keep the epochs and the checkpoint in ZooKeeper",
+                "                       under PATH/NAME instead of the state directory: the primary steps only while",
+                "                       ZooKeeper confirms its session (default: the state directory alone)",
+                "  --session-timeout DURATION  the ZooKeeper session timeout asked for, with --coordinator "
+                        + "(default: 2s)",
                 "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
                 "                       pairs (for comparisons: takeover after a crash then waits for the timeout)"));
         for (Program.OwnOption opt : p.ownOptions()) {

@@ -212,7 +212,29 @@ class OptionsTest {
     private static PairConfig config(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).stepTimeout(o.stepTimeout)
-                .build();
+                .coordinator(o.coordinator).sessionTimeout(o.sessionTimeout).build();
+    }
+
+    @Test
+    void givesTheSpawnedStandbyTheCoordinatorAndItsSessionTimeout() {
+        Options o = parse("--name", "zk-1", "--coordinator", "zk://127.0.0.1:2181,127.0.0.2:2181/phoenix",
+                "--session-timeout", "3s");
+        PairConfig config = config(o);
+        assertEquals("/phoenix/zk-1", config.coordinatorRoot());
+
+        Options back = Options.parse(o.standbyArgs(config).toArray(new String[0]));
+
+        assertEquals("zk://127.0.0.1:2181,127.0.0.2:2181/phoenix", back.coordinator);
+        assertEquals(Duration.ofSeconds(3), back.sessionTimeout);
+        assertEquals(config.toString(), config(back).toString());
+        assertFalse(new Options().standbyArgs(config(new Options())).contains("--coordinator"),
+                "no coordinator, none passed on");
+    }
+
+    @Test
+    void refusesASessionTimeoutWithoutACoordinator() {
+        assertTrue(refused("--session-timeout", "3s").getMessage().contains("needs --coordinator"));
+        assertEquals(Duration.ofSeconds(3), parse("--session-timeout=3s", "--coordinator=zk://h:1/p").sessionTimeout);
     }
 
     /** A program on the library that does not step and takes one option of its own, as the kv example does. */

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import phoenix.pair.PairMember;
 import phoenix.pair.PairStatus;
 
 /** The command line says "count" where the library says "step": its status output is the one the README shows. */
@@ -38,5 +40,24 @@ class StatusOutputTest {
                 json);
         assertTrue(text.startsWith("pair 'p': count 41, epoch 3") && text.contains("crash loop suspected at count 42"),
                 text);
+    }
+
+    @Test
+    void listsTheCoordinatorsMembersInJsonAndText() {
+        PairStatus status = new PairStatus("p", 41, 3, true, 100, "running", 200, 1, 0, Map.of(), "");
+        List<PairMember> members = List.of(new PairMember(100, "a", "10.0.0.1", "primary"),
+                new PairMember(7, "b\"q", "10.0.0.2", "standby"));
+
+        String json = Main.statusOutput(status, true, members);
+        String text = Main.statusOutput(status, false, members);
+
+        assertTrue(json.endsWith(",\"members\":[{\"pid\":100,\"host\":\"a\",\"bind\":\"10.0.0.1\","
+                + "\"role\":\"primary\"},{\"pid\":7,\"host\":\"b\\\"q\",\"bind\":\"10.0.0.2\","
+                + "\"role\":\"standby\"}]}\n"), json);
+        assertEquals(Main.statusOutput(status, true).strip(), json.substring(0, json.indexOf(",\"members\"")) + "}");
+        assertTrue(text.contains("  members (coordinator):\n    primary pid 100 on a (10.0.0.1)\n"
+                + "    standby pid 7 on b\"q (10.0.0.2)\n"), text);
+        assertTrue(Main.statusOutput(status, true, List.of()).endsWith(",\"members\":[]}\n"));
+        assertTrue(Main.statusOutput(status, false, List.of()).contains("members (coordinator): none listed"));
     }
 }

@@ -40,12 +40,12 @@ final class PairHarness implements AutoCloseable {
     static final Duration PROTECTED_WITHIN = Duration.ofSeconds(30);
     private static final File NO_INPUT = new File("/dev/null");
 
-    final String name = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    final String name;
     final int port = Ports.freeUdpPort();
     final Path stateDir;
     final Path log;
     private final Path base;
-    private final ProcessTracker processes = new ProcessTracker("pair " + name);
+    private final ProcessTracker processes;
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
     private final List<List<String>> starts = Collections.synchronizedList(new ArrayList<>());
@@ -56,6 +56,16 @@ final class PairHarness implements AutoCloseable {
     }
 
     PairHarness(String stateDirName) throws IOException {
+        this(stateDirName, "it-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * A pair of the given name, with a state directory and port of its own: another start of a pair that keeps
+     * its state elsewhere than in a state directory (a coordinator), as from another host.
+     */
+    PairHarness(String stateDirName, String name) throws IOException {
+        this.name = name;
+        processes = new ProcessTracker("pair " + name);
         base = Files.createTempDirectory("phoenix-it-");
         stateDir = stateDirName == null ? base.resolve("state") : base.resolve(stateDirName);
         log = base.resolve("members.log");

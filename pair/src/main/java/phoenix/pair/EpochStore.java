@@ -6,9 +6,10 @@ import java.util.Optional;
 /**
  * Where a pair keeps its epochs and checkpoints: what a takeover needs to claim, fence and read (the model's
  * PROMOTE, PR1, PR2), and what a primary needs to write and to check that it is still the newest. Two
- * implementations: {@link StateDir}, the local state directory (one file per epoch), and {@code ZkEpochStore},
- * a path in ZooKeeper for members on several hosts (issue 10; in the app's tests until it is wired in). Both
- * are held to the same behaviour by one contract test ({@code EpochStoreContract}).
+ * implementations: {@link StateDir}, the local state directory (one file per epoch), the default, and {@code
+ * ZkEpochStore}, a path in ZooKeeper ({@code --coordinator zk://...}, in the phoenix-pair-zk jar, loaded by
+ * {@link Coordinators} only when a pair names a coordinator). Both are held to the same behaviour by one
+ * contract test ({@code EpochStoreContract}).
  *
  * <p>The rules every implementation keeps:
  * <ul>
@@ -93,4 +94,70 @@ interface EpochStore {
 
     /** @return where the store is, for messages: a directory, or ZooKeeper's servers and path */
     String where();
+
+    /** @return where the record of {@code epoch} is, for messages: a file, or a znode */
+    String recordOf(long epoch);
+
+    /**
+     * @return whether the record of {@code epoch} was written by a member's claim (a file made by hand in a
+     *     state directory is not one); a store whose claims are atomic says true
+     */
+    default boolean isClaim(long epoch) {
+        return true;
+    }
+
+    /**
+     * Puts back what was removed of the store under the running pair (a state directory removed by hand).
+     *
+     * @return whether anything was put back
+     */
+    default boolean restore(String name) {
+        return false;
+    }
+
+    /**
+     * Whether this member may act as the primary at {@code nowNs}: a store whose leadership is a lease (a
+     * ZooKeeper session that the servers may expire, {@link SessionLease}) says false from before any other
+     * member may take over until the lease is confirmed again. A primary begins no step while it is false.
+     */
+    default boolean mayAct(long nowNs) {
+        return true;
+    }
+
+    /**
+     * @return whether this member's lease is gone for good (its ZooKeeper session expired): another member may
+     *     have taken over without this one hearing of it, so a primary ends as fenced
+     */
+    default boolean leaseLost() {
+        return false;
+    }
+
+    /**
+     * Begins this member's lease as a primary, at a takeover before its claim: from now on the store's answers
+     * confirm it (the claim's first), whatever happened to the session while the member was a standby.
+     */
+    default void beginLease(long nowNs) {
+    }
+
+    /**
+     * Says who this member is and what it does, for {@link #memberRecords}: a store with sessions keeps the
+     * entry while the member's session lives, and writes it again when it changes. Never waits.
+     *
+     * @param id unique among the pair's members on every host
+     * @param data {@code key=value} words, such as {@code pid=123 host=a bind=127.0.0.1 role=standby}
+     */
+    default void announce(String id, String data) {
+    }
+
+    /**
+     * @return every live member's announced entry by id; empty for a store that keeps none (a state directory)
+     * @throws PairException when the store cannot be read
+     */
+    default java.util.Map<String, String> memberRecords() {
+        return java.util.Map.of();
+    }
+
+    /** Lets go of the store's connections, when it has any. */
+    default void close() {
+    }
 }

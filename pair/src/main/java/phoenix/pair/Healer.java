@@ -20,6 +20,8 @@ final class Healer {
     private long checkpointErrorLoggedNs;
     long lastHealNs;
     private boolean listenFailureLogged;
+    /** Writes the checkpoints to a coordinator, off the loop; made at the first write, never with a directory. */
+    private CheckpointWriter checkpoints;
 
     Healer(Member m) {
         this.m = m;
@@ -47,20 +49,33 @@ final class Healer {
         }
         lastHealNs = now;
         StateDir dir = m.dir;
+        EpochStore store = m.store;
         Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
-        if (primary != null) {
+        if (primary != null && store != dir) {
+            // With a coordinator the loop asks it nothing here (a round trip to ZooKeeper four times a second, and
+            // a loop that would wait on it): a member that took over fences this one on the watch connection, the
+            // coordinator refuses its next checkpoint, and its lease ends its steps when its session can expire.
+            if (store.leaseLost()) {
+                primary.onLeaseLost(now);
+                return;
+            }
+            if (checkpoints != null && checkpoints.staleEpoch() > 0) {
+                primary.onFence(checkpoints.staleEpoch(), 0, now);
+                return;
+            }
+        } else if (primary != null) {
             // A member claims its epoch before it binds the control socket: a newer epoch in the directory means
             // another member took over (while this one was paused, say), even if it died before it could say so
             // on the watch connection. This one must not step again; its standby, if it has one, takes over.
             long highest;
             try {
-                highest = dir.maxCheckpointEpoch();
+                highest = store.maxCheckpointEpoch();
             } catch (PairException unreadable) {
                 highest = 0;
             }
             // Only a claim phoenix wrote counts (a claim is written as its file is made; an empty or garbled
             // file made by hand is not one, and must not end a healthy primary: found by an adversarial run).
-            if (highest > primary.current().epoch() && dir.isClaim(highest)) {
+            if (highest > primary.current().epoch() && store.isClaim(highest)) {
                 primary.onFence(highest, 0, now);
                 return;
             }
@@ -98,12 +113,31 @@ final class Healer {
     }
 
     void writeCheckpoint(PairState state) {
-        StateDir dir = m.dir;
+        EpochStore store = m.store;
+        if (store != m.dir) {
+            // A coordinator is written off the loop (CheckpointWriter): a round trip must not hold the heartbeats.
+            if (checkpoints == null) {
+                checkpoints = new CheckpointWriter(store, m.clock, Thread.currentThread().getName());
+            }
+            checkpoints.offer(state);
+            Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
+            if (checkpoints.staleEpoch() > 0 && primary != null) {
+                primary.onFence(checkpoints.staleEpoch(), 0, m.clock.nanoTime());
+            }
+            return;
+        }
         try {
-            dir.writeCheckpoint(state);
+            store.writeCheckpoint(state);
             if (!checkpointError.isEmpty()) {
-                Log.LOG.info("the checkpoint in {} is written again", dir.path());
+                Log.LOG.info("the checkpoint in {} is written again", store.where());
                 checkpointError = "";
+            }
+        } catch (StaleEpochException e) {
+            // The coordinator holds a newer epoch's checkpoint: this primary was fenced (paused, or cut off, while
+            // another member took over); it must not step again.
+            Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
+            if (primary != null) {
+                primary.onFence(e.storedEpoch(), 0, m.clock.nanoTime());
             }
         } catch (IOException e) {
             checkpointError = StateDir.describe(e);
@@ -116,8 +150,26 @@ final class Healer {
                 checkpointErrorLoggedNs = now;
                 Log.LOG.warn("cannot write checkpoint {}: {}; the steps go on, the standby holds the state, but a "
                         + "restart after both members die would resume from an older state",
-                        dir.checkpointFile(state.epoch()), checkpointError);
+                        store.recordOf(state.epoch()), checkpointError);
             }
+        }
+    }
+
+    /**
+     * Waits until the checkpoints handed to the coordinator are written, at most {@code timeoutNs}: before the
+     * pair is marked stopped, and before the member ends. Nothing to wait for with a state directory.
+     */
+    void flushCheckpoints(long timeoutNs) {
+        if (checkpoints != null && !checkpoints.flush(timeoutNs)) {
+            Log.LOG.warn("the last checkpoint was not written to {} within {} ms; a restart may repeat a few steps",
+                    m.store.where(), timeoutNs / 1_000_000);
+        }
+    }
+
+    /** Stops the coordinator's checkpoint writer, if there is one. */
+    void closeCheckpoints() {
+        if (checkpoints != null) {
+            checkpoints.close();
         }
     }
 

@@ -42,6 +42,8 @@ final class Member {
     // Steps run there, away from the loop: heartbeats and the watch never wait for the program's work.
     StepThread steps;
     StateDir dir;
+    /** Where the epochs and the checkpoint are: {@link #dir}, or the pair's coordinator ({@link Coordinators}). */
+    EpochStore store;
     HeartbeatCodec codec;
     FileLock standbySlot;
     StandbyLoop standbyLoop;
@@ -115,7 +117,7 @@ final class Member {
                 if (end == Standby.State.STOPPED || notNeeded) {
                     return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
                 }
-                if (dir.isStopped() && config.spawnedBy() != 0) {
+                if (store.isStopped() && config.spawnedBy() != 0) {
                     Log.LOG.info("the pair was stopped while this standby started; not taking over");
                     return Ending.STOPPED;
                 }
@@ -139,18 +141,25 @@ final class Member {
             dir.claimName(config.name());
             dir.requireKnownNames();
             dir.removeStaleSockets();
-            dir.clearStopped();
+        }
+        store = Coordinators.open(config, dir);
+        announce("standby");
+        if (!spawned) {
+            if (store != dir) {
+                store.claimName(config.name());
+            }
+            store.clearStopped();
             if (config.fresh()) {
                 Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
-                        dir.path());
+                        store.where());
             } else {
-                Optional<PairState> held = dir.readCheckpoint();
+                Optional<PairState> held = store.readCheckpoint(false);
                 if (held.isPresent() && held.get().snapshot().step() == Long.MAX_VALUE) {
-                    throw new PairException("the checkpoint in " + dir.path() + " holds step " + Long.MAX_VALUE
+                    throw new PairException("the checkpoint in " + store.where() + " holds step " + Long.MAX_VALUE
                             + ", the largest a step number can hold, so no step can follow; start with --fresh");
                 }
                 held.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds step {} (epoch {})",
-                        dir.path(), c.snapshot().step(), c.epoch()));
+                        store.where(), c.snapshot().step(), c.epoch()));
             }
         }
         standbySlot = takeStandbySlot(spawned);
@@ -215,6 +224,16 @@ final class Member {
             }
         }
         rehearseTakeover();
+        if (store != dir && !primaryRole) {
+            // The coordinator's read path once (a sync, the epochs' listing and reads): its classes and first
+            // calls, which a takeover's claim and read would otherwise pay. Nothing is written.
+            try {
+                store.baseAt(store.maxCheckpointEpoch());
+                store.readCheckpoint(true);
+            } catch (PairException e) {
+                Log.LOG.debug("the coordinator's read path was not rehearsed: {}", e.getMessage());
+            }
+        }
         Spawners.commandFor("none", "", config.standbyCommand());
         Pids.running(pid);
         if (alone) {
@@ -389,9 +408,23 @@ final class Member {
     }
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
+    /** Tells the coordinator, if any, who this member is and its role ({@link PairMember}); never waits. */
+    void announce(String role) {
+        if (store != dir) {
+            String host = PairMember.localHost();
+            store.announce(host + "-" + pid, new PairMember(pid, host, "127.0.0.1", role).toRecord());
+        }
+    }
+
     private void closeAll() {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
+        if (store != null && store != dir) {
+            // The last checkpoints first: a restart goes on from them.
+            healer.flushCheckpoints(config.sessionTimeout().toNanos());
+            healer.closeCheckpoints();
+            store.close();
+        }
         channels.closeAllButStopRequester();
         if (primaryLoop != null) {
             Channels.closeQuietly(primaryLoop.sender);

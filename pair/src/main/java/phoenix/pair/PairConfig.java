@@ -42,7 +42,15 @@ public final class PairConfig {
      */
     public static final String SPAWNED_BY_ENV = "PHOENIX_PAIR_SPAWNED_BY";
 
+    /** The ZooKeeper session timeout a member asks for when it names a coordinator. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(2);
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
+    // zk://HOST:PORT[,HOST:PORT...]/PATH: hosts are names or IPv4 addresses (IPv6 in brackets), the path's
+    // segments are what a pair name may be.
+    private static final Pattern COORDINATOR = Pattern.compile(
+            "zk://(?:(?:[A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5},?)+"
+            + "(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
     // sun_path is 108 bytes on Linux (104 on macOS) including the terminating NUL.
     private static final int MAX_SOCKET_PATH_BYTES = 103;
 
@@ -60,6 +68,8 @@ public final class PairConfig {
     private final Duration stepTimeout;
     private final boolean handleSignals;
     private final String windowLabel;
+    private final String coordinator;
+    private final Duration sessionTimeout;
 
     private PairConfig(Builder b) {
         this.name = b.name;
@@ -76,6 +86,8 @@ public final class PairConfig {
         this.stepTimeout = b.stepTimeout;
         this.handleSignals = b.handleSignals;
         this.windowLabel = b.windowLabel == null ? b.name : b.windowLabel;
+        this.coordinator = b.coordinator;
+        this.sessionTimeout = b.sessionTimeout;
     }
 
     /**
@@ -157,6 +169,29 @@ public final class PairConfig {
         return terminal;
     }
 
+    /**
+     * {@return the coordinator that keeps the pair's epochs and checkpoint, {@code zk://HOST:PORT[,...]/PATH}, or
+     *     null when the state directory keeps them (the default)}
+     */
+    public String coordinator() {
+        return coordinator;
+    }
+
+    /** {@return the ZooKeeper servers of the coordinator, {@code HOST:PORT,...}, or null without a coordinator} */
+    public String coordinatorServers() {
+        return coordinator == null ? null : coordinator.substring("zk://".length(), coordinator.indexOf('/', 5));
+    }
+
+    /** {@return where the pair's znodes are: the coordinator's path and the pair's name, or null without one} */
+    public String coordinatorRoot() {
+        return coordinator == null ? null : coordinator.substring(coordinator.indexOf('/', 5)) + "/" + name;
+    }
+
+    /** {@return the ZooKeeper session timeout a member asks for, when the pair names a coordinator} */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
     /** {@return whether this start ignores the checkpoint and counts from the beginning} */
     public boolean fresh() {
         return fresh;
@@ -214,7 +249,8 @@ public final class PairConfig {
     public String toString() {
         return "pair '" + name + "' (port " + port + ", state " + stateDir + ", step every " + stepInterval.toMillis()
                 + " ms, heartbeat every " + heartbeatInterval.toMillis() + " ms, takeover after " + misses
-                + " misses)";
+                + " misses" + (coordinator == null ? "" : ", coordinator " + coordinator + ", session timeout "
+                + sessionTimeout.toMillis() + " ms") + ")";
     }
 
     /** Collects a pair's settings; {@link #build()} checks them all at once. */
@@ -234,6 +270,8 @@ public final class PairConfig {
         private boolean handleSignals = true;
         private String windowLabel;
         private boolean spawnedBySet;
+        private String coordinator;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -302,6 +340,32 @@ public final class PairConfig {
          */
         public Builder terminal(String terminal) {
             this.terminal = terminal;
+            return this;
+        }
+
+        /**
+         * Keeps the pair's epochs and checkpoint in ZooKeeper instead of the state directory (which still holds
+         * the secret and the members' sockets). Needs the phoenix-pair-zk jar and its dependencies on the class
+         * path.
+         *
+         * @param coordinator {@code zk://HOST:PORT[,HOST:PORT...]/PATH}; the pair's znodes are under
+         *     {@code PATH/NAME}; null for the state directory
+         * @return this builder
+         */
+        public Builder coordinator(String coordinator) {
+            this.coordinator = coordinator;
+            return this;
+        }
+
+        /**
+         * The ZooKeeper session timeout to ask for: a primary that ZooKeeper has not heard for this long loses
+         * its lease, and stops stepping a margin before that.
+         *
+         * @param sessionTimeout from 1 s to 60 s
+         * @return this builder
+         */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
             return this;
         }
 
@@ -427,6 +491,25 @@ public final class PairConfig {
                     && (windowLabel.isBlank() || windowLabel.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
                 throw new PairException("window label '" + windowLabel.replaceAll("\\p{Cntrl}", "?") + "' must be "
                         + "printable text (it is written into a terminal's title escape sequence)");
+            }
+            requireBetween("session timeout", sessionTimeout, Duration.ofSeconds(1), Duration.ofSeconds(60));
+            if (coordinator != null && !COORDINATOR.matcher(coordinator).matches()) {
+                throw new PairException("coordinator '" + coordinator.replaceAll("\\p{Cntrl}", "?") + "' is not "
+                        + "accepted; use zk://HOST:PORT[,HOST:PORT...]/PATH, for example zk://127.0.0.1:2181/phoenix");
+            }
+            if (coordinator != null && (coordinator.substring(coordinator.indexOf('/', 5)) + "/")
+                    .startsWith("/zookeeper/")) {
+                throw new PairException("coordinator path /zookeeper is ZooKeeper's own; choose another, /phoenix say");
+            }
+            if (coordinator != null) {
+                String servers = coordinator.substring("zk://".length(), coordinator.indexOf('/', 5));
+                for (String server : servers.split(",", -1)) {
+                    int port = server.isEmpty() ? 0 : Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+                    if (port < 1 || port > 65535) {
+                        throw new PairException("coordinator '" + coordinator + "' names server '" + server
+                                + "'; give each server as HOST:PORT with a port from 1 to 65535, separated by commas");
+                    }
+                }
             }
             if (terminal == null || terminal.isBlank()) {
                 throw new PairException("terminal must be auto, none or the name of a terminal program");

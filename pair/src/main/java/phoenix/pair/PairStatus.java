@@ -151,7 +151,7 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
         return sb.toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') {

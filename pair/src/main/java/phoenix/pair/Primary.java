@@ -51,7 +51,18 @@ final class Primary {
 
         /** @return the epoch in the checkpoint, or -1 when it cannot be read */
         long checkpointEpoch();
+
+        /**
+         * @return whether this member may begin a step now: false while its coordinator's lease is not confirmed
+         *     ({@link EpochStore#mayAct}); always true for a pair kept in a state directory
+         */
+        default boolean mayStep(long nowNs) {
+            return true;
+        }
     }
+
+    /** How often a primary whose lease is unconfirmed looks again, at most. */
+    static final long LEASE_RECHECK_NS = 10_000_000L;
 
     private final PairTask task;
     private final Io io;
@@ -74,6 +85,7 @@ final class Primary {
     private boolean outputLost;
     private long stepStartedNs;
     private boolean endAfterStep;
+    private boolean leaseWaiting;
 
     /** A primary whose steps run synchronously on the calling thread, for tests of everything but timing. */
     Primary(PairTask task, Io io, PairState start, long stepIntervalNs, long heartbeatIntervalNs,
@@ -173,6 +185,21 @@ final class Primary {
             }
         }
         if (nowNs - nextStepNs >= 0) {
+            if (!io.mayStep(nowNs)) {
+                // Its lease is not confirmed: another host's member may take over soon, so this one prints nothing
+                // until ZooKeeper answers again (or ends when its session is gone). Heartbeats go on: its local
+                // standby could not claim an epoch either, and a takeover here would gain nothing.
+                if (!leaseWaiting) {
+                    leaseWaiting = true;
+                    Log.LOG.warn("the coordinator has not confirmed this primary's lease: no step until it does");
+                }
+                heartbeatIfDue(nowNs);
+                return;
+            }
+            if (leaseWaiting) {
+                leaseWaiting = false;
+                Log.LOG.info("the coordinator confirmed this primary's lease again; stepping");
+            }
             Snapshot last = current.snapshot();
             if (last.step() == Long.MAX_VALUE) {
                 state(State.EXHAUSTED, nowNs, "step " + last.step() + " is the largest a step number can hold");
@@ -266,6 +293,16 @@ final class Primary {
     }
 
     /**
+     * This member's coordinator session is gone for good: ZooKeeper may have expired it, and a member on another
+     * host may have taken over without this one hearing of it. It ends before another step, as fenced.
+     */
+    void onLeaseLost(long nowNs) {
+        if (state != State.FENCED && state != State.STOPPED) {
+            state(State.FENCED, nowNs, "its coordinator session expired: another member may have taken over");
+        }
+    }
+
+    /**
      * No more steps: the pair is being stopped, or this member hands over. A step under way finishes and is
      * replicated first, so that what it put out is not lost; {@link #state()} is STOPPED once it is.
      */
@@ -285,7 +322,8 @@ final class Primary {
                 boolean backoffAhead = resumeAtNs - lastPassNs > 0;
                 return backoffAhead && resumeAtNs - nextHeartbeatNs < 0 ? resumeAtNs : nextHeartbeatNs;
             case RUNNING:
-                return nextStepNs - nextHeartbeatNs < 0 ? nextStepNs : nextHeartbeatNs;
+                long stepAt = leaseWaiting ? lastPassNs + LEASE_RECHECK_NS : nextStepNs;
+                return stepAt - nextHeartbeatNs < 0 ? stepAt : nextHeartbeatNs;
             case STEPPING:
                 long timeoutAt = stepStartedNs + stepTimeoutNs;
                 return stepTimeoutNs != Long.MAX_VALUE && timeoutAt - nextHeartbeatNs < 0 ? timeoutAt

@@ -198,7 +198,8 @@ final class PrimaryLoop {
         } else {
             // No standby is ready: the pair ends with this member, as asked. A standby spawned or attached but not
             // ready must not take over behind the user's back.
-            m.dir.markStopped();
+            healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
+            m.store.markStopped();
             keeper.stop(now);
             if (channels.watch != null) {
                 channels.watch.send(ControlProtocol.stop());
@@ -264,7 +265,8 @@ final class PrimaryLoop {
         }
         Log.LOG.info("stopping: ending the standby, then this primary");
         m.stopService("the pair is stopping");
-        m.dir.markStopped();
+        healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
+        m.store.markStopped();
         stopping = ending;
         channels.holdStopRequester(requester);
         stopDeadlineNs = now + STOP_WAIT_NS;
@@ -300,9 +302,14 @@ final class PrimaryLoop {
         }
 
         @Override
+        public boolean mayStep(long nowNs) {
+            return m.store.mayAct(nowNs);
+        }
+
+        @Override
         public long checkpointEpoch() {
             try {
-                return m.dir.maxCheckpointEpoch();
+                return m.store.maxCheckpointEpoch();
             } catch (PairException e) {
                 return -1;
             }

@@ -95,6 +95,31 @@ public final class ProcessPair {
         }
     }
 
+    /**
+     * Lists the pair's members on every host, as its coordinator knows them: each member that names one
+     * announces itself there while its ZooKeeper session lives.
+     *
+     * @param config names the pair and its coordinator
+     * @return the members, ordered by host and pid, less those of this host whose process has ended (ZooKeeper
+     *     lists a member killed by SIGKILL until its session expires); empty for a pair without a coordinator
+     * @throws PairException when the coordinator cannot be reached or read
+     */
+    public static java.util.List<PairMember> members(PairConfig config) {
+        if (config.coordinator() == null) {
+            return java.util.List.of();
+        }
+        EpochStore store = Coordinators.open(config, null);
+        try {
+            String host = PairMember.localHost();
+            return store.memberRecords().values().stream().map(PairMember::parse)
+                    .filter(m -> !m.host().equals(host) || Pids.running(m.pid()))
+                    .sorted(java.util.Comparator.comparing(PairMember::host).thenComparingLong(PairMember::pid))
+                    .toList();
+        } finally {
+            store.close();
+        }
+    }
+
     private static Optional<Status> ask(PairConfig config, java.nio.file.Path socket, String request) {
         Optional<Status> answer = ControlClient.request(socket, request, REQUEST_TIMEOUT_MS).map(Status::parse);
         answer.ifPresent(s -> requireName(config, s.get("name"), s.get("pid")));

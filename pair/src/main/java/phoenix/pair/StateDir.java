@@ -113,6 +113,11 @@ final class StateDir implements EpochStore {
         return dir.resolve(checkpointName(epoch));
     }
 
+    @Override
+    public String recordOf(long epoch) {
+        return checkpointFile(epoch).toString();
+    }
+
     /** The name of the checkpoint of one epoch, by the one rule {@link #epochOfName} reads. */
     static String checkpointName(long epoch) {
         return CHECKPOINT_PREFIX + epoch;
@@ -230,7 +235,8 @@ final class StateDir implements EpochStore {
      * @return whether the file of {@code epoch} holds a whole claim or checkpoint that phoenix wrote (a claim's
      *     file is written as it is made: one seen empty is either being written or was not made by phoenix)
      */
-    boolean isClaim(long epoch) {
+    @Override
+    public boolean isClaim(long epoch) {
         try {
             parseCheckpoint(checkpointFile(epoch), Files.readString(checkpointFile(epoch), StandardCharsets.US_ASCII));
             return true;
@@ -296,7 +302,8 @@ final class StateDir implements EpochStore {
      *
      * @return whether anything had to be put back
      */
-    boolean restore(String name) {
+    @Override
+    public boolean restore(String name) {
         boolean restored = false;
         try {
             if (!Files.isDirectory(dir)) {

@@ -28,6 +28,8 @@ final class Takeover {
     // How long a takeover waits for the primary's signal handling before it shows itself (see Signals): a signal
     // sent by someone who saw the new primary must not meet the standby's handler. Normally it is in place already.
     private static final long SIGNALS_WAIT_MS = 200;
+    /** How long a takeover waits before it tries again to claim an epoch in a coordinator that did not answer. */
+    private static final long CLAIM_RETRY_NS = 100_000_000L;
 
     private final Member m;
     private final PairConfig config;
@@ -73,7 +75,7 @@ final class Takeover {
         // A start claims from what the checkpoints hold (their base above all, unless it starts fresh); a
         // takeover from what its primary replicated.
         PairState held = takeover ? standby.last()
-                : freshStart() ? PairState.NONE : m.dir.readCheckpoint().orElse(PairState.NONE);
+                : freshStart() ? PairState.NONE : m.store.readCheckpoint(false).orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
         PairState claimed = claim(held, takeover);
@@ -131,10 +133,11 @@ final class Takeover {
      * @return the claimed state: its epoch, and the base it claimed under
      */
     PairState claim(PairState held, boolean takeover) {
-        StateDir dir = m.dir;
-        long highest = dir.maxCheckpointEpoch();
+        EpochStore dir = m.store;
+        dir.beginLease(clock.nanoTime());
+        long highest = highestEpoch(dir);
         if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
-            throw new PairException("the checkpoints in " + dir.path() + " have used up every epoch (up to "
+            throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
         }
         PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
@@ -159,13 +162,44 @@ final class Takeover {
                 return claimed;
             } catch (IOException e) {
                 if (attempt == 0 && dir.restore(config.name())) {
-                    Log.LOG.warn("state directory {} was removed; put it back", dir.path());
+                    Log.LOG.warn("state directory {} was removed; put it back", dir.where());
+                    continue;
+                }
+                if (dir != m.dir) {
+                    // The coordinator's epoch is the fencing token across hosts: a member that could not claim
+                    // one must not act, since another host's member may hold it. It tries again until it can.
+                    if (attempt == 0) {
+                        Log.LOG.error("cannot claim epoch {} in {}: {}; trying again until the coordinator answers",
+                                claimed.epoch(), dir.where(), e.getMessage());
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(CLAIM_RETRY_NS);
                     continue;
                 }
                 m.healer.claimFailed(StateDir.describe(e));
-                Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.path(),
+                Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.where(),
                         m.healer.checkpointError());
                 return claimed;
+            }
+        }
+    }
+
+    /**
+     * The highest epoch claimed so far. A state directory that cannot be listed ends the takeover; a coordinator
+     * that does not answer is asked again every {@link #CLAIM_RETRY_NS} until it does (a reconnection, an election
+     * among its servers): without its epochs no claim can be made, and no member may act unclaimed there.
+     */
+    private long highestEpoch(EpochStore store) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return store.maxCheckpointEpoch();
+            } catch (PairException e) {
+                if (store == m.dir) {
+                    throw e;
+                }
+                if (attempt == 0) {
+                    Log.LOG.error("{}; trying again until the coordinator answers", e.getMessage());
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(CLAIM_RETRY_NS);
             }
         }
     }
@@ -201,7 +235,7 @@ final class Takeover {
             start = newest(held, false).started(epoch, false);
             if (start.snapshot().step() > 0) {
                 Log.LOG.info("resuming after step {} from the checkpoint in {}", start.snapshot().step(),
-                        m.dir.path());
+                        m.store.where());
             }
         }
         return start;
@@ -210,7 +244,7 @@ final class Takeover {
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
     private PairState newest(PairState held, boolean takeover) {
         try {
-            Optional<PairState> read = m.dir.readCheckpoint(takeover);
+            Optional<PairState> read = m.store.readCheckpoint(takeover);
             return read.isPresent() ? PairState.newest(held, read.get()) : held;
         } catch (PairException e) {
             if (!takeover) {
@@ -275,7 +309,8 @@ final class Takeover {
                         steps.firstDoneNs));
             }
             promotion = null;
-            m.dir.deleteCheckpointsBefore(primary.current().epoch());
+            m.announce("primary");
+            m.store.deleteCheckpointsBefore(primary.current().epoch());
         }
     }
 

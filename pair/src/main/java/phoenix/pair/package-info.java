@@ -78,10 +78,11 @@
  * primary in such a streak waits, 100 ms doubling up to 10 s, and for its own standby, before it tries again.
  *
  * <h2>Where epochs and checkpoints are kept</h2>
- * {@code EpochStore} is the seam: {@code StateDir} keeps them in the state directory (the only store the engine
- * uses today), {@code ZkEpochStore} in ZooKeeper for members on several hosts (issue 10, not wired in yet: it lives
- * beside its checks in the app's tests, so that the library needs no Curator or ZooKeeper), with
- * {@code SessionLease}, the time until which a member whose session ZooKeeper may expire can still act. Both
- * stores pass one contract test.
+ * {@code EpochStore} is the seam: {@code StateDir} keeps them in the state directory (the default), {@code
+ * ZkEpochStore} in ZooKeeper when the pair names a coordinator ({@link PairConfig.Builder#coordinator}): it is in
+ * the phoenix-pair-zk jar, which must then be on the class path with Curator and ZooKeeper's client, and which
+ * {@code Coordinators} loads by name, so that the library itself needs neither. With a coordinator a primary
+ * holds a {@code SessionLease}, the time until which ZooKeeper cannot have expired its session: it begins no step
+ * after that, and ends as fenced when the session is lost. Both stores pass one contract test.
  */
 package phoenix.pair;

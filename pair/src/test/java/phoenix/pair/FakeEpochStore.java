@@ -19,6 +19,8 @@ final class FakeEpochStore implements EpochStore {
         final List<String> calls = new ArrayList<>();
         boolean stopped;
         String name;
+        int failingWrites;
+        long refusingAs;
     }
 
     private final Shared shared;
@@ -85,10 +87,38 @@ final class FakeEpochStore implements EpochStore {
     }
 
     @Override
-    public void writeCheckpoint(PairState state) {
+    public void writeCheckpoint(PairState state) throws java.io.IOException {
         synchronized (shared) {
             shared.calls.add("write " + state.epoch());
+            if (shared.failingWrites > 0) {
+                shared.failingWrites--;
+                throw new java.io.IOException("not answered");
+            }
+            if (shared.refusingAs > state.epoch()) {
+                throw new StaleEpochException("holds epoch " + shared.refusingAs, shared.refusingAs);
+            }
             shared.records.put(state.epoch(), state);
+        }
+    }
+
+    /** Makes the next {@code n} checkpoint writes fail, as a coordinator out of reach does. */
+    void failWrites(int n) {
+        synchronized (shared) {
+            shared.failingWrites = n;
+        }
+    }
+
+    /** Makes every later write of an epoch below {@code epoch} fail as stale, as a coordinator that holds it does. */
+    void refuseWritesBelow(long epoch) {
+        synchronized (shared) {
+            shared.refusingAs = epoch;
+        }
+    }
+
+    /** @return the record of {@code epoch}, or null */
+    PairState record(long epoch) {
+        synchronized (shared) {
+            return shared.records.get(epoch);
         }
     }
 
@@ -141,5 +171,10 @@ final class FakeEpochStore implements EpochStore {
     @Override
     public String where() {
         return "memory";
+    }
+
+    @Override
+    public String recordOf(long epoch) {
+        return "memory epoch " + epoch;
     }
 }

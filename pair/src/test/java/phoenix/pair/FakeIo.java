@@ -30,6 +30,8 @@ final class FakeIo implements Primary.Io {
     final List<Event> events = new ArrayList<>();
     long checkpointEpoch = -1;
     int checkpointEpochReads;
+    /** Whether the primary's lease is confirmed ({@link Primary.Io#mayStep}). */
+    boolean mayStep = true;
 
     @Override
     public void sendHeartbeat(long seq, PairState state) {
@@ -45,6 +47,11 @@ final class FakeIo implements Primary.Io {
     public long checkpointEpoch() {
         checkpointEpochReads++;
         return checkpointEpoch;
+    }
+
+    @Override
+    public boolean mayStep(long nowNs) {
+        return mayStep;
     }
 
     List<Event> heartbeats() {

@@ -167,4 +167,54 @@ class PairConfigTest {
         assertRefused(builder("p").terminal(" "), "terminal");
         assertRefused(builder("p").spawnedBy(-3), "spawned-by pid -3");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"zk://127.0.0.1:2181/phoenix", "zk://a:1,b.example:65535,[::1]:2181/p/q-r/s.t"})
+    void acceptsACoordinatorAndSplitsItIntoServersAndThePairsPath(String coordinator) {
+        PairConfig c = builder("pair-1").coordinator(coordinator).build();
+        assertEquals(coordinator, c.coordinator());
+        int path = coordinator.indexOf('/', 5);
+        assertEquals(coordinator.substring(5, path), c.coordinatorServers());
+        assertEquals(coordinator.substring(path) + "/pair-1", c.coordinatorRoot());
+        assertEquals(PairConfig.DEFAULT_SESSION_TIMEOUT, c.sessionTimeout());
+    }
+
+    @Test
+    void namesNoCoordinatorByDefault() {
+        PairConfig c = builder("p").build();
+        assertEquals(null, c.coordinator());
+        assertEquals(null, c.coordinatorServers());
+        assertEquals(null, c.coordinatorRoot());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "127.0.0.1:2181/phoenix", "zk://127.0.0.1:2181", "zk://127.0.0.1:2181/",
+        "zk://127.0.0.1/phoenix", "zk://:2181/phoenix", "zk://h:2181/phoenix/", "zk://h:2181//phoenix",
+        "zk://h:2181/./phoenix", "zk://h:2181/../phoenix", "zk://h:2181/has space", "http://h:2181/phoenix",
+        "zk://h:2181/p\nx"})
+    void refusesACoordinatorThatIsNotZkServersAndAPath(String coordinator) {
+        assertRefused(builder("p").coordinator(coordinator), "coordinator '", "zk://HOST:PORT[,HOST:PORT...]/PATH");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"zk://h:0/p", "zk://h:65536/p", "zk://h:99999/p", "zk://a:1,b:70000/p", "zk://a:1,/p"})
+    void refusesACoordinatorPortOutOfRange(String coordinator) {
+        assertRefused(builder("p").coordinator(coordinator), "coordinator '" + coordinator + "'", "1 to 65535");
+    }
+
+    @Test
+    void refusesZooKeepersOwnPath() {
+        assertRefused(builder("p").coordinator("zk://h:2181/zookeeper"), "/zookeeper is ZooKeeper's own");
+        assertRefused(builder("p").coordinator("zk://h:2181/zookeeper/quota"), "/zookeeper is ZooKeeper's own");
+        assertEquals("/zookeepers/p", builder("p").coordinator("zk://h:2181/zookeepers").build().coordinatorRoot());
+    }
+
+    @Test
+    void refusesASessionTimeoutOutOfRange() {
+        assertRefused(builder("p").sessionTimeout(Duration.ofMillis(999)), "session timeout 999 ms",
+                "1000 ms to 60000 ms");
+        assertRefused(builder("p").sessionTimeout(Duration.ofSeconds(61)), "session timeout 61000 ms");
+        assertEquals(Duration.ofSeconds(5),
+                builder("p").sessionTimeout(Duration.ofSeconds(5)).build().sessionTimeout());
+    }
 }

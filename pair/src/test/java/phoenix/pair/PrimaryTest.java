@@ -495,4 +495,40 @@ class PrimaryTest {
         assertEquals(Primary.State.EXHAUSTED, p.doWork(clock.at(STEP_NS), true));
         assertEquals(1, task.steps(), "no step was asked for past the largest number");
     }
+
+    @Test
+    void beginsNoStepWhileItsLeaseIsUnconfirmedButKeepsSendingHeartbeats() {
+        Primary p = primary(START);
+        p.doWork(clock.at(0), true);
+        assertEquals(1, task.steps());
+        io.mayStep = false;
+        io.drain();
+        for (long t = 10 * MS; t <= 3 * STEP_NS; t += 10 * MS) {
+            long now = clock.at(t);
+            p.doWork(now, true);
+            assertTrue(p.nextWakeNs() - now <= Primary.LEASE_RECHECK_NS || t < STEP_NS,
+                    "looks again soon while the step waits on the lease, at " + t / MS + " ms");
+        }
+        assertEquals(1, task.steps(), "no step while the lease is unconfirmed");
+        assertEquals(Primary.State.RUNNING, p.state());
+        assertTrue(io.checkpoints().isEmpty(), "nothing new to checkpoint");
+        assertTrue(io.heartbeats().size() >= 29, "heartbeats go on: " + io.heartbeats().size());
+        assertTrue(io.heartbeats().stream().allMatch(h -> h.step() == 11), "they carry the last step");
+
+        io.mayStep = true;
+        p.doWork(clock.at(3 * STEP_NS + 10 * MS), true);
+        assertEquals(2, task.steps(), "steps at once when the lease is confirmed again");
+        assertEquals(12, p.current().snapshot().step());
+    }
+
+    @Test
+    void endsAsFencedWhenItsLeaseIsLostForGood() {
+        Primary p = primary(START);
+        p.doWork(clock.at(0), true);
+        p.onLeaseLost(clock.at(10 * MS));
+        assertEquals(Primary.State.FENCED, p.state());
+        assertTrue(p.reason().contains("session expired"), p.reason());
+        p.doWork(clock.at(2 * STEP_NS), true);
+        assertEquals(1, task.steps(), "no step after the lease is lost");
+    }
 }

@@ -27,6 +27,7 @@ class TakeoverTest {
                 .build();
         Member m = new Member(config, new FakeTask(), new FakeClock());
         m.dir = StateDir.prepare(config.stateDir());
+        m.store = m.dir;
         return m;
     }
 

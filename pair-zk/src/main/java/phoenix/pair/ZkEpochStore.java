@@ -22,8 +22,9 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * The epochs and checkpoint of a pair kept in ZooKeeper, through Apache Curator, for members on several hosts
- * (issue 10). Under a root path {@code /PATH/NAME}:
+ * The epochs and checkpoint of a pair kept in ZooKeeper, through Apache Curator: the store of a pair started with
+ * {@code --coordinator zk://HOST:PORT[,...]/PATH} ({@link Coordinators} loads it by name, so that a pair without
+ * one loads no class of Curator or ZooKeeper). Under a root path {@code /PATH/NAME}:
  * <ul>
  *   <li>{@code epochs/E}: one persistent znode per claimed epoch, holding the claimer's record (the state it
  *       claimed with, base included). A claim is a create, which fails when the znode exists: the create that
@@ -63,17 +64,27 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private final String root;
     private final String where;
     private final NanoClock clock;
-    private final SessionLease lease;
+    private volatile SessionLease lease;
     private final long renewEveryNs;
+    private final long timeoutNs;
+    private final long marginNs;
     private final Thread renewer;
     private volatile long sessionId;
     private volatile boolean closed;
+    // This member's entry in members/, kept by the renewal thread: made again in every new session, rewritten
+    // when it changes (a standby that became the primary).
+    private volatile String memberId;
+    private volatile String memberData;
+    private long memberSession;
+    private String memberWritten;
 
     private ZkEpochStore(String connect, String root, Duration sessionTimeout, Duration margin, NanoClock clock) {
         this.root = root;
         this.where = "ZooKeeper " + connect + root;
         this.clock = clock;
         long timeoutNs = sessionTimeout.toNanos();
+        this.timeoutNs = timeoutNs;
+        this.marginNs = margin.toNanos();
         this.lease = new SessionLease(timeoutNs, margin.toNanos(), clock.nanoTime());
         this.renewEveryNs = (timeoutNs - margin.toNanos()) / 4;
         int timeoutMs = (int) sessionTimeout.toMillis();
@@ -82,6 +93,19 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         client.getConnectionStateListenable().addListener((c, state) -> onState(state));
         this.renewer = new Thread(this::renewLoop, "phoenix-zk-lease");
         renewer.setDaemon(true);
+    }
+
+    /**
+     * Opens the store of a pair that names a coordinator: its servers, its path and the pair's name, the session
+     * timeout asked for, and a quarter of it as the lease's margin. Called by {@link Coordinators}.
+     *
+     * @return the store, connected; close it
+     * @throws PairException when the path is not valid or no server answers within the session timeout
+     */
+    static ZkEpochStore open(PairConfig config) {
+        Duration session = config.sessionTimeout();
+        return open(config.coordinatorServers(), config.coordinatorRoot(), session, defaultMargin(session),
+                session);
     }
 
     /**
@@ -158,6 +182,37 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         return lease.confirmedUntilNs();
     }
 
+    /**
+     * A new lease, on the session as it is now: a member that takes over is judged by what its session does from
+     * here on, not by a session its client lost while it was a standby (Curator made it a new one since).
+     */
+    @Override
+    public void beginLease(long nowNs) {
+        SessionLease fresh = new SessionLease(timeoutNs, marginNs, nowNs);
+        try {
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            if (client.getZookeeperClient().isConnected()) {
+                sessionId = zk.getSessionId();
+                fresh.negotiated(TimeUnit.MILLISECONDS.toNanos(zk.getSessionTimeout()));
+            } else {
+                fresh.suspended(nowNs);
+            }
+        } catch (Exception e) {
+            fresh.suspended(nowNs);
+        }
+        lease = fresh;
+    }
+
+    @Override
+    public boolean mayAct(long nowNs) {
+        return lease.confirmed(nowNs);
+    }
+
+    @Override
+    public boolean leaseLost() {
+        return lease.lost();
+    }
+
     private void onState(ConnectionState state) {
         long now = clock.nanoTime();
         switch (state) {
@@ -197,21 +252,30 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     }
 
     private void renewLoop() {
-        while (!closed && !lease.lost()) {
+        while (!closed) {
             long sent = clock.nanoTime();
             try {
                 // The raw client, not Curator's retries: a renewal is one round trip, or none.
-                ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-                zk.exists(root, false);
-                if (zk.getSessionId() == sessionId) {
-                    lease.answered(sent);
-                }
+                client.getZookeeperClient().getZooKeeper().exists(root, false);
+                answered(sent);
+                keepMember();
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
                 // Not connected: the lease runs out unless a later round trip renews it.
             }
             LockSupport.parkNanos(renewEveryNs);
+        }
+    }
+
+    /** A request sent at {@code sent} was answered: on this member's session, that confirms its lease. */
+    private void answered(long sent) {
+        try {
+            if (client.getZookeeperClient().getZooKeeper().getSessionId() == sessionId) {
+                lease.answered(sent);
+            }
+        } catch (Exception e) {
+            // No session at hand: nothing is confirmed.
         }
     }
 
@@ -233,6 +297,59 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         }
     }
 
+    @Override
+    public void announce(String id, String data) {
+        memberData = data;
+        memberId = id;
+        // Written by the renewal thread now rather than at its next round (unpark: an interrupt would end it).
+        LockSupport.unpark(renewer);
+    }
+
+    /** Puts this member's entry in members/ as last announced, on the session as it is now (renewal thread). */
+    private void keepMember() throws Exception {
+        String id = memberId;
+        String data = memberData;
+        if (id == null) {
+            return;
+        }
+        ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+        long session = zk.getSessionId();
+        String path = root + "/members/" + id;
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        if (session != memberSession) {
+            try {
+                zk.create(path, bytes, org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
+            } catch (KeeperException.NodeExistsException left) {
+                // Left by this member's expired session, not yet removed: replaced once ZooKeeper removes it.
+                return;
+            }
+            memberSession = session;
+            memberWritten = data;
+        } else if (!data.equals(memberWritten)) {
+            zk.setData(path, bytes, -1);
+            memberWritten = data;
+        }
+    }
+
+    @Override
+    public java.util.Map<String, String> memberRecords() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try {
+            syncWithLeader();
+            for (String id : client.getChildren().forPath(root + "/members")) {
+                try {
+                    out.put(id, new String(client.getData().forPath(root + "/members/" + id),
+                            StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException gone) {
+                    // Its session ended between the listing and now.
+                }
+            }
+            return out;
+        } catch (Exception e) {
+            throw failed("list the members", e);
+        }
+    }
+
     /** @return the ids of the members whose sessions live, in no order */
     List<String> members() {
         try {
@@ -250,6 +367,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         byte[] record = StateDir.formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII);
         try {
             while (true) {
+                long sent = clock.nanoTime();
                 Stat floorStat = new Stat();
                 long floor = floor(client.getData().storingStatIn(floorStat).forPath(root + EPOCHS));
                 if (state.epoch() < floor) {
@@ -260,6 +378,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                             client.transactionOp().check().withVersion(floorStat.getVersion()).forPath(root + EPOCHS),
                             client.transactionOp().create().withMode(CreateMode.PERSISTENT)
                                     .forPath(epochPath(state.epoch()), record));
+                    // The claim's answer confirms the lease of the member that made it, from when it was sent.
+                    answered(sent);
                     return true;
                 } catch (KeeperException.NodeExistsException taken) {
                     return false;
@@ -504,6 +624,11 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public String where() {
         return where;
+    }
+
+    @Override
+    public String recordOf(long epoch) {
+        return where + EPOCHS + "/" + epoch;
     }
 
     /** Ends the session: its ephemeral znodes go at once, and the lease with them. */
