@@ -155,6 +155,19 @@ class ChaosIT extends WithPair {
     private void pausedStandbyIsReplaced(PairStatus s) throws Exception {
         long paused = s.standbyPid();
         Kill.signal(paused, "STOP");
+        PairStatus atPause = pair.awaitStatus(st -> true, "asked");
+        if (atPause.takeovers() != s.takeovers() || atPause.primaryPid() == paused) {
+            // A takeover came between the status this round began with and the pause (a primary stalled on a
+            // loaded machine: the protocol allows it, the sequence check below still holds it to no gap): the
+            // pid paused may be the primary now. Then this round is the paused-primary fault instead.
+            System.out.printf("chaos: a takeover came before the standby's pause; pid %d is %s now%n", paused,
+                    atPause.primaryPid() == paused ? "the primary" : "gone or the standby");
+            pair.awaitStatus(st -> st.isProtected() && st.primaryPid() != paused && st.standbyPid() != paused,
+                    "protected again without pid " + paused);
+            Kill.signal(paused, "CONT");
+            PairHarness.awaitGone(paused);
+            return;
+        }
         PairStatus healed = pair.awaitStatus(st -> st.isProtected() && st.standbyPid() > 0
                 && st.standbyPid() != paused, "a new standby in place of paused standby pid " + paused);
         assertEquals(s.primaryPid(), healed.primaryPid(), "no takeover: the primary replaced its standby\n"
