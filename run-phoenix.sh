@@ -34,6 +34,9 @@ if stale; then
   if stale; then
     echo "phoenix: building (first run, or the sources changed)..." >&2
     (cd "$here" && ./mvnw -q -B -Dmaven.test.skip=true -Dcheckstyle.skip=true -Dmaven.javadoc.skip=true package) >&2
+    # Maven leaves the app's jar as it was when only the library changed: mark the build as done, or every start
+    # after a change to the library would build again.
+    touch "$jar"
   fi
   exec 9>&-
 fi

@@ -70,6 +70,16 @@ class CoordinatorIT extends WithPair {
     void takeoversClaimInZooKeeperAndAnotherStateDirectoryGoesOnFromItsCount() throws Exception {
         String coordinator = coordinator("kills");
         pair = new PairHarness().start("--interval", "20ms", "--coordinator", coordinator);
+        PairStatus first = pair.awaitProtected();
+        // A start of the same name with another state directory (another host, say) while the pair runs would be
+        // a second pair under that name, each fencing the other's epochs: refused, and the pair is left alone.
+        try (PairHarness elsewhere = new PairHarness(null, pair.name)) {
+            PairHarness.Result r = elsewhere.runOnce("run", "--interval", "20ms", "--coordinator", coordinator);
+            PairHarness.assertOneLineError(r, "runs already under ZooKeeper", "pid " + first.primaryPid(),
+                    "with another state directory");
+            assertEquals("", r.out(), "nothing counted by the refused start");
+        }
+        assertEquals(first.primaryPid(), pair.awaitProtected().primaryPid(), "the pair goes on as it was");
         PairConfig withCoordinator = PairConfig.builder(pair.name).port(pair.port).stateDir(pair.stateDir)
                 .coordinator(coordinator).build();
         int kills = 6;
@@ -145,5 +155,85 @@ class CoordinatorIT extends WithPair {
         Sequence seq = Sequence.of(pair.lines());
         assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
         assertTrue(seq.duplicates() <= 2, "at most one duplicate per takeover, found " + seq.duplicates());
+    }
+
+    /** Every server of the ensemble paused, for as long as the body runs; resumed whatever happens. */
+    private static void whileZooKeeperIsPaused(ThrowingRunnable body) throws Exception {
+        try {
+            for (int id = 1; id <= zk.size(); id++) {
+                Kill.signal(zk.pid(id), "STOP");
+            }
+            body.run();
+        } finally {
+            for (int id = 1; id <= zk.size(); id++) {
+                Kill.signal(zk.pid(id), "CONT");
+            }
+        }
+        zk.awaitQuorum(Duration.ofSeconds(60));
+    }
+
+    /** A step of a test that may throw. */
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aZooKeeperOutageLongerThanTheSessionWithThePrimaryKilledInItEndsNeitherThePairNorItsCount()
+            throws Exception {
+        pair = new PairHarness().start("--interval", "20ms", "--coordinator", coordinator("outage"),
+                "--session-timeout", SESSION.toMillis() + "ms");
+        PairStatus before = pair.awaitProtected();
+        pair.awaitLines(10);
+        whileZooKeeperIsPaused(() -> {
+            Kill.signal(before.primaryPid(), "KILL");
+            int printed = pair.lines().size();
+            // The standby cannot claim an epoch while ZooKeeper is silent: it waits, printing nothing, for 3
+            // session timeouts (found by an attack: it ended, and the pair with it).
+            Awaits.await("nothing printed while ZooKeeper is paused", SESSION.multipliedBy(6))
+                    .during(SESSION.multipliedBy(3)).until(() -> pair.lines().size() == printed);
+            assertEquals(List.of(before.standbyPid()), pair.liveMemberPids(), "the standby waits, alive");
+        });
+        pair.awaitStatus(s -> s.takeovers() >= 1 && s.isProtected(), "taken over once ZooKeeper is back");
+        pair.awaitLines(pair.lines().size() + 20);
+        assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent(), "stop found the pair");
+        assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+        assertTrue(seq.duplicates() <= 1, "at most one duplicate for the takeover, found " + seq.duplicates());
+    }
+
+    @Test
+    void theCountOutlivesThePairsZnodesRemovedAndAStopWhileZooKeeperIsPaused() throws Exception {
+        String coordinator = coordinator("removed");
+        pair = new PairHarness().start("--interval", "20ms", "--coordinator", coordinator);
+        pair.awaitProtected();
+        pair.awaitLines(10);
+        // The pair's znodes removed under it (ZooKeeper's data lost, or an operator's deleteall).
+        try (org.apache.curator.framework.CuratorFramework client = org.apache.curator.framework
+                .CuratorFrameworkFactory.newClient(zk.connectString(), new org.apache.curator.retry.RetryNTimes(
+                        10, 200))) {
+            client.start();
+            client.delete().deletingChildrenIfNeeded().forPath("/phoenix-it/removed/" + pair.name);
+        }
+        PairStatus before = pair.awaitProtected();
+        Kill.signal(before.primaryPid(), "KILL");
+        pair.awaitStatus(s -> s.primaryPid() != before.primaryPid() && s.isProtected(), "taken over");
+        pair.awaitLines(pair.lines().size() + 20);
+
+        // A stop while ZooKeeper is paused: the standby is told first, the stop waits on ZooKeeper for seconds at
+        // most, and the state directory's copy keeps the last number (found by an attack: the standby took over
+        // the pair being stopped, and a restart repeated the steps ZooKeeper had missed).
+        whileZooKeeperIsPaused(() -> {
+            assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent(), "stop found the pair");
+            assertTrue(pair.root().waitFor(15, TimeUnit.SECONDS), "every member ended after stop");
+        });
+        Sequence first = Sequence.of(pair.lines());
+        assertTrue(first.ok(), first.problem() + "\n" + pair.memberLog());
+        pair.start("--interval", "20ms", "--coordinator", coordinator);
+        Awaits.await("the restart's first number", PairHarness.PROTECTED_WITHIN)
+                .until(() -> !pair.linesOfStart(1).isEmpty());
+        assertEquals(String.valueOf(first.max() + 1), pair.linesOfStart(1).get(0),
+                "the restart goes on from the last number\n" + pair.memberLog());
+        assertTrue(ProcessPair.stop(pair.config(), Duration.ofSeconds(15)).isPresent());
     }
 }

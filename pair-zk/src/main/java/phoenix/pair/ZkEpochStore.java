@@ -49,7 +49,9 @@ import org.apache.zookeeper.data.Stat;
  * prescribes for views shared across clients ("Consistency Guarantees"); a takeover's read then sees every write
  * acknowledged before it began (short of ZooKeeper's own corner: a leader cut off from its followers answers a
  * sync until it notices and steps down). The reads inside a write ({@link #claimEpoch}, {@link #writeCheckpoint})
- * need none: the write checks the version it read, on the leader, and reads again when that moved.
+ * need none: the write checks the version it read, on the leader, and reads again when that moved; nor does a
+ * takeover's read right after its own claim on the same session (the claim's answer orders it after every write
+ * committed before the claim).
  *
  * <p>Every operation goes through Curator's retry policy, bounded: {@value #RETRIES} retries, 50 ms doubling to
  * 400 ms apart, each waiting at most the session timeout for a connection. The store also holds the member's
@@ -58,6 +60,8 @@ import org.apache.zookeeper.data.Stat;
  */
 final class ZkEpochStore implements EpochStore, AutoCloseable {
     private static final int RETRIES = 3;
+    private static final Duration STOP_MARK_WAIT = Duration.ofSeconds(1);
+    private static final org.slf4j.Logger LOG = Logs.of(ZkEpochStore.class);
     private static final String EPOCHS = "/epochs";
 
     private final CuratorFramework client;
@@ -71,6 +75,9 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private final Thread renewer;
     private volatile long sessionId;
     private volatile boolean closed;
+    // The session on which this store's last claim succeeded: a takeover's read after it needs no sync.
+    private volatile long claimedOnSession;
+    private volatile int grantedLogged;
     // This member's entry in members/, kept by the renewal thread: made again in every new session, rewritten
     // when it changes (a standby that became the primary).
     private volatile String memberId;
@@ -104,8 +111,10 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
      */
     static ZkEpochStore open(PairConfig config) {
         Duration session = config.sessionTimeout();
+        // A start waits for ZooKeeper at most 10 s, even with a longer session: out of reach is said soon.
+        Duration within = session.compareTo(Duration.ofSeconds(10)) < 0 ? session : Duration.ofSeconds(10);
         return open(config.coordinatorServers(), config.coordinatorRoot(), session, defaultMargin(session),
-                session);
+                within);
     }
 
     /**
@@ -152,13 +161,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                         + connectWithin.toMillis() + " ms; check --coordinator and that the servers run");
             }
             onConnected();
-            for (String node : List.of(root, root + EPOCHS, root + "/members")) {
-                try {
-                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(node);
-                } catch (KeeperException.NodeExistsException made) {
-                    // Another member made it first.
-                }
-            }
+            makeRoot();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PairException("interrupted while connecting to " + where);
@@ -168,6 +171,42 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             throw failed("prepare the pair's znodes", e);
         }
         renewer.start();
+    }
+
+    /** Makes the pair's znodes that are missing: the root, {@code epochs} and {@code members}. */
+    private void makeRoot() throws Exception {
+        for (String node : List.of(root, root + EPOCHS, root + "/members")) {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(node);
+            } catch (KeeperException.NodeExistsException made) {
+                // Another member made it first.
+            }
+        }
+    }
+
+    /**
+     * An operation found the pair's znodes gone (ZooKeeper lost its data, or someone removed them): they are
+     * made again, so that the operation's retry succeeds, and the count goes on from what the members hold
+     * (the standby's last heartbeat, the state directory's copy), with epochs above theirs.
+     */
+    private void remakeRootIfGone(Exception e) {
+        if (!(e instanceof KeeperException.NoNodeException)) {
+            return;
+        }
+        String path = ((KeeperException.NoNodeException) e).getPath();
+        if (path == null || !(path + "/").startsWith(root + "/")) {
+            return;
+        }
+        try {
+            if (client.checkExists().forPath(root + EPOCHS) == null
+                    || client.checkExists().forPath(root + "/members") == null) {
+                makeRoot();
+                LOG.warn("the pair's znodes in {} were gone (ZooKeeper lost its data, or they were removed): made "
+                        + "again; the count goes on from what the members hold", where);
+            }
+        } catch (Exception again) {
+            // Out of reach again: the next retry tries again.
+        }
     }
 
     // ---- the lease ----------------------------------------------------------------------------------------
@@ -244,7 +283,15 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                 lease.lost(clock.nanoTime());
                 return;
             }
-            lease.negotiated(TimeUnit.MILLISECONDS.toNanos(zk.getSessionTimeout()));
+            int granted = zk.getSessionTimeout();
+            if (granted != grantedLogged && granted != (int) (timeoutNs / 1_000_000)) {
+                grantedLogged = granted;
+                LOG.info("ZooKeeper granted a session of {} ms for the {} ms asked: {}", granted,
+                        timeoutNs / 1_000_000, granted > timeoutNs / 1_000_000
+                        ? "the lease stays on the shorter one; another host's member waits for the longer one"
+                        : "the lease follows the shorter one");
+            }
+            lease.negotiated(TimeUnit.MILLISECONDS.toNanos(granted));
             lease.reconnected(clock.nanoTime());
         } catch (Exception e) {
             lease.suspended(clock.nanoTime());
@@ -263,6 +310,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                 return;
             } catch (Exception e) {
                 // Not connected: the lease runs out unless a later round trip renews it.
+                remakeRootIfGone(e);
             }
             LockSupport.parkNanos(renewEveryNs);
         }
@@ -326,7 +374,13 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             memberSession = session;
             memberWritten = data;
         } else if (!data.equals(memberWritten)) {
-            zk.setData(path, bytes, -1);
+            try {
+                zk.setData(path, bytes, -1);
+            } catch (KeeperException.NoNodeException removed) {
+                // Removed with the pair's znodes (see remakeRootIfGone): made again at the next round.
+                memberSession = 0;
+                throw removed;
+            }
             memberWritten = data;
         }
     }
@@ -380,6 +434,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                                     .forPath(epochPath(state.epoch()), record));
                     // The claim's answer confirms the lease of the member that made it, from when it was sent.
                     answered(sent);
+                    claimedOnSession = client.getZookeeperClient().getZooKeeper().getSessionId();
                     return true;
                 } catch (KeeperException.NodeExistsException taken) {
                     return false;
@@ -421,7 +476,12 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     public Optional<PairState> readCheckpoint(boolean takeover) {
         List<Long> epochs;
         try {
-            syncWithLeader();
+            // A takeover reads after its claim, a write on this session: its server had applied every write
+            // committed before the claim when it answered, and serves this session's reads in order after it, so
+            // the read sees them without a sync (one round trip less between a death and the next number).
+            if (!takeover || claimedOnSession != client.getZookeeperClient().getZooKeeper().getSessionId()) {
+                syncWithLeader();
+            }
             epochs = epochs();
         } catch (Exception e) {
             throw failed("list the epochs", e);
@@ -557,13 +617,24 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     @Override
     public void markStopped() {
+        if (!client.getZookeeperClient().isConnected()) {
+            // A stop must not wait out the retries of a ZooKeeper out of reach.
+            throw new PairException("cannot mark the pair stopped in " + where + ": not connected");
+        }
         byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+        // One request, waited for at most STOP_MARK_WAIT: a server that stopped answering a moment ago holds a
+        // request until the client gives up on the connection (2/3 of the session), and a stop waits for this.
+        java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
         try {
-            try {
-                client.create().withMode(CreateMode.PERSISTENT).forPath(root + "/stopped", pid);
-            } catch (KeeperException.NodeExistsException marked) {
-                client.setData().forPath(root + "/stopped", pid);
+            client.create().orSetData().withMode(CreateMode.PERSISTENT)
+                    .inBackground((c, event) -> done.complete(event.getResultCode())).forPath(root + "/stopped", pid);
+            int rc = done.get(STOP_MARK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (rc != KeeperException.Code.OK.intValue()) {
+                throw KeeperException.create(KeeperException.Code.get(rc), root + "/stopped");
             }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new PairException("cannot mark the pair stopped in " + where + ": no answer within "
+                    + STOP_MARK_WAIT.toMillis() + " ms");
         } catch (Exception e) {
             throw failed("mark the pair stopped", e);
         }
@@ -689,6 +760,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
+        remakeRootIfGone(e);
         return new PairException("cannot " + what + " in " + where + ": " + e, e);
     }
 
@@ -696,6 +768,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
+        remakeRootIfGone(e);
         return new IOException("cannot " + what + " in " + where + ": " + e, e);
     }
 }

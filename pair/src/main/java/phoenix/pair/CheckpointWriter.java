@@ -31,7 +31,7 @@ final class CheckpointWriter {
     private boolean writing;
     private long staleEpoch;
     private boolean closed;
-    private String error = "";
+    private volatile String error = "";
     private long errorLoggedNs;
 
     CheckpointWriter(EpochStore store, NanoClock clock, String threadName) {
@@ -94,6 +94,11 @@ final class CheckpointWriter {
         }
     }
 
+    /** @return why the last write failed, while it has not been made since; empty when none failed */
+    String error() {
+        return error;
+    }
+
     /** Stops the thread; a state not written yet is dropped (flush first). */
     void close() {
         lock.lock();
@@ -137,6 +142,9 @@ final class CheckpointWriter {
                     lock.unlock();
                 }
             } catch (IOException | RuntimeException e) {
+                if (closedNow()) {
+                    return;
+                }
                 failed = true;
                 error = e.getMessage();
                 long now = clock.nanoTime();
@@ -162,6 +170,15 @@ final class CheckpointWriter {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    private boolean closedNow() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -22,15 +22,11 @@ final class Healer {
     private boolean listenFailureLogged;
     /** Writes the checkpoints to a coordinator, off the loop; made at the first write, never with a directory. */
     private CheckpointWriter checkpoints;
+    private boolean flushGaveUp;
 
     Healer(Member m) {
         this.m = m;
         this.channels = m.channels;
-    }
-
-    /** @return why the last checkpoint could not be written or claimed, or "" when it could */
-    String checkpointError() {
-        return checkpointError;
     }
 
     /** Records why a claim failed (see {@link Takeover#claim}). */
@@ -124,7 +120,10 @@ final class Healer {
             if (checkpoints.staleEpoch() > 0 && primary != null) {
                 primary.onFence(checkpoints.staleEpoch(), 0, m.clock.nanoTime());
             }
-            return;
+            // And a copy in the state directory, as without a coordinator (a local file, written at once): a
+            // restart on this host after ZooKeeper lost its data, or was left behind by a write it did not take,
+            // or without --coordinator, goes on from it instead of from an older count (found by an attack).
+            store = m.dir;
         }
         try {
             store.writeCheckpoint(state);
@@ -160,10 +159,22 @@ final class Healer {
      * pair is marked stopped, and before the member ends. Nothing to wait for with a state directory.
      */
     void flushCheckpoints(long timeoutNs) {
-        if (checkpoints != null && !checkpoints.flush(timeoutNs)) {
-            Log.LOG.warn("the last checkpoint was not written to {} within {} ms; a restart may repeat a few steps",
-                    m.store.where(), timeoutNs / 1_000_000);
+        // Once a flush gave up (the coordinator is out of reach), the next does not wait again: a stop that
+        // waited once ends without waiting twice; the state directory's copy has the last step anyway.
+        if (checkpoints != null && !checkpoints.flush(flushGaveUp ? 0 : timeoutNs)) {
+            if (!flushGaveUp) {
+                Log.LOG.warn("the last checkpoint was not written to {} within {} ms; this host's state directory "
+                        + "has it (a restart elsewhere may repeat a few steps)", m.store.where(),
+                        timeoutNs / 1_000_000);
+            }
+            flushGaveUp = true;
         }
+    }
+
+    /** @return why the checkpoint cannot be written (the coordinator's first, then the state directory's), or "" */
+    String checkpointError() {
+        String coordinator = checkpoints == null ? "" : checkpoints.error();
+        return coordinator.isEmpty() ? checkpointError : coordinator;
     }
 
     /** Stops the coordinator's checkpoint writer, if there is one. */

@@ -27,6 +27,8 @@ final class Member {
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
     /** How long a spawned standby waits for its primary to put back a removed secret before it makes one. */
     private static final long SECRET_WAIT_MS = 2000;
+    /** How often a member asks again a coordinator that did not answer. */
+    static final long COORDINATOR_RETRY_NS = 100_000_000L;
 
     final PairConfig config;
     final PairTask task;
@@ -117,7 +119,7 @@ final class Member {
                 if (end == Standby.State.STOPPED || notNeeded) {
                     return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
                 }
-                if (store.isStopped() && config.spawnedBy() != 0) {
+                if (config.spawnedBy() != 0 && untilAnswered(store::isStopped)) {
                     Log.LOG.info("the pair was stopped while this standby started; not taking over");
                     return Ending.STOPPED;
                 }
@@ -143,6 +145,9 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        if (!spawned && store != dir) {
+            refuseIfRunningElsewhere();
+        }
         announce("standby");
         if (!spawned) {
             if (store != dir) {
@@ -153,7 +158,7 @@ final class Member {
                 Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
                         store.where());
             } else {
-                Optional<PairState> held = store.readCheckpoint(false);
+                Optional<PairState> held = startState();
                 if (held.isPresent() && held.get().snapshot().step() == Long.MAX_VALUE) {
                     throw new PairException("the checkpoint in " + store.where() + " holds step " + Long.MAX_VALUE
                             + ", the largest a step number can hold, so no step can follow; start with --fresh");
@@ -408,6 +413,80 @@ final class Member {
     }
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
+    /**
+     * A person's start with a coordinator, where the coordinator lists a live member of this pair started with
+     * another state directory (another host, or this one): this member would be a second pair under the same
+     * name, each fencing the other's epochs. Refused until members on other hosts can join as standbys.
+     */
+    private void refuseIfRunningElsewhere() {
+        String host = PairMember.localHost();
+        for (String record : store.memberRecords().values()) {
+            PairMember other = PairMember.parse(record);
+            boolean here = other.host().equals(host);
+            if (!here || Pids.running(other.pid())) {
+                throw new PairException("pair '" + config.name() + "' runs already under " + store.where() + ": "
+                        + other.role() + " pid " + other.pid() + " on " + other.host() + (here ? ", with another "
+                        + "state directory" : "") + "; a second start would be a second pair under the same name. "
+                        + "Stop it first" + (here ? "" : " (a member that ended is listed until ZooKeeper expires "
+                        + "its session, within the session timeout)") + ", or choose another --name");
+            }
+        }
+    }
+
+    /**
+     * What a person's start goes on from: the newest count the store holds; with a coordinator, the state
+     * directory's copy instead when it is newer and not from before the coordinator's last fresh start (the
+     * coordinator lost its data, missed writes while it was out of reach, or was named for the first time).
+     */
+    Optional<PairState> startState() {
+        Optional<PairState> held = store.readCheckpoint(false);
+        if (store == dir) {
+            return held;
+        }
+        Optional<PairState> local;
+        try {
+            local = dir.readCheckpoint(false);
+        } catch (PairException e) {
+            Log.LOG.warn("the copy of the checkpoint in {} is not read: {}", dir.path(), e.getMessage());
+            return held;
+        }
+        long base = held.map(PairState::base).orElse(0L);
+        if (local.isEmpty() || local.get().epoch() < base
+                || held.isPresent() && PairState.newest(held.get(), local.get()) != local.get()) {
+            return held;
+        }
+        PairState copy = local.get().withBase(Math.max(base, local.get().base()));
+        if (held.isEmpty() || copy.snapshot().step() != held.get().snapshot().step()) {
+            Log.LOG.warn("the copy of the checkpoint in {} holds step {} (epoch {}), newer than {} in {}: going on "
+                    + "from it", dir.path(), copy.snapshot().step(), copy.epoch(),
+                    held.map(h -> "step " + h.snapshot().step()).orElse("nothing"), store.where());
+        }
+        return Optional.of(copy);
+    }
+
+    /**
+     * Asks the store; a coordinator that does not answer is asked again every {@link #COORDINATOR_RETRY_NS}
+     * until it does (a reconnection, an election among its servers, an outage): a member that must decide from
+     * its answer waits for it rather than ending, which would end the pair. A state directory's failure is
+     * thrown at once.
+     */
+    <T> T untilAnswered(java.util.function.Supplier<T> question) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return question.get();
+            } catch (PairException e) {
+                if (store == dir) {
+                    throw e;
+                }
+                if (attempt == 0) {
+                    Log.LOG.error("{}; asking again every {} ms until the coordinator answers", e.getMessage(),
+                            COORDINATOR_RETRY_NS / 1_000_000);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(COORDINATOR_RETRY_NS);
+            }
+        }
+    }
+
     /** Tells the coordinator, if any, who this member is and its role ({@link PairMember}); never waits. */
     void announce(String role) {
         if (store != dir) {

@@ -287,7 +287,7 @@ final class Primary {
         if (epoch > current.epoch() && state != State.FENCED) {
             fencedBy = epoch;
             state(State.FENCED, nowNs, (pid > 0 ? "primary pid " + pid + " took over with epoch " + epoch
-                    : "epoch " + epoch + " was claimed in the state directory by a member that took over")
+                    : "epoch " + epoch + " was claimed by a member that took over")
                     + ", newer than this one's " + current.epoch());
         }
     }

@@ -198,12 +198,14 @@ final class PrimaryLoop {
         } else {
             // No standby is ready: the pair ends with this member, as asked. A standby spawned or attached but not
             // ready must not take over behind the user's back.
-            healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
-            m.store.markStopped();
             keeper.stop(now);
             if (channels.watch != null) {
                 channels.watch.send(ControlProtocol.stop());
             }
+            // After the standby was told: with a coordinator these wait on ZooKeeper, and a standby left waiting
+            // for heartbeats meanwhile would take over the pair being stopped (found by an attack).
+            healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
+            markStopped();
             Log.LOG.warn("primary ends on {} with no standby ready: the pair ends at step {}, kept in the "
                     + "checkpoint; start it again to go on", name, primary.current().snapshot().step());
         }
@@ -265,8 +267,6 @@ final class PrimaryLoop {
         }
         Log.LOG.info("stopping: ending the standby, then this primary");
         m.stopService("the pair is stopping");
-        healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
-        m.store.markStopped();
         stopping = ending;
         channels.holdStopRequester(requester);
         stopDeadlineNs = now + STOP_WAIT_NS;
@@ -275,6 +275,11 @@ final class PrimaryLoop {
         if (channels.watch != null) {
             channels.watch.send(ControlProtocol.stop());
         }
+        // After the standby was told: with a coordinator these wait on ZooKeeper, and a standby left waiting for
+        // heartbeats meanwhile would take over the pair being stopped (found by an attack). Before this member
+        // ends: a standby spawned just now, not yet attached, finds the mark when this one is gone.
+        healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
+        markStopped();
     }
 
     /** The primary's outside world: the checkpoint file and the heartbeat datagrams. */
@@ -309,10 +314,29 @@ final class PrimaryLoop {
         @Override
         public long checkpointEpoch() {
             try {
-                return m.store.maxCheckpointEpoch();
+                // Not a coordinator's, on the loop: a ZooKeeper out of reach would hold the heartbeats for its
+                // retries. A member that took over said so on the watch connection, read in this same pass, and
+                // the coordinator refuses this one's next checkpoint.
+                return m.store == m.dir ? m.store.maxCheckpointEpoch() : -1;
             } catch (PairException e) {
                 return -1;
             }
+        }
+    }
+
+    /**
+     * Marks the pair stopped, so that a standby spawned just before does not take over. A coordinator out of reach
+     * does not stop the stop: the standby is told on its watch connection, and only one spawned at this moment
+     * could miss it (said in the log).
+     */
+    private void markStopped() {
+        try {
+            m.store.markStopped();
+        } catch (PairException e) {
+            if (m.store == m.dir) {
+                throw e;
+            }
+            Log.LOG.warn("{}; stopping all the same (a standby starting just now may not know)", e.getMessage());
         }
     }
 

@@ -28,8 +28,6 @@ final class Takeover {
     // How long a takeover waits for the primary's signal handling before it shows itself (see Signals): a signal
     // sent by someone who saw the new primary must not meet the standby's handler. Normally it is in place already.
     private static final long SIGNALS_WAIT_MS = 200;
-    /** How long a takeover waits before it tries again to claim an epoch in a coordinator that did not answer. */
-    private static final long CLAIM_RETRY_NS = 100_000_000L;
 
     private final Member m;
     private final PairConfig config;
@@ -75,7 +73,7 @@ final class Takeover {
         // A start claims from what the checkpoints hold (their base above all, unless it starts fresh); a
         // takeover from what its primary replicated.
         PairState held = takeover ? standby.last()
-                : freshStart() ? PairState.NONE : m.store.readCheckpoint(false).orElse(PairState.NONE);
+                : freshStart() ? PairState.NONE : m.startState().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
         PairState claimed = claim(held, takeover);
@@ -135,7 +133,12 @@ final class Takeover {
     PairState claim(PairState held, boolean takeover) {
         EpochStore dir = m.store;
         dir.beginLease(clock.nanoTime());
-        long highest = highestEpoch(dir);
+        // With a coordinator, above the state directory's epochs too: it keeps a copy of the checkpoints (see
+        // Healer#writeCheckpoint), which must never look newer than the count begun here.
+        long highest = m.untilAnswered(dir::maxCheckpointEpoch);
+        if (dir != m.dir) {
+            highest = Math.max(highest, m.dir.maxCheckpointEpoch());
+        }
         if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
             throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
@@ -172,34 +175,13 @@ final class Takeover {
                         Log.LOG.error("cannot claim epoch {} in {}: {}; trying again until the coordinator answers",
                                 claimed.epoch(), dir.where(), e.getMessage());
                     }
-                    java.util.concurrent.locks.LockSupport.parkNanos(CLAIM_RETRY_NS);
+                    java.util.concurrent.locks.LockSupport.parkNanos(Member.COORDINATOR_RETRY_NS);
                     continue;
                 }
                 m.healer.claimFailed(StateDir.describe(e));
                 Log.LOG.error("cannot claim epoch {} in {}: {}; taking over unclaimed", claimed.epoch(), dir.where(),
                         m.healer.checkpointError());
                 return claimed;
-            }
-        }
-    }
-
-    /**
-     * The highest epoch claimed so far. A state directory that cannot be listed ends the takeover; a coordinator
-     * that does not answer is asked again every {@link #CLAIM_RETRY_NS} until it does (a reconnection, an election
-     * among its servers): without its epochs no claim can be made, and no member may act unclaimed there.
-     */
-    private long highestEpoch(EpochStore store) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return store.maxCheckpointEpoch();
-            } catch (PairException e) {
-                if (store == m.dir) {
-                    throw e;
-                }
-                if (attempt == 0) {
-                    Log.LOG.error("{}; trying again until the coordinator answers", e.getMessage());
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(CLAIM_RETRY_NS);
             }
         }
     }
@@ -310,7 +292,18 @@ final class Takeover {
             }
             promotion = null;
             m.announce("primary");
-            m.store.deleteCheckpointsBefore(primary.current().epoch());
+            long epoch = primary.current().epoch();
+            if (m.store == m.dir) {
+                m.dir.deleteCheckpointsBefore(epoch);
+            } else {
+                // The state directory's copies of older epochs, and the coordinator's records off the loop (a
+                // ZooKeeper out of reach must not hold the heartbeats); a failure leaves them for the next time.
+                m.dir.deleteCheckpointsBefore(epoch);
+                Thread cleaner = new Thread(() -> m.store.deleteCheckpointsBefore(epoch), Thread.currentThread()
+                        .getName());
+                cleaner.setDaemon(true);
+                cleaner.start();
+            }
         }
     }
 
