@@ -56,7 +56,7 @@ final class Healer {
                 return;
             }
             if (checkpoints != null && checkpoints.staleEpoch() > 0) {
-                primary.onFence(checkpoints.staleEpoch(), 0, now);
+                primary.onFence(checkpoints.staleEpoch(), 0, now, "the coordinator");
                 return;
             }
         } else if (primary != null) {
@@ -118,7 +118,7 @@ final class Healer {
             checkpoints.offer(state);
             Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
             if (checkpoints.staleEpoch() > 0 && primary != null) {
-                primary.onFence(checkpoints.staleEpoch(), 0, m.clock.nanoTime());
+                primary.onFence(checkpoints.staleEpoch(), 0, m.clock.nanoTime(), "the coordinator");
             }
             // And a copy in the state directory, as without a coordinator (a local file, written at once): a
             // restart on this host after ZooKeeper lost its data, or was left behind by a write it did not take,

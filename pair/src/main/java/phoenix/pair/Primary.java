@@ -284,10 +284,15 @@ final class Primary {
 
     /** A member that took over says so: a newer epoch ends this primary before its next step. */
     void onFence(long epoch, long pid, long nowNs) {
+        onFence(epoch, pid, nowNs, "the state directory");
+    }
+
+    /** As {@link #onFence(long, long, long)}, saying where the newer epoch was found when no pid says it. */
+    void onFence(long epoch, long pid, long nowNs, String where) {
         if (epoch > current.epoch() && state != State.FENCED) {
             fencedBy = epoch;
             state(State.FENCED, nowNs, (pid > 0 ? "primary pid " + pid + " took over with epoch " + epoch
-                    : "epoch " + epoch + " was claimed by a member that took over")
+                    : "epoch " + epoch + " was claimed in " + where + " by a member that took over")
                     + ", newer than this one's " + current.epoch());
         }
     }
