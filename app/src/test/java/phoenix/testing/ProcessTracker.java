@@ -124,6 +124,12 @@ public final class ProcessTracker implements AutoCloseable {
         // one after the other shows up under both (chaos.sh saw [16174, 16104, 16174] for two members).
         java.util.Map<Long, ProcessHandle> out = new java.util.LinkedHashMap<>();
         for (Process p : startedProcesses()) {
+            if (!p.isAlive()) {
+                // Ended (this JVM reaped it, so it knows without a pid): its pid may be another process's now,
+                // and the JDK would list that one's children as this one's (chaos.sh counted a shell of the
+                // developer's as members). An ended subreaper has no descendants: its orphans went to init.
+                continue;
+            }
             try (Stream<ProcessHandle> d = p.descendants()) {
                 d.filter(ProcessHandle::isAlive).forEach(h -> out.putIfAbsent(h.pid(), h));
             }
