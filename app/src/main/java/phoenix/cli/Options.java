@@ -57,6 +57,7 @@ public final class Options {
     long crashAt;
     Duration stepTimeout = PairConfig.DEFAULT_STEP_TIMEOUT;
     String coordinator;
+    String bind;
     Duration sessionTimeout = PairConfig.DEFAULT_SESSION_TIMEOUT;
 
     /** Options of the counter, all at their defaults. */
@@ -192,6 +193,9 @@ public final class Options {
                 case "--coordinator":
                     o.coordinator = value != null ? value : next(args, ++i, arg);
                     break;
+                case "--bind":
+                    o.bind = value != null ? value : next(args, ++i, arg);
+                    break;
                 case "--session-timeout":
                     o.sessionTimeout = duration(arg, value != null ? value : next(args, ++i, arg));
                     sessionTimeoutGiven = true;
@@ -288,6 +292,9 @@ public final class Options {
         if (config.coordinator() != null) {
             out.addAll(List.of("--coordinator", config.coordinator(), "--session-timeout",
                     millis(config.sessionTimeout())));
+            if (config.bind() != null) {
+                out.addAll(List.of("--bind", config.bind()));
+            }
         }
         return out;
     }
@@ -334,6 +341,9 @@ public final class Options {
                 "                       ZooKeeper confirms its session (default: the state directory alone)",
                 "  --session-timeout DURATION  the ZooKeeper session timeout asked for, with --coordinator "
                         + "(default: 2s)",
+                "  --bind ADDR          with --coordinator: this host's IP address, on which members on other hosts",
+                "                       reach this one (TCP, the pair's --port); a start on another host then joins",
+                "                       the running pair as a standby (default: no members on other hosts)",
                 "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
                 "                       pairs (for comparisons: takeover after a crash then waits for the timeout)"));
         for (Program.OwnOption opt : p.ownOptions()) {

@@ -38,6 +38,24 @@ public final class Kill {
     }
 
     /**
+     * Sends one signal to several processes with one kill(1), so that they get it together (every process of a
+     * host killed at once, say).
+     *
+     * @param signal the signal's name, such as KILL or STOP
+     * @param pids the processes, ones a test started or members of its own pair
+     * @throws IOException when kill(1) cannot be run
+     * @throws InterruptedException when interrupted while kill(1) runs
+     */
+    public static void together(String signal, long... pids) throws IOException, InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("kill", "-" + signal));
+        for (long pid : pids) {
+            cmd.add(String.valueOf(pid));
+        }
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                .waitFor();
+    }
+
+    /**
      * Pauses processes together for a while, as a suspended laptop or a descheduled virtual machine does: SIGSTOP
      * to each, then, after {@code length}, SIGCONT to each. The length is the fault's own, not a wait for an
      * outcome.

@@ -34,6 +34,10 @@ import org.apache.zookeeper.data.Stat;
  *   <li>{@code checkpoint}: the newest state, one znode for all epochs, replaced by a compare-and-set on its
  *       version that refuses a write from an epoch below the stored one: a fenced primary's late write fails
  *       ({@link StaleEpochException}) and the checkpoint never goes back.</li>
+ *   <li>{@code owners/E}: an ephemeral znode made in the same transaction as the claim of {@code epochs/E},
+ *       holding the claimer's entry ({@code pid host bind}): there while the claimer's session lives, so that a
+ *       member on another host knows whether the owner of the newest epoch may still be acting ({@link
+ *       #ownerOf}).</li>
  *   <li>{@code stopped}: the stop mark; {@code name}: the pair's name; {@code members/ID}: ephemeral znodes, one
  *       per member that {@link #join joined}, gone when its session expires.</li>
  * </ul>
@@ -63,6 +67,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private static final Duration STOP_MARK_WAIT = Duration.ofSeconds(1);
     private static final org.slf4j.Logger LOG = Logs.of(ZkEpochStore.class);
     private static final String EPOCHS = "/epochs";
+    private static final String OWNERS = "/owners";
 
     private final CuratorFramework client;
     private final String root;
@@ -175,7 +180,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     /** Makes the pair's znodes that are missing: the root, {@code epochs} and {@code members}. */
     private void makeRoot() throws Exception {
-        for (String node : List.of(root, root + EPOCHS, root + "/members")) {
+        for (String node : List.of(root, root + EPOCHS, root + "/members", root + OWNERS)) {
             try {
                 client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(node);
             } catch (KeeperException.NodeExistsException made) {
@@ -199,7 +204,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         }
         try {
             if (client.checkExists().forPath(root + EPOCHS) == null
-                    || client.checkExists().forPath(root + "/members") == null) {
+                    || client.checkExists().forPath(root + "/members") == null
+                    || client.checkExists().forPath(root + OWNERS) == null) {
                 makeRoot();
                 LOG.warn("the pair's znodes in {} were gone (ZooKeeper lost its data, or they were removed): made "
                         + "again; the count goes on from what the members hold", where);
@@ -428,10 +434,15 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                     return false;
                 }
                 try {
+                    String owner = memberData != null ? memberData : "pid=" + ProcessHandle.current().pid();
                     client.transaction().forOperations(
                             client.transactionOp().check().withVersion(floorStat.getVersion()).forPath(root + EPOCHS),
                             client.transactionOp().create().withMode(CreateMode.PERSISTENT)
-                                    .forPath(epochPath(state.epoch()), record));
+                                    .forPath(epochPath(state.epoch()), record),
+                            // Who owns the epoch, while its session lives: gone when it expires (see ownerOf).
+                            client.transactionOp().create().withMode(CreateMode.EPHEMERAL)
+                                    .forPath(root + OWNERS + "/" + state.epoch(),
+                                            owner.getBytes(StandardCharsets.UTF_8)));
                     // The claim's answer confirms the lease of the member that made it, from when it was sent.
                     answered(sent);
                     claimedOnSession = client.getZookeeperClient().getZooKeeper().getSessionId();
@@ -444,6 +455,19 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             }
         } catch (Exception e) {
             throw ioFailed("claim epoch " + state.epoch(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> ownerOf(long epoch) {
+        try {
+            syncWithLeader();
+            return Optional.of(new String(client.getData().forPath(root + OWNERS + "/" + epoch),
+                    StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw failed("read the owner of epoch " + epoch, e);
         }
     }
 
@@ -676,6 +700,32 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         if (held.isPresent() && !held.get().equals(name)) {
             throw new PairException(where + " holds pair '" + held.get() + "', not '" + name + "'; use --name "
                     + held.get() + ", or choose another path");
+        }
+    }
+
+    @Override
+    public void claimSecretId(String fingerprint, Path file) {
+        String path = root + "/secret-id";
+        try {
+            client.create().withMode(CreateMode.PERSISTENT).forPath(path,
+                    fingerprint.getBytes(StandardCharsets.US_ASCII));
+            return;
+        } catch (KeeperException.NodeExistsException held) {
+            // Compared below.
+        } catch (Exception e) {
+            throw failed("write the fingerprint of the pair's secret", e);
+        }
+        String held;
+        try {
+            syncWithLeader();
+            held = new String(client.getData().forPath(path), StandardCharsets.US_ASCII).strip();
+        } catch (Exception e) {
+            throw failed("read the fingerprint of the pair's secret", e);
+        }
+        if (!held.equals(fingerprint)) {
+            throw new PairException("the secret in " + file + " is not the one the pair's members on other hosts "
+                    + "hold (" + where + "/secret-id); copy the secret file from a host where the pair runs "
+                    + "(owner-only), or, to give the pair a new secret, stop it on every host and delete that znode");
         }
     }
 

@@ -50,6 +50,15 @@ final class Channels {
     Connection watch;
     /** Whoever asked to stop the pair: left open until this member has closed everything else. */
     Connection stopRequester;
+    /** On a primary with {@code --bind}: where members on other hosts connect ({@link RemoteLink}). */
+    ServerSocketChannel remoteServer;
+    /** Connections from other hosts: those still proving the secret, and the remote standbys. */
+    final List<Connection> remotes = new ArrayList<>();
+    /** Connections from other hosts refused: no proof of the secret in time, a wrong one, too many at once. */
+    long remoteRefused;
+    private long refusedSinceLog;
+    private long lastRefusalLogNs = Long.MIN_VALUE / 2;
+    private String lastRefusal;
 
     Channels(long pid, Path stateDir) {
         this.pid = pid;
@@ -183,6 +192,96 @@ final class Channels {
         return true;
     }
 
+    /**
+     * Listens for members on other hosts at {@code bind}:{@code port} (TCP). The address may be taken again at
+     * once after the member that held it ended (SO_REUSEADDR): the local standby that took over listens where its
+     * primary did.
+     */
+    void listenRemote(String bind, int port) throws IOException {
+        ServerSocketChannel s = ServerSocketChannel.open();
+        try {
+            s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(bind), port), 16);
+            s.configureBlocking(false);
+            s.register(selector, SelectionKey.OP_ACCEPT, s);
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw e;
+        }
+        remoteServer = s;
+    }
+
+    /** Accepts a connection from another host: it has {@link RemoteLink#PENDING_TIMEOUT_NS} to prove the secret. */
+    void acceptRemote(long now) throws IOException {
+        SocketChannel channel = remoteServer.accept();
+        if (channel == null) {
+            return;
+        }
+        channel.configureBlocking(false);
+        Connection c = new Connection(channel, Connection.Kind.REMOTE_PENDING);
+        long pending = remotes.stream().filter(r -> r.kind() == Connection.Kind.REMOTE_PENDING).count();
+        if (pending >= RemoteLink.MAX_PENDING) {
+            refuseRemote(c, RemoteLink.MAX_PENDING + " connections were already waiting to prove the secret", now);
+            return;
+        }
+        channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        register(c);
+        c.openedNs = now;
+        c.ownNonce = RemoteLink.nonce();
+        remotes.add(c);
+        c.send("HELLO " + c.ownNonce);
+    }
+
+    /** Closes the connections from other hosts that have not proved the secret in time. */
+    void expireRemotes(long now) {
+        for (Connection c : new ArrayList<>(remotes)) {
+            if (c.kind() == Connection.Kind.REMOTE_PENDING && now - c.openedNs >= RemoteLink.PENDING_TIMEOUT_NS) {
+                refuseRemote(c, "it did not prove the pair's secret within "
+                        + RemoteLink.PENDING_TIMEOUT_NS / 1_000_000 + " ms", now);
+            }
+        }
+    }
+
+    /** Refuses a connection from another host: closed, counted, and logged at most once per period. */
+    void refuseRemote(Connection c, String why, long now) {
+        String from;
+        try {
+            from = String.valueOf(c.channel().getRemoteAddress());
+        } catch (IOException e) {
+            from = "an unknown address";
+        }
+        remotes.remove(c);
+        c.close();
+        remoteRefused++;
+        refusedSinceLog++;
+        lastRefusal = "from " + from + ": " + why;
+        if (now - lastRefusalLogNs >= RemoteLink.REFUSAL_LOG_PERIOD_NS) {
+            Log.LOG.warn("refused {} connection{} from other hosts ({} in all), the last {}", refusedSinceLog,
+                    refusedSinceLog == 1 ? "" : "s", remoteRefused, lastRefusal);
+            refusedSinceLog = 0;
+            lastRefusalLogNs = now;
+        }
+    }
+
+    /** Stops listening for other hosts and closes their connections. */
+    void closeRemotes() {
+        closeQuietly(remoteServer);
+        remoteServer = null;
+        for (Connection c : remotes) {
+            c.close();
+        }
+        remotes.clear();
+    }
+
+    /** Makes the connection of a remote link that has proved the secret the watch connection to the primary. */
+    void watchRemote(RemoteLink.Attempt a) throws IOException {
+        a.channel().configureBlocking(false);
+        Connection c = new Connection(a.channel(), Connection.Kind.TO_PRIMARY);
+        c.ownNonce = a.ownNonce();
+        c.peerNonce = a.peerNonce();
+        watch = register(c);
+    }
+
     /** The earlier of two clock values; by subtraction, so that it holds when the clock wraps. */
     static long earliest(long a, long b) {
         return a - b < 0 ? a : b;
@@ -253,6 +352,7 @@ final class Channels {
         for (Connection c : new ArrayList<>(clients)) {
             c.close();
         }
+        closeRemotes();
         if (watch != null) {
             watch.close();
         }

@@ -32,11 +32,20 @@ final class CheckpointWriter {
     private long staleEpoch;
     private boolean closed;
     private volatile String error = "";
+    /** The newest state written, once one is. */
+    private volatile PairState written;
+    private final Runnable onWritten;
     private long errorLoggedNs;
 
     CheckpointWriter(EpochStore store, NanoClock clock, String threadName) {
+        this(store, clock, threadName, () -> { });
+    }
+
+    /** @param onWritten called on the writer's thread after each write that succeeded (to wake the loop) */
+    CheckpointWriter(EpochStore store, NanoClock clock, String threadName, Runnable onWritten) {
         this.store = store;
         this.clock = clock;
+        this.onWritten = onWritten;
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -94,6 +103,12 @@ final class CheckpointWriter {
         }
     }
 
+    /** @return whether {@code state}'s step, or a later one of its epoch, is written */
+    boolean hasWritten(PairState state) {
+        PairState w = written;
+        return w != null && w.epoch() == state.epoch() && w.snapshot().step() >= state.snapshot().step();
+    }
+
     /** @return why the last write failed, while it has not been made since; empty when none failed */
     String error() {
         return error;
@@ -130,6 +145,8 @@ final class CheckpointWriter {
             boolean failed = false;
             try {
                 store.writeCheckpoint(next);
+                written = next;
+                onWritten.run();
                 if (!error.isEmpty()) {
                     Log.LOG.info("the checkpoint in {} is written again", store.where());
                     error = "";

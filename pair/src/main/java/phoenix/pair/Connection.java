@@ -36,8 +36,20 @@ final class Connection {
         /** The standby side of a watch connection, on the standby. */
         TO_PRIMARY,
         /** The primary side of a watch connection, on the primary. */
-        FROM_STANDBY
+        FROM_STANDBY,
+        /** A TCP connection from another host that has not proved yet that it holds the pair's secret. */
+        REMOTE_PENDING,
+        /** A standby on another host, authenticated, watching this primary over TCP. */
+        FROM_REMOTE
     }
+
+    /** For a connection between hosts ({@link RemoteLink}): the nonces of both ends and who the peer is. */
+    String ownNonce;
+    String peerNonce;
+    long peerPid;
+    String peerHost = "";
+    long openedNs;
+    boolean peerReady;
 
     private final SocketChannel channel;
     private final ByteBuffer in = ByteBuffer.allocate(MAX_LINE);

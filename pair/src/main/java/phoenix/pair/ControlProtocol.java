@@ -103,7 +103,8 @@ final class ControlProtocol {
                 }
                 break;
             case "WELCOME":
-                if (words.length == 4) {
+                // From a primary on another host it proves nothing: that standby takes its state from heartbeats.
+                if (words.length == 4 && channels.watch.ownNonce == null) {
                     PairState state = StateDir.parseCheckpoint(config.controlSocket(), words[3] + "\n");
                     standby.onWelcome(state, Long.parseLong(words[1]), Long.parseLong(words[2]), now);
                 }
@@ -116,6 +117,12 @@ final class ControlProtocol {
                 loop.notNeeded = true;
                 break;
             case "STOP":
+                Connection watch = channels.watch;
+                if (watch.ownNonce != null && (words.length != 2
+                        || !loop.codec().verify(RemoteLink.stopText(watch.ownNonce), words[1]))) {
+                    Log.LOG.warn("ignored a STOP from the primary's connection without the pair's HMAC");
+                    break;
+                }
                 standby.onStop(now, "the primary is stopping the pair");
                 break;
             default:

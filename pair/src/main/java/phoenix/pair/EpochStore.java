@@ -157,6 +157,27 @@ interface EpochStore {
         return java.util.Map.of();
     }
 
+    /**
+     * @return the entry ({@code pid=P host=H bind=B ...}) of the member that claimed {@code epoch}, while its
+     *     session lives; empty when it has ended (or the store keeps no sessions: a state directory)
+     * @throws PairException when the store cannot be read
+     */
+    default Optional<String> ownerOf(long epoch) {
+        return Optional.empty();
+    }
+
+    /**
+     * Makes sure that the members of the pair on every host hold one secret: the first member with {@code --bind}
+     * writes the secret's fingerprint (an HMAC, which tells nothing of the secret), later ones must match it. A
+     * store on one host only (a state directory) has nothing to compare.
+     *
+     * @param fingerprint {@link HeartbeatCodec#sign sign("secret-id")}
+     * @param file the secret file this member read, for the message
+     * @throws PairException when the store holds another fingerprint
+     */
+    default void claimSecretId(String fingerprint, java.nio.file.Path file) {
+    }
+
     /** Lets go of the store's connections, when it has any. */
     default void close() {
     }

@@ -108,12 +108,22 @@ final class Healer {
         }
     }
 
+    /**
+     * @return whether {@code state} is in the coordinator's checkpoint, where a member on another host reads it when
+     *     it takes over; true before the first write of a takeover (its claim holds the state it began from)
+     */
+    boolean written(PairState state) {
+        CheckpointWriter w = checkpoints;
+        return w == null || m.store == m.dir || w.hasWritten(state) || state.snapshot().step() == 0;
+    }
+
     void writeCheckpoint(PairState state) {
         EpochStore store = m.store;
         if (store != m.dir) {
             // A coordinator is written off the loop (CheckpointWriter): a round trip must not hold the heartbeats.
             if (checkpoints == null) {
-                checkpoints = new CheckpointWriter(store, m.clock, Thread.currentThread().getName());
+                checkpoints = new CheckpointWriter(store, m.clock, Thread.currentThread().getName(),
+                        m.channels::wakeup);
             }
             checkpoints.offer(state);
             Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;

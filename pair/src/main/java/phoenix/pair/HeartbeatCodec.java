@@ -115,6 +115,21 @@ final class HeartbeatCodec {
         return new Heartbeat(seq, pid, state);
     }
 
+    /**
+     * The pair's HMAC-SHA256 of {@code text}, in hex: what members on different hosts prove to each other that
+     * they hold the pair's secret with, without sending it ({@link RemoteLink}).
+     */
+    String sign(String text) {
+        mac.update(("phoenix-remote-v1 " + pairId + " ").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** @return whether {@code hex} is {@link #sign sign(text)}, compared in constant time */
+    boolean verify(String text, String hex) {
+        return MessageDigest.isEqual(sign(text).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     /** The truncated HMAC of the remaining bytes of {@code signed}. */
     private byte[] tag(ByteBuffer signed) {
         mac.update(signed);

@@ -53,6 +53,13 @@ final class Member {
     PrimaryLoop primaryLoop;
     boolean everWatched;
     private boolean alone;
+    /** Whether this standby's watch connection is to a primary on its own host (the control socket). */
+    boolean watchedLocally;
+    private boolean listenFailed;
+    /** The primary on another host this standby watches over TCP; 0 when none. */
+    long watchingPid;
+    /** The members on other hosts, for a pair with {@code --bind} ({@link OtherHosts}). */
+    OtherHosts otherHosts;
     volatile boolean warmedUp;
     // Set as a takeover begins: from then on a signal means "hand over", not "ignored".
     volatile boolean primaryRole;
@@ -105,27 +112,56 @@ final class Member {
             if (!startStandby()) {
                 return Ending.NOT_NEEDED;
             }
-            if (!alone) {
-                Standby.State end = standbyLoop.run();
-                if (signals.signalEnding != null) {
-                    if (end == Standby.State.PROMOTED) {
-                        Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
-                                + "step {}, kept in the checkpoint; start it again to go on",
-                                standbyLoop.standby.last().snapshot().step());
+            while (true) {
+                if (!alone) {
+                    Standby.State end = standbyLoop.run();
+                    if (signals.signalEnding != null) {
+                        if (end == Standby.State.PROMOTED) {
+                            Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
+                                    + "step {}, kept in the checkpoint; start it again to go on",
+                                    standbyLoop.standby.last().snapshot().step());
+                        }
+                        return signals.signalEnding;
                     }
-                    return signals.signalEnding;
+                    boolean notNeeded = standbyLoop.notNeeded;
+                    if (end == Standby.State.STOPPED || notNeeded) {
+                        return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
+                    }
+                    if (config.spawnedBy() != 0 && untilAnswered(store::isStopped)) {
+                        Log.LOG.info("the pair was stopped while this standby started; not taking over");
+                        return Ending.STOPPED;
+                    }
+                    if (multiHost() && !watchedLocally) {
+                        // Its primary is on another host: gone, or only out of reach (see OtherHosts).
+                        OtherHosts.Verdict verdict = otherHosts.await(standbyLoop.standby);
+                        if (verdict == OtherHosts.Verdict.WATCHING) {
+                            rewatch();
+                            continue;
+                        }
+                        if (verdict == OtherHosts.Verdict.ENDED) {
+                            return signals.signalEnding != null ? signals.signalEnding : Ending.STOPPED;
+                        }
+                    }
                 }
-                boolean notNeeded = standbyLoop.notNeeded;
-                if (end == Standby.State.STOPPED || notNeeded) {
-                    return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
-                }
-                if (config.spawnedBy() != 0 && untilAnswered(store::isStopped)) {
-                    Log.LOG.info("the pair was stopped while this standby started; not taking over");
-                    return Ending.STOPPED;
+                takeover = new Takeover(this);
+                try {
+                    return takeover.promote() ? primaryLoop.run() : Ending.GAVE_UP;
+                } catch (Takeover.Yielded y) {
+                    // Another member took over first, on another host: this one watches it instead.
+                    Log.LOG.info("{}; this member stays a standby", y.getMessage());
+                    primaryRole = false;
+                    channels.closeRemotes();
+                    OtherHosts.Verdict verdict = otherHosts.await(standbyLoop.standby);
+                    if (verdict == OtherHosts.Verdict.ENDED) {
+                        return signals.signalEnding != null ? signals.signalEnding : Ending.STOPPED;
+                    }
+                    // Watching the new primary; or (it is gone too) taking over again, above its epoch.
+                    alone = verdict != OtherHosts.Verdict.WATCHING;
+                    if (!alone) {
+                        rewatch();
+                    }
                 }
             }
-            takeover = new Takeover(this);
-            return takeover.promote() ? primaryLoop.run() : Ending.GAVE_UP;
         } catch (IOException e) {
             throw new PairException("pair '" + config.name() + "' failed: " + e, e);
         } finally {
@@ -145,11 +181,28 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        if (service != null && multiHost()) {
+            throw new PairException("--bind: members on other hosts are for pairs of steps (PairTask) so far; a "
+                    + "service pair replicates its states to one standby on its own host");
+        }
+        boolean joining = false;
         if (!spawned && store != dir) {
-            refuseIfRunningElsewhere();
+            joining = refuseIfRunningElsewhere();
+            if (joining && config.fresh()) {
+                throw new PairException("pair '" + config.name() + "' runs on another host: a start with --fresh "
+                        + "would begin it again from 1; start without --fresh to join it as a standby");
+            }
+        }
+        if (multiHost() && !spawned) {
+            // Members on other hosts prove the pair's secret to each other: a start whose secret is not the pair's
+            // is told now, not refused by the primary later.
+            codec = dir.codec(0);
+            store.claimSecretId(codec.sign("secret-id"), dir.path().resolve("secret"));
         }
         announce("standby");
-        if (!spawned) {
+        if (joining) {
+            store.claimName(config.name());
+        } else if (!spawned) {
             if (store != dir) {
                 store.claimName(config.name());
             }
@@ -181,14 +234,25 @@ final class Member {
         }
         // Attach first: a primary that dies meanwhile is taken over as soon as this loop runs, from the state it
         // hands over on attach or the checkpoint.
-        connectToPrimary();
+        otherHosts = new OtherHosts(this);
+        if (joining) {
+            if (otherHosts.tryOnce() == OtherHosts.Verdict.DENIED) {
+                throw new PairException(otherHosts.lastDetail() + "; the secret in " + dir.path().resolve("secret")
+                        + " must be the pair's: copy it from a host where the pair runs (owner-only), then start "
+                        + "again");
+            }
+        } else {
+            watchedLocally = connectToPrimary();
+        }
         // No primary answered and the standby slot was free: no primary exists that could be hung, so there is
         // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
-        alone = !spawned && channels.watch == null;
+        alone = !spawned && !joining && channels.watch == null;
         channels.bindHeartbeatPort(config.port());
         channels.serverPath = config.standbySocket();
         channels.listen(channels.serverPath);
-        codec = dir.codec(spawned ? SECRET_WAIT_MS : 0);
+        if (codec == null) {
+            codec = dir.codec(spawned ? SECRET_WAIT_MS : 0);
+        }
         standbyLoop = new StandbyLoop(this, new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime()));
         if (handlers != null) {
             try {
@@ -416,21 +480,32 @@ final class Member {
     /**
      * A person's start with a coordinator, where the coordinator lists a live member of this pair started with
      * another state directory (another host, or this one): this member would be a second pair under the same
-     * name, each fencing the other's epochs. Refused until members on other hosts can join as standbys.
+     * name, each fencing the other's epochs. Refused, unless the member is on another host and this start has a
+     * --bind: it then joins the pair as a standby.
+     *
+     * @return whether this start joins a pair that runs on another host
      */
-    private void refuseIfRunningElsewhere() {
+    private boolean refuseIfRunningElsewhere() {
         String host = PairMember.localHost();
+        boolean join = false;
         for (String record : store.memberRecords().values()) {
             PairMember other = PairMember.parse(record);
             boolean here = other.host().equals(host);
+            if (!here && multiHost()) {
+                // Another host's member: this start joins the pair as a standby.
+                join = true;
+                continue;
+            }
             if (!here || Pids.running(other.pid())) {
                 throw new PairException("pair '" + config.name() + "' runs already under " + store.where() + ": "
                         + other.role() + " pid " + other.pid() + " on " + other.host() + (here ? ", with another "
                         + "state directory" : "") + "; a second start would be a second pair under the same name. "
                         + "Stop it first" + (here ? "" : " (a member that ended is listed until ZooKeeper expires "
-                        + "its session, within the session timeout)") + ", or choose another --name");
+                        + "its session, within the session timeout)") + ", or choose another --name; members on "
+                        + "other hosts join with --bind");
             }
         }
+        return join;
     }
 
     /**
@@ -491,8 +566,48 @@ final class Member {
     void announce(String role) {
         if (store != dir) {
             String host = PairMember.localHost();
-            store.announce(host + "-" + pid, new PairMember(pid, host, "127.0.0.1", role).toRecord());
+            String record = new PairMember(pid, host, config.bind() != null ? config.bind() : "127.0.0.1", role,
+                    role.equals("standby") ? watchingPid : 0).toRecord();
+            if (primaryLoop != null && primaryLoop.primary != null) {
+                record += " epoch=" + primaryLoop.primary.current().epoch();
+            }
+            store.announce(host + "-" + pid, record);
         }
+    }
+
+    /** Whether the pair may have members on other hosts: it names a coordinator, and this member a --bind. */
+    boolean multiHost() {
+        return config.bind() != null && store != null && store != dir;
+    }
+
+    /** A primary with {@code --bind} listens there for the standbys on other hosts ({@link RemoteLink}). */
+    void listenForOtherHosts() {
+        if (!multiHost() || channels.remoteServer != null) {
+            return;
+        }
+        try {
+            channels.listenRemote(config.bind(), config.port());
+            if (listenFailed) {
+                listenFailed = false;
+                Log.LOG.info("listening at {}:{} for the members on other hosts", config.bind(), config.port());
+            }
+        } catch (IOException e) {
+            if (!listenFailed) {
+                listenFailed = true;
+                Log.LOG.error("cannot listen at {}:{} for the members on other hosts: {}; trying again every {} "
+                        + "ms (until then they cannot watch this primary, and take over only once its ZooKeeper "
+                        + "session has ended)", config.bind(), config.port(), e.toString(),
+                        Healer.HEAL_PERIOD_NS / 1_000_000);
+            }
+        }
+    }
+
+    /** After a verdict of WATCHING: the standby's loop again, on the new watch connection, holding what it held. */
+    private void rewatch() {
+        watchedLocally = false;
+        everWatched = true;
+        standbyLoop = new StandbyLoop(this, new Standby(codec, timeoutNs, standbyLoop.standby.last(),
+                clock.nanoTime()));
     }
 
     private void closeAll() {

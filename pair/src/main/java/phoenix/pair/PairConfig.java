@@ -70,6 +70,7 @@ public final class PairConfig {
     private final String windowLabel;
     private final String coordinator;
     private final Duration sessionTimeout;
+    private final String bind;
 
     private PairConfig(Builder b) {
         this.name = b.name;
@@ -88,6 +89,7 @@ public final class PairConfig {
         this.windowLabel = b.windowLabel == null ? b.name : b.windowLabel;
         this.coordinator = b.coordinator;
         this.sessionTimeout = b.sessionTimeout;
+        this.bind = b.bind;
     }
 
     /**
@@ -187,6 +189,14 @@ public final class PairConfig {
         return coordinator == null ? null : coordinator.substring(coordinator.indexOf('/', 5)) + "/" + name;
     }
 
+    /**
+     * {@return the address members on other hosts reach this member on ({@code --bind}), or null when the pair has
+     *     no members on other hosts}
+     */
+    public String bind() {
+        return bind;
+    }
+
     /** {@return the ZooKeeper session timeout a member asks for, when the pair names a coordinator} */
     public Duration sessionTimeout() {
         return sessionTimeout;
@@ -272,6 +282,7 @@ public final class PairConfig {
         private boolean spawnedBySet;
         private String coordinator;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private String bind;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -366,6 +377,19 @@ public final class PairConfig {
          */
         public Builder sessionTimeout(Duration sessionTimeout) {
             this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        /**
+         * The address on which members of the pair on other hosts reach this one: its primary listens there (TCP,
+         * the pair's port) for their standbys, and a standby started on another host connects to the address its
+         * primary gave. Needs a coordinator, which lists every member's address.
+         *
+         * @param bind an IP address of this host (not a name: no DNS look-up is made); null for none
+         * @return this builder
+         */
+        public Builder bind(String bind) {
+            this.bind = bind;
             return this;
         }
 
@@ -511,6 +535,16 @@ public final class PairConfig {
                     }
                 }
             }
+            if (bind != null) {
+                if (coordinator == null) {
+                    throw new PairException("--bind is the address other hosts reach this member on: it needs "
+                            + "--coordinator, where the members find each other");
+                }
+                if (!isIpAddress(bind)) {
+                    throw new PairException("bind address '" + bind.replaceAll("\\p{Cntrl}", "?") + "' is not an "
+                            + "IP address; give one of this host's addresses, such as 10.0.0.5");
+                }
+            }
             if (terminal == null || terminal.isBlank()) {
                 throw new PairException("terminal must be auto, none or the name of a terminal program");
             }
@@ -562,6 +596,26 @@ public final class PairConfig {
                 return Math.max(0, Long.parseLong(marker.substring(0, colon)));
             } catch (NumberFormatException e) {
                 return 0;
+            }
+        }
+
+        /** An IPv4 or IPv6 literal; a host name is refused (it would need a DNS look-up at every start). */
+        private static boolean isIpAddress(String text) {
+            if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                for (String part : text.split("\\.")) {
+                    if (Integer.parseInt(part) > 255) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (!text.matches("[0-9A-Fa-f:.]+") || !text.contains(":")) {
+                return false;
+            }
+            try {
+                return java.net.InetAddress.getByName(text) instanceof java.net.Inet6Address;
+            } catch (java.net.UnknownHostException e) {
+                return false;
             }
         }
 

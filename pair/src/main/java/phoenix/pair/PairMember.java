@@ -11,15 +11,29 @@ import java.util.Map;
  * @param host the name of the member's host
  * @param bind the address other hosts reach the member on
  * @param role {@code primary} or {@code standby}
+ * @param watching for a standby on another host than its primary's: the pid of the primary it watches over TCP;
+ *     0 otherwise
  */
-public record PairMember(long pid, String host, String bind, String role) {
+public record PairMember(long pid, String host, String bind, String role, long watching) {
+
+    /**
+     * A member that watches no primary on another host.
+     *
+     * @param pid the member's process id on its host
+     * @param host the name of the member's host
+     * @param bind the address other hosts reach the member on
+     * @param role {@code primary} or {@code standby}
+     */
+    public PairMember(long pid, String host, String bind, String role) {
+        this(pid, host, bind, role, 0);
+    }
 
     /**
      * {@return the member as one JSON object: {@code {"pid":P,"host":"H","bind":"B","role":"R"}}}
      */
     public String toJson() {
         return "{\"pid\":" + pid + ",\"host\":" + PairStatus.quote(host) + ",\"bind\":" + PairStatus.quote(bind)
-                + ",\"role\":" + PairStatus.quote(role) + "}";
+                + ",\"role\":" + PairStatus.quote(role) + (watching > 0 ? ",\"watching\":" + watching : "") + "}";
     }
 
     /** The host's name as the kernel has it (no DNS look-up), or {@code localhost}. */
@@ -32,9 +46,10 @@ public record PairMember(long pid, String host, String bind, String role) {
         }
     }
 
-    /** The entry a member announces: {@code pid=P host=H bind=B role=R}. */
+    /** The entry a member announces: {@code pid=P host=H bind=B role=R}, and {@code watching=W} when it does. */
     String toRecord() {
-        return "pid=" + pid + " host=" + host + " bind=" + bind + " role=" + role;
+        return "pid=" + pid + " host=" + host + " bind=" + bind + " role=" + role
+                + (watching > 0 ? " watching=" + watching : "");
     }
 
     /** Reads an announced entry; a word it does not know is skipped, a missing one is empty (pid 0). */
@@ -46,13 +61,15 @@ public record PairMember(long pid, String host, String bind, String role) {
                 words.put(word.substring(0, eq), word.substring(eq + 1));
             }
         }
-        long pid;
+        return new PairMember(number(words.get("pid")), words.getOrDefault("host", ""),
+                words.getOrDefault("bind", ""), words.getOrDefault("role", ""), number(words.get("watching")));
+    }
+
+    private static long number(String word) {
         try {
-            pid = Long.parseLong(words.getOrDefault("pid", "0"));
+            return word == null ? 0 : Math.max(0, Long.parseLong(word));
         } catch (NumberFormatException e) {
-            pid = 0;
+            return 0;
         }
-        return new PairMember(pid, words.getOrDefault("host", ""), words.getOrDefault("bind", ""),
-                words.getOrDefault("role", ""));
     }
 }

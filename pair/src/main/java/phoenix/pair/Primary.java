@@ -59,6 +59,15 @@ final class Primary {
         default boolean mayStep(long nowNs) {
             return true;
         }
+
+        /**
+         * @return whether the last step's state is where any member that may take over will read it: for a pair
+         *     with members on other hosts, in the coordinator's checkpoint, so that a primary cut off from them
+         *     prints at most one number its successor does not know of (the one duplicate a takeover may cause)
+         */
+        default boolean lastStepKept(PairState last) {
+            return true;
+        }
     }
 
     /** How often a primary whose lease is unconfirmed looks again, at most. */
@@ -86,6 +95,8 @@ final class Primary {
     private long stepStartedNs;
     private boolean endAfterStep;
     private boolean leaseWaiting;
+    // Waiting for the last step's checkpoint to be written (Io#lastStepKept).
+    private boolean keptWaiting;
 
     /** A primary whose steps run synchronously on the calling thread, for tests of everything but timing. */
     Primary(PairTask task, Io io, PairState start, long stepIntervalNs, long heartbeatIntervalNs,
@@ -200,6 +211,13 @@ final class Primary {
                 leaseWaiting = false;
                 Log.LOG.info("the coordinator confirmed this primary's lease again; stepping");
             }
+            if (!io.lastStepKept(current)) {
+                // The writer wakes the loop once it is (see CheckpointWriter); a heartbeat goes out meanwhile.
+                keptWaiting = true;
+                heartbeatIfDue(nowNs);
+                return;
+            }
+            keptWaiting = false;
             Snapshot last = current.snapshot();
             if (last.step() == Long.MAX_VALUE) {
                 state(State.EXHAUSTED, nowNs, "step " + last.step() + " is the largest a step number can hold");
@@ -327,7 +345,7 @@ final class Primary {
                 boolean backoffAhead = resumeAtNs - lastPassNs > 0;
                 return backoffAhead && resumeAtNs - nextHeartbeatNs < 0 ? resumeAtNs : nextHeartbeatNs;
             case RUNNING:
-                long stepAt = leaseWaiting ? lastPassNs + LEASE_RECHECK_NS : nextStepNs;
+                long stepAt = leaseWaiting || keptWaiting ? lastPassNs + LEASE_RECHECK_NS : nextStepNs;
                 return stepAt - nextHeartbeatNs < 0 ? stepAt : nextHeartbeatNs;
             case STEPPING:
                 long timeoutAt = stepStartedNs + stepTimeoutNs;

@@ -74,6 +74,9 @@ final class PrimaryLoop {
         for (SelectionKey key : channels.selector.selectedKeys()) {
             onPrimaryKey(key, now);
         }
+        if (!channels.remotes.isEmpty()) {
+            channels.expireRemotes(now);
+        }
         channels.selector.selectedKeys().clear();
         StepThread.Done done = m.steps.poll();
         if (done != null) {
@@ -91,7 +94,11 @@ final class PrimaryLoop {
             return Ending.FENCED;
         }
         // After the fencing check: a primary that was replaced while paused must not take anything back.
+        boolean healing = now - healer.lastHealNs >= Healer.HEAL_PERIOD_NS;
         healer.heal(now);
+        if (healing && channels.remoteServer == null && stopping == null) {
+            m.listenForOtherHosts();
+        }
         if (state == Primary.State.EXHAUSTED && stopping == null) {
             Log.LOG.error("step {} is the largest a step number can hold: no step can follow, here or on the "
                     + "standby, so the pair ends. The checkpoint keeps the state; start with --fresh to begin at "
@@ -202,6 +209,7 @@ final class PrimaryLoop {
             if (channels.watch != null) {
                 channels.watch.send(ControlProtocol.stop());
             }
+            stopRemotes();
             // After the standby was told: with a coordinator these wait on ZooKeeper, and a standby left waiting
             // for heartbeats meanwhile would take over the pair being stopped (found by an attack).
             healer.flushCheckpoints(m.config.sessionTimeout().toNanos());
@@ -238,7 +246,15 @@ final class PrimaryLoop {
             channels.accept();
             return;
         }
+        if (attachment == channels.remoteServer) {
+            channels.acceptRemote(now);
+            return;
+        }
         Connection c = (Connection) attachment;
+        if (c.kind() == Connection.Kind.REMOTE_PENDING || c.kind() == Connection.Kind.FROM_REMOTE) {
+            onRemoteKey(c, now);
+            return;
+        }
         for (String line : c.readLines()) {
             if (c.kind() == Connection.Kind.FROM_STANDBY) {
                 m.protocol.onStandbyMessage(this, line, now);
@@ -253,6 +269,69 @@ final class PrimaryLoop {
                 m.replication.onDetached();
                 keeper.onDetached(now, "standby pid " + keeper.standbyPid() + " closed its watch connection: "
                         + "its process has ended");
+            }
+        }
+    }
+
+    /** Lines from a member on another host ({@link RemoteLink}): its proof of the secret, then its messages. */
+    private void onRemoteKey(Connection c, long now) {
+        for (String line : c.readLines()) {
+            if (!channels.remotes.contains(c)) {
+                return;
+            }
+            if (c.kind() == Connection.Kind.REMOTE_PENDING) {
+                RemoteLink.onPendingLine(channels, m.codec, c, line, now);
+                continue;
+            }
+            String[] words = line.split(" ");
+            switch (words[0]) {
+                case "WATCH":
+                    if (c.peerReady) {
+                        break;
+                    }
+                    c.peerReady = true;
+                    Log.LOG.info("standby pid {} on host {} watches this primary", c.peerPid, c.peerHost);
+                    break;
+                case "STOP":
+                    if (words.length != 2 || !m.codec.verify(RemoteLink.stopRequestText(c.ownNonce), words[1])) {
+                        break;
+                    }
+                    channels.remotes.remove(c);
+                    Log.LOG.info("stop requested from host {}", c.peerHost);
+                    beginStop(c, now, Ending.STOPPED);
+                    break;
+                case "FENCE":
+                    if (words.length == 4 && m.codec.verify(RemoteLink.fenceText(parseLong(words[1]),
+                            parseLong(words[2]), c.ownNonce), words[3])) {
+                        primary.onFence(parseLong(words[1]), parseLong(words[2]), now);
+                    }
+                    break;
+                default:
+                    // READY, ACK: nothing to decide.
+                    break;
+            }
+        }
+        if (c.atEof() && channels.remotes.remove(c)) {
+            c.close();
+            if (c.peerReady) {
+                Log.LOG.info("standby pid {} on host {} closed its connection", c.peerPid, c.peerHost);
+            }
+        }
+    }
+
+    private static long parseLong(String word) {
+        try {
+            return Long.parseLong(word);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Tells every standby on another host that the pair stops, each with an HMAC over its own nonce. */
+    private void stopRemotes() {
+        for (Connection c : channels.remotes) {
+            if (c.kind() == Connection.Kind.FROM_REMOTE) {
+                c.send("STOP " + m.codec.sign(RemoteLink.stopText(c.peerNonce)));
             }
         }
     }
@@ -275,6 +354,7 @@ final class PrimaryLoop {
         if (channels.watch != null) {
             channels.watch.send(ControlProtocol.stop());
         }
+        stopRemotes();
         // After the standby was told: with a coordinator these wait on ZooKeeper, and a standby left waiting for
         // heartbeats meanwhile would take over the pair being stopped (found by an attack). Before this member
         // ends: a standby spawned just now, not yet attached, finds the mark when this one is gone.
@@ -288,10 +368,29 @@ final class PrimaryLoop {
         public void sendHeartbeat(long seq, PairState state) {
             m.codec.encode(seq, m.pid, m.replication.stamp(state), outgoing);
             Connection watch = channels.watch;
+            String line = null;
             if (watch != null) {
                 // The same heartbeat on the watch connection, which only its owner can reach: a flood on the
                 // UDP port can crowd heartbeats out of the socket's buffer, but not out of this connection.
-                watch.send(ControlProtocol.heartbeat(outgoing));
+                line = ControlProtocol.heartbeat(outgoing);
+                watch.send(line);
+            }
+            // None to the standbys on other hosts while the coordinator does not confirm the lease: they then
+            // ask whether this primary still owns its epoch, and take over once its session has ended.
+            int remotes = m.store.mayAct(m.clock.nanoTime()) ? channels.remotes.size() : 0;
+            for (int i = remotes - 1; i >= 0; i--) {
+                Connection c = channels.remotes.get(i);
+                if (c.kind() != Connection.Kind.FROM_REMOTE) {
+                    continue;
+                }
+                line = line != null ? line : ControlProtocol.heartbeat(outgoing);
+                if (!c.send(line)) {
+                    // It has not read for a long time (cut off, say): it connects again when it can.
+                    Log.LOG.warn("standby pid {} on host {} stopped reading its heartbeats; its connection is closed",
+                            c.peerPid, c.peerHost);
+                    channels.remotes.remove(i);
+                    c.close();
+                }
             }
             try {
                 sender.send(outgoing, heartbeatTarget);
@@ -309,6 +408,11 @@ final class PrimaryLoop {
         @Override
         public boolean mayStep(long nowNs) {
             return m.store.mayAct(nowNs);
+        }
+
+        @Override
+        public boolean lastStepKept(PairState last) {
+            return !m.multiHost() || healer.written(m.replication.stamp(last));
         }
 
         @Override

@@ -134,9 +134,11 @@ public final class ProcessPair {
     }
 
     /**
-     * Stops the pair: the primary ends its standby and then itself. Returns once both members have ended their
-     * part: each closes the request's connection as the last thing it does, so the end is known from there, not
-     * from the pids, and a member that nobody reaps (a zombie) counts as ended.
+     * Stops the pair: the primary ends its standby and then itself; with a coordinator, from any host: a primary on
+     * another host is asked there (proving the pair's secret from this host's state directory) and ends the
+     * standbys on every host. Returns once the members on this host have ended their part: each closes the
+     * request's connection as the last thing it does, so the end is known from there, not from the pids, and a
+     * member that nobody reaps (a zombie) counts as ended.
      *
      * @param config names the pair and its state directory
      * @param wait how long to wait for the members to end
@@ -145,10 +147,23 @@ public final class ProcessPair {
      */
     public static Optional<PairStatus> stop(PairConfig config, Duration wait) {
         Optional<PairStatus> before = status(config);
+        boolean hasPrimary = before.isPresent() && before.get().primaryPid() > 0;
+        if (!hasPrimary && config.coordinator() != null) {
+            // The primary runs on another host: it is asked there, and ends the standbys on every host, this one's
+            // included.
+            java.util.OptionalLong step = RemoteLink.stopOnOtherHost(config, wait);
+            if (step.isPresent()) {
+                long deadline = System.nanoTime() + wait.toNanos();
+                before.ifPresent(b -> awaitEnd(b.standbyPid(), deadline));
+                PairStatus b = before.orElse(new PairStatus(config.name(), 0, 0, false, 0, "", 0, 0, 0,
+                        java.util.Map.of(), ""));
+                return Optional.of(new PairStatus(b.name(), step.getAsLong(), b.epoch(), false, 0, "stopped",
+                        b.standbyPid(), b.takeovers(), 0, b.rejected(), b.checkpointError()));
+            }
+        }
         if (before.isEmpty()) {
             return before;
         }
-        boolean hasPrimary = before.get().primaryPid() > 0;
         Optional<List<String>> answer = ControlClient.request(
                 hasPrimary ? config.controlSocket() : config.standbySocket(), "STOP", wait.toMillis());
         long step = answer.map(ControlProtocol::parseStopped).orElse(OptionalLong.empty())

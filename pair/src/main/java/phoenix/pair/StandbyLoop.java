@@ -36,6 +36,10 @@ final class StandbyLoop {
         this.lastHoldingShownNs = m.clock.nanoTime();
     }
 
+    HeartbeatCodec codec() {
+        return m.codec;
+    }
+
     Standby.State run() throws IOException {
         while (true) {
             long now = m.clock.nanoTime();

@@ -76,6 +76,9 @@ final class Takeover {
                 : freshStart() ? PairState.NONE : m.startState().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
+        // Listening for other hosts before the claim: once the claim names this member the owner of the epoch,
+        // a standby on another host that finds nobody listening at its address takes that as its death.
+        m.listenForOtherHosts();
         PairState claimed = claim(held, takeover);
         long epoch = claimed.epoch();
         times.claimedNs = clock.nanoTime();
@@ -96,6 +99,7 @@ final class Takeover {
         m.channels.closeServer();
         m.channels.serverPath = config.controlSocket();
         m.channels.listen(m.channels.serverPath);
+        m.listenForOtherHosts();
         PrimaryLoop loop = new PrimaryLoop(m);
         m.primaryLoop = loop;
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
@@ -143,6 +147,14 @@ final class Takeover {
             throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
         }
+        boolean acrossHosts = m.multiHost() && takeover;
+        // The newest epoch this member may claim above: its primary's, or the one it saw without a live owner.
+        long seen = m.otherHosts.takeOver ? m.otherHosts.verdictHighest : held.epoch();
+        if (acrossHosts && highest > seen && (m.otherHosts.takeOver || held.epoch() > 0)) {
+            // Another member took over meanwhile (this one's primary was paused or cut off, or two raced): this one
+            // watches that member rather than fencing it.
+            throw new Yielded("epoch " + highest + " was claimed by another member after epoch " + seen);
+        }
         PairState claimed = held.withEpoch(Math.max(held.epoch(), highest) + 1);
         if (held.epoch() < highest) {
             // What this member holds is older than the newest epoch on disk (a standby that heard nothing yet, or
@@ -157,6 +169,10 @@ final class Takeover {
         for (int attempt = 0; ; attempt++) {
             try {
                 while (!dir.claimEpoch(claimed)) {
+                    if (acrossHosts) {
+                        // Members of several hosts raced for the epoch, and another won: it is the primary.
+                        throw new Yielded("another member claimed epoch " + claimed.epoch() + " first");
+                    }
                     claimed = claimed.withEpoch(claimed.epoch() + 1);
                     if (freshStart() && !takeover) {
                         claimed = claimed.started(claimed.epoch(), true);
@@ -194,7 +210,9 @@ final class Takeover {
     void fence(long epoch) {
         Connection watch = m.channels.watch;
         if (watch != null) {
-            watch.send(ControlProtocol.fence(epoch, m.pid));
+            // To a primary on another host with the pair's HMAC: a FENCE ends the member that reads it.
+            watch.send(ControlProtocol.fence(epoch, m.pid) + (watch.peerNonce == null ? ""
+                    : " " + m.codec.sign(RemoteLink.fenceText(epoch, m.pid, watch.peerNonce))));
             m.channels.closeConnection(watch);
             m.channels.watch = null;
         }
@@ -304,6 +322,18 @@ final class Takeover {
                 cleaner.setDaemon(true);
                 cleaner.start();
             }
+        }
+    }
+
+    /**
+     * A takeover that another member won, on another host of the pair: this member claims nothing and goes back to
+     * being a standby ({@link OtherHosts}).
+     */
+    static final class Yielded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Yielded(String message) {
+            super(message, null, false, false);
         }
     }
 

@@ -87,8 +87,21 @@ public final class ZkEnsemble implements AutoCloseable {
      * @return the ensemble, not started
      */
     public static ZkEnsemble inNamespaces(Netns net, Path dir) {
+        return inNamespaces(net, dir, net.hosts());
+    }
+
+    /**
+     * One server on each of the first {@code servers} hosts of a {@link Netns}, server N on host N; the other
+     * hosts are left for the programs under test.
+     *
+     * @param net the hosts
+     * @param dir where the servers' directories go
+     * @param servers how many: 3, or another odd number up to the hosts there are
+     * @return the ensemble, not started
+     */
+    public static ZkEnsemble inNamespaces(Netns net, Path dir, int servers) {
         List<Server> s = new ArrayList<>();
-        for (int h = 1; h <= net.hosts(); h++) {
+        for (int h = 1; h <= servers; h++) {
             int host = h;
             s.add(new Server(h, net.address(h), CLIENT_PORT, 2888, 3888, c -> net.inHost(host, c)));
         }

@@ -1,0 +1,182 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+
+/**
+ * What a standby of a pair with members on several hosts ({@code --bind}) decides when the primary it watched over
+ * TCP, on another host, is silent or gone, or when another member took over before it: watch the owner of the
+ * newest epoch, or take over. It takes over only once that owner cannot be acting:
+ * <ul>
+ *   <li>its ZooKeeper session has ended ({@link EpochStore#ownerOf} is empty: it expired, because the host died,
+ *       was paused or cut off for longer than the session timeout, and the owner's lease ended a margin before,
+ *       {@link SessionLease}), or</li>
+ *   <li>its own host's kernel refuses the connection (nobody listens on the pair's port there: the process is
+ *       gone, and its host alive; a member listens there before it claims, see {@link Takeover}).</li>
+ * </ul>
+ * An owner that does not answer in time (a host paused or cut off) may still be acting, so the standby waits,
+ * asking every {@link #POLL_NS}, until it answers (then it is watched) or its session ends. When several standbys
+ * decide at once, the claim of the epoch above the one they saw picks one; the others yield ({@link
+ * Takeover.Yielded}) and watch it.
+ */
+final class OtherHosts {
+    /** What a standby does next. */
+    enum Verdict {
+        /** It watches a primary on another host now. */
+        WATCHING,
+        /** No listed primary can be acting: it takes over. */
+        TAKE_OVER,
+        /** A listed primary may be acting but does not answer: ask again. */
+        WAIT,
+        /** A listed primary did not accept this member's proof of the secret, or did not prove its own. */
+        DENIED,
+        /** The pair was stopped, or this member ends on a signal. */
+        ENDED
+    }
+
+    /** How long a primary on another host has to accept a connection and prove the secret. */
+    static final int PROBE_TIMEOUT_MS = 300;
+    /** How often a standby asks again while a listed primary does not answer. */
+    static final long POLL_NS = 100_000_000L;
+    /** After the primary's connection closed: its own host's standby, which saw it first, takes over first. */
+    static final long GRACE_NS = 50_000_000L;
+    private static final long WAIT_LOG_NS = 5_000_000_000L;
+
+    private final Member m;
+    /** Set when the last verdict was TAKE_OVER: the takeover may claim above a newer epoch than its primary's. */
+    boolean takeOver;
+    /**
+     * The newest epoch when the last verdict was TAKE_OVER: the takeover claims the one above it, or yields when
+     * another member claimed meanwhile.
+     */
+    long verdictHighest;
+    private String lastDetail = "";
+
+    OtherHosts(Member m) {
+        this.m = m;
+    }
+
+    /** @return what the last attempt found, for messages */
+    String lastDetail() {
+        return lastDetail;
+    }
+
+    /**
+     * Waits for a verdict other than WAIT: the standby's primary is silent or gone (or another member won the
+     * takeover), and the coordinator says what the pair has now.
+     */
+    Verdict await(Standby standby) {
+        Connection watch = m.channels.watch;
+        if (watch != null) {
+            m.channels.closeConnection(watch);
+            m.channels.watch = null;
+        }
+        m.watchingPid = 0;
+        m.announce("standby");
+        LockSupport.parkNanos(GRACE_NS);
+        Log.LOG.warn("the primary (pid {}) is silent or gone, or another member took over: taking over only when "
+                + "no primary the coordinator lists can be acting", standby.primaryPid());
+        long lastLogNs = m.clock.nanoTime();
+        while (true) {
+            if (m.signals.pending()) {
+                m.standbyLoop.onStandbySignal();
+            }
+            if (m.signals.signalEnding != null) {
+                return Verdict.ENDED;
+            }
+            if (m.untilAnswered(m.store::isStopped)) {
+                Log.LOG.info("the pair was stopped; this standby ends");
+                return Verdict.ENDED;
+            }
+            Verdict v = tryOnce();
+            if (v == Verdict.WATCHING) {
+                return v;
+            }
+            if (v == Verdict.TAKE_OVER) {
+                takeOver = true;
+                Log.LOG.warn("taking over: {}", lastDetail);
+                return v;
+            }
+            long now = m.clock.nanoTime();
+            if (now - lastLogNs >= WAIT_LOG_NS) {
+                lastLogNs = now;
+                Log.LOG.warn("still waiting: {}", lastDetail);
+            }
+            LockSupport.parkNanos(POLL_NS);
+        }
+    }
+
+    /**
+     * One look: the owner of the newest epoch, as the coordinator has it (made with the claim, gone with the
+     * owner's session: {@link EpochStore#ownerOf}), tried at the address it gave.
+     */
+    Verdict tryOnce() {
+        long highest = m.untilAnswered(m.store::maxCheckpointEpoch);
+        Optional<String> owner = highest == 0 ? Optional.empty() : m.untilAnswered(() -> m.store.ownerOf(highest));
+        if (owner.isEmpty()) {
+            verdictHighest = highest;
+            lastDetail = "the member that claimed epoch " + highest + " has no ZooKeeper session any more (it "
+                    + "expired, or the member ended)";
+            return Verdict.TAKE_OVER;
+        }
+        PairMember p = PairMember.parse(owner.get());
+        String who = "primary pid " + p.pid() + " on host " + p.host() + " (epoch " + highest + ")";
+        if (p.bind().isEmpty()) {
+            lastDetail = who + " gave no --bind address; waiting for its session to end";
+            return Verdict.WAIT;
+        }
+        who += " at " + p.bind() + ":" + m.config.port();
+        RemoteLink.Attempt a = RemoteLink.connect(p.bind(), m.config.port(), m.codec, m.pid, PairMember.localHost(),
+                PROBE_TIMEOUT_MS);
+        switch (a.outcome()) {
+            case CONNECTED:
+                try {
+                    m.channels.watchRemote(a);
+                } catch (IOException e) {
+                    Channels.closeQuietly(a.channel());
+                    lastDetail = who + ": " + e;
+                    return Verdict.WAIT;
+                }
+                m.channels.watch.send(ControlProtocol.watch(m.pid));
+                m.channels.watch.send(ControlProtocol.ready());
+                m.everWatched = true;
+                m.watchingPid = p.pid();
+                m.announce("standby");
+                takeOver = false;
+                lastDetail = "watching " + who;
+                Log.LOG.info("standby pid {} of pair '{}' watches {} over TCP", m.pid, m.config.name(), who);
+                return Verdict.WATCHING;
+            case REFUSED:
+                verdictHighest = highest;
+                lastDetail = who + " is gone: its host says nobody listens there";
+                return Verdict.TAKE_OVER;
+            case DENIED:
+                lastDetail = a.detail();
+                return Verdict.DENIED;
+            default:
+                lastDetail = who + " does not answer (" + a.detail() + "); its ZooKeeper session lives";
+                return Verdict.WAIT;
+        }
+    }
+
+    /** The epoch a primary announced with its entry ({@code epoch=E}), 0 when it says none. */
+    static long epochOf(String record) {
+        for (String word : record.strip().split("\\s+")) {
+            if (word.startsWith("epoch=")) {
+                try {
+                    return Long.parseLong(word.substring("epoch=".length()));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The logger, created on first use (see {@link Member}). */
+    private static final class Log {
+        static final Logger LOG = Logs.of(OtherHosts.class);
+    }
+}

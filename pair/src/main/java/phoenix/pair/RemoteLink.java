@@ -1,0 +1,248 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The link between members of a pair on different hosts: a standby on another host watches the primary over TCP,
+ * at the address the primary announced in the coordinator ({@code --bind}) and the pair's port. Nothing crosses
+ * the network that proves anything without the pair's secret, and the secret itself never does: each end proves
+ * that it holds it by an HMAC ({@link HeartbeatCodec#sign}) over a fresh nonce of the other end's.
+ *
+ * <pre>
+ *   primary -&gt; standby  HELLO nonceP
+ *   standby -&gt; primary  AUTH pid host nonceS HMAC("auth nonceP nonceS pid host")
+ *   primary -&gt; standby  AUTHOK HMAC("ok nonceS nonceP")        (the primary holds the secret too)
+ *   standby -&gt; primary  WATCH pid, or (a stop on another host) STOP HMAC("stop-request nonceP")
+ *   primary -&gt; standby  HB hex (the heartbeats, each with its own HMAC), STOP HMAC("stop nonceS")
+ *   standby -&gt; primary  READY, ACK seq, FENCE epoch pid HMAC("fence epoch pid nonceP")
+ * </pre>
+ *
+ * A connection that does not prove the secret within {@link #PENDING_TIMEOUT_NS} is closed; at most {@link
+ * #MAX_PENDING} wait at once, so that nobody can tie up the primary's loop (it never blocks on a connection) or
+ * its memory. Every refusal is counted ({@code remoteRefused} in the status) and logged, at most one line per
+ * {@link #REFUSAL_LOG_PERIOD_NS} with the count. The lines that carry no HMAC of their own (WELCOME, READY, ACK)
+ * decide nothing: a standby takes its state from the heartbeats alone.
+ */
+final class RemoteLink {
+    static final int MAX_PENDING = 8;
+    static final long PENDING_TIMEOUT_NS = 1_000_000_000L;
+    static final long REFUSAL_LOG_PERIOD_NS = 5_000_000_000L;
+    private static final int MAX_HANDSHAKE_LINE = 512;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** How an attempt to reach a primary on another host ended. */
+    enum Outcome {
+        /** Connected and authenticated: the connection is the member's watch connection now. */
+        CONNECTED,
+        /** The host answered that nobody listens there: the kernel says the primary's process is gone. */
+        REFUSED,
+        /** No answer in time, or no route: the host is down, paused or cut off, or the primary is stopped. */
+        UNREACHABLE,
+        /** The other end did not prove that it holds the pair's secret, or refused this member's proof. */
+        DENIED
+    }
+
+    /** The outcome, the connection when {@link Outcome#CONNECTED} (blocking still), and what happened. */
+    record Attempt(Outcome outcome, SocketChannel channel, String ownNonce, String peerNonce, String detail) {
+    }
+
+    private RemoteLink() {
+    }
+
+    /** @return 16 random bytes, in hex */
+    static String nonce() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HEX.formatHex(b);
+    }
+
+    static String authText(String primaryNonce, String standbyNonce, long pid, String host) {
+        return "auth " + primaryNonce + " " + standbyNonce + " " + pid + " " + host;
+    }
+
+    static String okText(String standbyNonce, String primaryNonce) {
+        return "ok " + standbyNonce + " " + primaryNonce;
+    }
+
+    static String stopText(String standbyNonce) {
+        return "stop " + standbyNonce;
+    }
+
+    static String stopRequestText(String primaryNonce) {
+        return "stop-request " + primaryNonce;
+    }
+
+    static String fenceText(long epoch, long pid, String primaryNonce) {
+        return "fence " + epoch + " " + pid + " " + primaryNonce;
+    }
+
+    // ---- the standby's end: blocking, before its loop runs or between two of its runs ------------------------
+
+    /**
+     * Connects to the primary at {@code address}:{@code port} and proves the secret both ways, within
+     * {@code timeoutMs} for the connection and again for each line of the handshake.
+     *
+     * @return the outcome; on {@link Outcome#CONNECTED} the caller owns the channel (blocking, handshake done)
+     */
+    static Attempt connect(String address, int port, HeartbeatCodec codec, long pid, String host, int timeoutMs) {
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open();
+        } catch (IOException e) {
+            return new Attempt(Outcome.UNREACHABLE, null, null, null, e.toString());
+        }
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.socket().connect(new InetSocketAddress(InetAddress.getByName(address), port), timeoutMs);
+            channel.socket().setSoTimeout(timeoutMs);
+            InputStream in = channel.socket().getInputStream();
+            OutputStream out = channel.socket().getOutputStream();
+            String[] hello = readLine(in).split(" ");
+            if (hello.length != 2 || !hello[0].equals("HELLO") || !hello[1].matches("[0-9a-f]{32}")) {
+                channel.close();
+                return new Attempt(Outcome.DENIED, null, null, null, "not a phoenix primary at " + address + ":"
+                        + port);
+            }
+            String peerNonce = hello[1];
+            String ownNonce = nonce();
+            write(out, "AUTH " + pid + " " + host + " " + ownNonce + " "
+                    + codec.sign(authText(peerNonce, ownNonce, pid, host)));
+            String[] ok = readLine(in).split(" ");
+            if (ok.length != 2 || !ok[0].equals("AUTHOK") || !codec.verify(okText(ownNonce, peerNonce), ok[1])) {
+                channel.close();
+                return new Attempt(Outcome.DENIED, null, null, null, "the member at " + address + ":" + port
+                        + (ok[0].equals("AUTHOK") ? " did not prove that it holds the pair's secret"
+                        : " refused this member's proof of the pair's secret"));
+            }
+            return new Attempt(Outcome.CONNECTED, channel, ownNonce, peerNonce, "");
+        } catch (ConnectException e) {
+            close(channel);
+            String message = String.valueOf(e.getMessage());
+            return new Attempt(message.contains("refused") ? Outcome.REFUSED : Outcome.UNREACHABLE, null, null, null,
+                    message);
+        } catch (IOException e) {
+            close(channel);
+            return new Attempt(Outcome.UNREACHABLE, null, null, null, e.toString());
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the connection closed during the handshake");
+            }
+            if (b == '\n') {
+                return line.toString();
+            }
+            if (line.length() >= MAX_HANDSHAKE_LINE) {
+                throw new IOException("a handshake line longer than any phoenix sends");
+            }
+            line.append((char) b);
+        }
+    }
+
+    private static void write(OutputStream out, String line) throws IOException {
+        out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static void close(SocketChannel channel) {
+        Channels.closeQuietly(channel);
+    }
+
+    /**
+     * Asks the owner of the pair's newest epoch, on another host, to stop the pair: the primary ends its standbys
+     * on every host, then itself, and answers with the last step as it ends.
+     *
+     * @param config names the pair, its state directory (whose secret proves this request) and its coordinator
+     * @param wait how long the stop may take
+     * @return the last step, or empty when no owner of the newest epoch has a live session
+     * @throws PairException when the owner cannot be reached, refuses the proof, or does not end within the wait
+     */
+    static java.util.OptionalLong stopOnOtherHost(PairConfig config, java.time.Duration wait) {
+        if (!java.nio.file.Files.exists(config.stateDir().resolve("secret"))) {
+            throw new PairException("no member of pair '" + config.name() + "' runs on this host, and "
+                    + config.stateDir().resolve("secret") + " is missing: a stop on another host proves the pair's "
+                    + "secret; copy it from a host where the pair runs (owner-only)");
+        }
+        HeartbeatCodec codec = StateDir.existing(config.stateDir()).codec();
+        EpochStore store = Coordinators.open(config, null);
+        PairMember owner;
+        try {
+            long highest = store.maxCheckpointEpoch();
+            java.util.Optional<String> entry = highest == 0 ? java.util.Optional.empty() : store.ownerOf(highest);
+            if (entry.isEmpty()) {
+                return java.util.OptionalLong.empty();
+            }
+            owner = PairMember.parse(entry.get());
+        } finally {
+            store.close();
+        }
+        String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":"
+                + config.port();
+        Attempt a = connect(owner.bind(), config.port(), codec, ProcessHandle.current().pid(),
+                PairMember.localHost(), (int) Math.min(wait.toMillis(), 2000));
+        if (a.outcome() != Outcome.CONNECTED) {
+            throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail());
+        }
+        try (SocketChannel channel = a.channel()) {
+            channel.socket().setSoTimeout((int) Math.max(1, wait.toMillis()));
+            write(channel.socket().getOutputStream(), "STOP " + codec.sign(stopRequestText(a.peerNonce())));
+            InputStream in = channel.socket().getInputStream();
+            while (true) {
+                String line = readLine(in);
+                java.util.OptionalLong step = ControlProtocol.parseStopped(java.util.List.of(line));
+                if (step.isPresent()) {
+                    return step;
+                }
+            }
+        } catch (IOException e) {
+            throw new PairException("asked " + who + " to stop the pair, but heard no end within " + wait.toMillis()
+                    + " ms: " + e.getMessage());
+        }
+    }
+
+    // ---- the primary's end: on its loop, never blocking -------------------------------------------------------
+
+    /**
+     * A line from a connection that has not authenticated yet: an AUTH that proves the secret makes it a remote
+     * standby's (or a stop's); anything else is refused.
+     *
+     * @return the request that follows the proof is awaited: true; refused and closed: false
+     */
+    static boolean onPendingLine(Channels channels, HeartbeatCodec codec, Connection c, String line, long now) {
+        String[] words = line.split(" ");
+        long pid = -1;
+        if (words.length == 5 && words[0].equals("AUTH") && words[3].matches("[0-9a-f]{32}")) {
+            try {
+                pid = Long.parseLong(words[1]);
+            } catch (NumberFormatException e) {
+                pid = -1;
+            }
+        }
+        if (pid < 1 || !words[2].matches("[A-Za-z0-9._-]{1,64}")
+                || !codec.verify(authText(c.ownNonce, words[3], pid, words[2]), words[4])) {
+            channels.refuseRemote(c, "its proof of the pair's secret was wrong", now);
+            return false;
+        }
+        c.peerPid = pid;
+        c.peerHost = words[2];
+        c.peerNonce = words[3];
+        c.kind(Connection.Kind.FROM_REMOTE);
+        c.send("AUTHOK " + codec.sign(okText(c.peerNonce, c.ownNonce)));
+        return true;
+    }
+}
