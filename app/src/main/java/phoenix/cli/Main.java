@@ -157,7 +157,8 @@ public final class Main {
             text.append("  members (coordinator):").append(members.isEmpty() ? " none listed" : "").append('\n');
             for (PairMember m : members) {
                 text.append("    ").append(m.role()).append(" pid ").append(m.pid()).append(" on ").append(m.host())
-                        .append(" (").append(m.bind()).append(")\n");
+                        .append(" (").append(m.bind()).append(")")
+                        .append(m.watching() > 0 ? ", watching pid " + m.watching() + " over TCP" : "").append('\n');
             }
         }
         return text.toString();

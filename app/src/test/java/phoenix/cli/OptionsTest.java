@@ -212,7 +212,14 @@ class OptionsTest {
     private static PairConfig config(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).stepTimeout(o.stepTimeout)
-                .coordinator(o.coordinator).sessionTimeout(o.sessionTimeout).build();
+                .coordinator(o.coordinator).bind(o.bind).sessionTimeout(o.sessionTimeout).build();
+    }
+
+    @Test
+    void givesTheSpawnedStandbyTheBindAddress() {
+        Options o = parse("--name", "zk-2", "--coordinator", "zk://127.0.0.1:2181/phoenix", "--bind", "10.1.2.3");
+        assertEquals("10.1.2.3", Options.parse(o.standbyArgs(config(o)).toArray(new String[0])).bind);
+        assertFalse(new Options().standbyArgs(config(new Options())).contains("--bind"), "none passed on");
     }
 
     @Test

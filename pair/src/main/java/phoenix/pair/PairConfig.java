@@ -613,7 +613,8 @@ public final class PairConfig {
                 return false;
             }
             try {
-                return java.net.InetAddress.getByName(text) instanceof java.net.Inet6Address;
+                // A literal of hex digits, colons and dots: parsed, never looked up.
+                return java.net.InetAddress.getByName(text) != null;
             } catch (java.net.UnknownHostException e) {
                 return false;
             }

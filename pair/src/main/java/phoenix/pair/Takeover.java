@@ -149,8 +149,9 @@ final class Takeover {
         }
         boolean acrossHosts = m.multiHost() && takeover;
         // The newest epoch this member may claim above: its primary's, or the one it saw without a live owner.
-        long seen = m.otherHosts.takeOver ? m.otherHosts.verdictHighest : held.epoch();
-        if (acrossHosts && highest > seen && (m.otherHosts.takeOver || held.epoch() > 0)) {
+        boolean verdict = acrossHosts && m.otherHosts.takeOver;
+        long seen = verdict ? m.otherHosts.verdictHighest : held.epoch();
+        if (acrossHosts && highest > seen && (verdict || held.epoch() > 0)) {
             // Another member took over meanwhile (this one's primary was paused or cut off, or two raced): this one
             // watches that member rather than fencing it.
             throw new Yielded("epoch " + highest + " was claimed by another member after epoch " + seen);

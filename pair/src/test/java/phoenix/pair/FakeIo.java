@@ -32,6 +32,10 @@ final class FakeIo implements Primary.Io {
     int checkpointEpochReads;
     /** Whether the primary's lease is confirmed ({@link Primary.Io#mayStep}). */
     boolean mayStep = true;
+    /** Whether the last step is where another host's member would read it ({@link Primary.Io#lastStepKept}). */
+    boolean kept = true;
+    /** The states asked about by {@link Primary.Io#lastStepKept}. */
+    final List<PairState> keptAsked = new ArrayList<>();
 
     @Override
     public void sendHeartbeat(long seq, PairState state) {
@@ -52,6 +56,12 @@ final class FakeIo implements Primary.Io {
     @Override
     public boolean mayStep(long nowNs) {
         return mayStep;
+    }
+
+    @Override
+    public boolean lastStepKept(PairState last) {
+        keptAsked.add(last);
+        return kept;
     }
 
     List<Event> heartbeats() {

@@ -179,6 +179,25 @@ class PairConfigTest {
         assertEquals(PairConfig.DEFAULT_SESSION_TIMEOUT, c.sessionTimeout());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.5", "127.0.0.1", "255.255.255.255", "::1", "fd00::1:2", "::ffff:10.0.0.1"})
+    void acceptsABindAddressWithACoordinator(String address) {
+        assertEquals(address, builder("p").coordinator("zk://h:1/p").bind(address).build().bind());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "localhost", "host.example", "10.0.0.256", "10.0.0", "1.2.3.4.5", "10.0.0.1 ",
+        "fe80::1%eth0", ":", "a:b:c:d:e:f:g:h:i", "10.0.0.1\n"})
+    void refusesABindThatIsNotAnIpAddress(String address) {
+        assertRefused(builder("p").coordinator("zk://h:1/p").bind(address), "bind address '", "not an IP address");
+    }
+
+    @Test
+    void refusesABindWithoutACoordinator() {
+        assertRefused(builder("p").bind("10.0.0.5"), "--bind", "needs --coordinator");
+        assertEquals(null, builder("p").build().bind(), "no members on other hosts by default");
+    }
+
     @Test
     void namesNoCoordinatorByDefault() {
         PairConfig c = builder("p").build();

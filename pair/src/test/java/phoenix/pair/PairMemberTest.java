@@ -14,6 +14,16 @@ class PairMemberTest {
     }
 
     @Test
+    void aStandbyOnAnotherHostSaysWhichPrimaryItWatches() {
+        PairMember m = new PairMember(77, "h2", "10.0.0.2", "standby", 4321);
+        assertEquals("pid=77 host=h2 bind=10.0.0.2 role=standby watching=4321", m.toRecord());
+        assertEquals(m, PairMember.parse(m.toRecord()));
+        assertEquals("{\"pid\":77,\"host\":\"h2\",\"bind\":\"10.0.0.2\",\"role\":\"standby\",\"watching\":4321}",
+                m.toJson());
+        assertEquals(0, PairMember.parse("pid=1 watching=-5").watching(), "a negative pid is none");
+    }
+
+    @Test
     void leavesEmptyWhatAnEntryDoesNotSayAndSkipsWhatItDoesNotKnow() {
         assertEquals(new PairMember(0, "", "", ""), PairMember.parse(""));
         assertEquals(new PairMember(0, "h", "", "primary"), PairMember.parse("pid=x host=h role=primary extra=1 junk"));

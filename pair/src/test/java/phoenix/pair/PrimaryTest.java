@@ -522,6 +522,26 @@ class PrimaryTest {
     }
 
     @Test
+    void beginsNoStepUntilTheLastOneIsKeptWhereAnotherHostReadsIt() {
+        Primary p = primary(START);
+        p.doWork(clock.at(0), true);
+        assertEquals(1, task.steps());
+        io.kept = false;
+        io.drain();
+        for (long t = 10 * MS; t <= 3 * STEP_NS; t += 10 * MS) {
+            p.doWork(clock.at(t), true);
+        }
+        assertEquals(1, task.steps(), "no step while step 11 is not kept: a cut-off primary prints one number more");
+        assertEquals(11, io.keptAsked.get(io.keptAsked.size() - 1).snapshot().step(), "it asks about its last step");
+        assertTrue(io.heartbeats().size() >= 29, "heartbeats go on: " + io.heartbeats().size());
+        assertTrue(p.nextWakeNs() - clock.at(3 * STEP_NS) <= Primary.LEASE_RECHECK_NS, "it looks again soon");
+
+        io.kept = true;
+        p.doWork(clock.at(3 * STEP_NS + 10 * MS), true);
+        assertEquals(2, task.steps(), "steps once it is kept");
+    }
+
+    @Test
     void endsAsFencedWhenItsLeaseIsLostForGood() {
         Primary p = primary(START);
         p.doWork(clock.at(0), true);
