@@ -45,7 +45,7 @@ import phoenix.testing.cluster.ZkEnsemble;
  * A pair across hosts ({@code --coordinator} and {@code --bind}), with real processes and real faults: a
  * 3-server ZooKeeper ensemble on hosts 1-3 and the pair's members on hosts 4-6, each host a network namespace
  * ({@link Netns}) with a host name of its own. Each fault is applied {@code phoenix.acrossHosts.rounds} times
- * (default 10, at least 10 rounds of each in CI), round after round on whichever host holds the primary then: the primary's process killed; every
+ * (default 10), round after round on whichever host holds the primary then: the primary's process killed; every
  * process of its host killed at once (the host is started again); its host paused for 3x the session timeout;
  * its host cut off from everything, and from ZooKeeper only, until another host has taken over; its host cut off
  * from the other members only, for 3x the session timeout (no takeover: ZooKeeper still confirms its lease); the
