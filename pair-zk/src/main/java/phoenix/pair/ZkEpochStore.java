@@ -38,6 +38,9 @@ import org.apache.zookeeper.data.Stat;
  *       holding the claimer's entry ({@code pid host bind}): there while the claimer's session lives, so that a
  *       member on another host knows whether the owner of the newest epoch may still be acting ({@link
  *       #ownerOf}).</li>
+ *   <li>{@code fence}: set by every claim in its transaction; every checkpoint write checks, in a transaction,
+ *       that its version has not moved since its writer's claim, so that a member fenced by a newer claim can
+ *       write nothing more (its primary ends as fenced at its next write).</li>
  *   <li>{@code stopped}: the stop mark; {@code name}: the pair's name; {@code members/ID}: ephemeral znodes, one
  *       per member that {@link #join joined}, gone when its session expires.</li>
  * </ul>
@@ -68,6 +71,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private static final org.slf4j.Logger LOG = Logs.of(ZkEpochStore.class);
     private static final String EPOCHS = "/epochs";
     private static final String OWNERS = "/owners";
+    private static final String FENCE = "/fence";
 
     private final CuratorFramework client;
     private final String root;
@@ -82,6 +86,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private volatile boolean closed;
     // The session on which this store's last claim succeeded: a takeover's read after it needs no sync.
     private volatile long claimedOnSession;
+    // The fence's version right after this member's last claim; -1 before it claimed (see writeCheckpoint).
+    private volatile int fenceVersion = -1;
     private volatile int grantedLogged;
     // This member's entry in members/, kept by the renewal thread: made again in every new session, rewritten
     // when it changes (a standby that became the primary).
@@ -180,7 +186,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     /** Makes the pair's znodes that are missing: the root, {@code epochs} and {@code members}. */
     private void makeRoot() throws Exception {
-        for (String node : List.of(root, root + EPOCHS, root + "/members", root + OWNERS)) {
+        for (String node : List.of(root, root + EPOCHS, root + "/members", root + OWNERS, root + FENCE)) {
             try {
                 client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(node);
             } catch (KeeperException.NodeExistsException made) {
@@ -205,7 +211,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         try {
             if (client.checkExists().forPath(root + EPOCHS) == null
                     || client.checkExists().forPath(root + "/members") == null
-                    || client.checkExists().forPath(root + OWNERS) == null) {
+                    || client.checkExists().forPath(root + OWNERS) == null
+                    || client.checkExists().forPath(root + FENCE) == null) {
                 makeRoot();
                 LOG.warn("the pair's znodes in {} were gone (ZooKeeper lost its data, or they were removed): made "
                         + "again; the count goes on from what the members hold", where);
@@ -435,14 +442,24 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                 }
                 try {
                     String owner = memberData != null ? memberData : "pid=" + ProcessHandle.current().pid();
-                    client.transaction().forOperations(
+                    List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results =
+                            client.transaction().forOperations(
                             client.transactionOp().check().withVersion(floorStat.getVersion()).forPath(root + EPOCHS),
                             client.transactionOp().create().withMode(CreateMode.PERSISTENT)
                                     .forPath(epochPath(state.epoch()), record),
                             // Who owns the epoch, while its session lives: gone when it expires (see ownerOf).
                             client.transactionOp().create().withMode(CreateMode.EPHEMERAL)
                                     .forPath(root + OWNERS + "/" + state.epoch(),
-                                            owner.getBytes(StandardCharsets.UTF_8)));
+                                            owner.getBytes(StandardCharsets.UTF_8)),
+                            // Every claim moves the fence: a checkpoint write checks that it has not moved since
+                            // its writer's own claim (see writeCheckpoint).
+                            client.transactionOp().setData().forPath(root + FENCE,
+                                    Long.toString(state.epoch()).getBytes(StandardCharsets.US_ASCII)));
+                    for (org.apache.curator.framework.api.transaction.CuratorTransactionResult r : results) {
+                        if (r.getForPath().equals(root + FENCE) && r.getResultStat() != null) {
+                            fenceVersion = r.getResultStat().getVersion();
+                        }
+                    }
                     // The claim's answer confirms the lease of the member that made it, from when it was sent.
                     answered(sent);
                     claimedOnSession = client.getZookeeperClient().getZooKeeper().getSessionId();
@@ -571,7 +588,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                     stored = client.getData().storingStatIn(stat).forPath(path);
                 } catch (KeeperException.NoNodeException none) {
                     try {
-                        client.create().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                        fenced(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(path, data),
+                                state);
                         return;
                     } catch (KeeperException.NodeExistsException raced) {
                         continue;
@@ -583,7 +601,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                             + ", newer than this primary's " + state.epoch() + ": it was fenced", storedEpoch);
                 }
                 try {
-                    client.setData().withVersion(stat.getVersion()).forPath(path, data);
+                    fenced(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(path, data), state);
                     return;
                 } catch (KeeperException.BadVersionException raced) {
                     // Another write came between the read and this one: compare again.
@@ -593,6 +611,34 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw ioFailed("write the checkpoint of epoch " + state.epoch(), e);
+        }
+    }
+
+    /**
+     * Runs one write of the checkpoint in a transaction with a check that the fence has not moved since this
+     * member's claim: once another member has claimed a newer epoch, this one's writes fail at once, not only
+     * once the newer one has written a checkpoint of its own. A member that has not claimed writes unchecked.
+     *
+     * @throws StaleEpochException when the fence moved: another member claimed a newer epoch
+     */
+    private void fenced(org.apache.curator.framework.api.transaction.CuratorOp write, PairState state)
+            throws Exception {
+        int version = fenceVersion;
+        if (version < 0) {
+            client.transaction().forOperations(write);
+            return;
+        }
+        try {
+            client.transaction().forOperations(
+                    client.transactionOp().check().withVersion(version).forPath(root + FENCE), write);
+        } catch (KeeperException.BadVersionException e) {
+            Stat now = client.checkExists().forPath(root + FENCE);
+            if (now == null || now.getVersion() == version) {
+                throw e;
+            }
+            long newer = floor(client.getData().forPath(root + FENCE));
+            throw new StaleEpochException("epoch " + newer + " was claimed in " + where + " after this primary's "
+                    + state.epoch() + ": it was fenced", Math.max(newer, state.epoch() + 1));
         }
     }
 

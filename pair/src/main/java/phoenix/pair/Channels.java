@@ -193,9 +193,9 @@ final class Channels {
     }
 
     /**
-     * Listens for members on other hosts at {@code bind}:{@code port} (TCP). The address may be taken again at
-     * once after the member that held it ended (SO_REUSEADDR): the local standby that took over listens where its
-     * primary did.
+     * Listens for members on other hosts at {@code bind}:{@code port} (TCP). Connections an ended member left in
+     * TIME_WAIT do not hold the address (SO_REUSEADDR): the local standby that took over from a dead primary
+     * listens where it did. A live member's listening socket (a paused old primary's) does: this then throws.
      */
     void listenRemote(String bind, int port) throws IOException {
         ServerSocketChannel s = ServerSocketChannel.open();
@@ -219,9 +219,19 @@ final class Channels {
         }
         channel.configureBlocking(false);
         Connection c = new Connection(channel, Connection.Kind.REMOTE_PENDING);
-        long pending = remotes.stream().filter(r -> r.kind() == Connection.Kind.REMOTE_PENDING).count();
-        if (pending >= RemoteLink.MAX_PENDING) {
-            refuseRemote(c, RemoteLink.MAX_PENDING + " connections were already waiting to prove the secret", now);
+        java.net.InetAddress from = peerAddress(c);
+        long pending = 0;
+        long fromThere = 0;
+        for (Connection r : remotes) {
+            if (r.kind() == Connection.Kind.REMOTE_PENDING) {
+                pending++;
+                fromThere += java.util.Objects.equals(peerAddress(r), from) ? 1 : 0;
+            }
+        }
+        // Per address, so that one address that keeps connections open cannot lock out the pair's own members.
+        if (fromThere >= RemoteLink.MAX_PENDING_PER_ADDRESS || pending >= RemoteLink.MAX_PENDING) {
+            refuseRemote(c, (fromThere >= RemoteLink.MAX_PENDING_PER_ADDRESS ? fromThere + " connections from there"
+                    : pending + " connections") + " were already waiting to prove the secret", now);
             return;
         }
         channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
@@ -242,8 +252,21 @@ final class Channels {
         }
     }
 
-    /** Refuses a connection from another host: closed, counted, and logged at most once per period. */
+    private static java.net.InetAddress peerAddress(Connection c) {
+        try {
+            java.net.SocketAddress a = c.channel().getRemoteAddress();
+            return a instanceof InetSocketAddress ? ((InetSocketAddress) a).getAddress() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Refuses a connection from another host: told so ({@code DENIED}, so that a member with another secret says
+     * why), closed, counted, and logged at most once per period, with the count of those not logged yet.
+     */
     void refuseRemote(Connection c, String why, long now) {
+        c.send("DENIED");
         String from;
         try {
             from = String.valueOf(c.channel().getRemoteAddress());
@@ -255,7 +278,12 @@ final class Channels {
         remoteRefused++;
         refusedSinceLog++;
         lastRefusal = "from " + from + ": " + why;
-        if (now - lastRefusalLogNs >= RemoteLink.REFUSAL_LOG_PERIOD_NS) {
+        logRefusals(now);
+    }
+
+    /** Logs the refusals not logged yet, at most once per {@link RemoteLink#REFUSAL_LOG_PERIOD_NS}. */
+    void logRefusals(long now) {
+        if (refusedSinceLog > 0 && now - lastRefusalLogNs >= RemoteLink.REFUSAL_LOG_PERIOD_NS) {
             Log.LOG.warn("refused {} connection{} from other hosts ({} in all), the last {}", refusedSinceLog,
                     refusedSinceLog == 1 ? "" : "s", remoteRefused, lastRefusal);
             refusedSinceLog = 0;

@@ -110,9 +110,18 @@ final class ControlProtocol {
                 }
                 break;
             case "STATE":
+                if (channels.watch.ownNonce != null) {
+                    // Not from a primary on another host: a service's states go to its own host's standby only.
+                    channels.watch.takeBody();
+                    break;
+                }
                 holder.onState(line, channels.watch.takeBody(), channels.watch);
                 break;
             case "BUSY":
+                if (channels.watch.ownNonce != null) {
+                    // Never sent across hosts: it would end this standby, on a line without the pair's HMAC.
+                    break;
+                }
                 Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
                 loop.notNeeded = true;
                 break;

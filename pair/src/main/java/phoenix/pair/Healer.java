@@ -49,8 +49,9 @@ final class Healer {
         Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
         if (primary != null && store != dir) {
             // With a coordinator the loop asks it nothing here (a round trip to ZooKeeper four times a second, and
-            // a loop that would wait on it): a member that took over fences this one on the watch connection, the
-            // coordinator refuses its next checkpoint, and its lease ends its steps when its session can expire.
+            // a loop that would wait on it): a member that took over on this host fences this one on the watch
+            // connection, the coordinator refuses its next checkpoint once any member has claimed a newer epoch
+            // (the fence), and its lease ends its steps when its session can expire.
             if (store.leaseLost()) {
                 primary.onLeaseLost(now);
                 return;

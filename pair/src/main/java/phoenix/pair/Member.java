@@ -181,6 +181,9 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        if (multiHost()) {
+            requireOwnAddress(config.bind());
+        }
         if (service != null && multiHost()) {
             throw new PairException("--bind: members on other hosts are for pairs of steps (PairTask) so far; a "
                     + "service pair replicates its states to one standby on its own host");
@@ -492,7 +495,17 @@ final class Member {
             PairMember other = PairMember.parse(record);
             boolean here = other.host().equals(host);
             if (!here && multiHost()) {
-                // Another host's member: this start joins the pair as a standby.
+                // Another host's member: this start joins the pair as a standby, if that member can be reached.
+                if (other.bind().isEmpty()) {
+                    throw new PairException("pair '" + config.name() + "' runs on host " + other.host() + " (pid "
+                            + other.pid() + ") without --bind: no member on another host can reach it; start it "
+                            + "there with --bind, or choose another --name");
+                }
+                long port = OtherHosts.portOf(record, config.port());
+                if (port != config.port()) {
+                    throw new PairException("pair '" + config.name() + "' listens on port " + port + " on host "
+                            + other.host() + "; every member of a pair uses one port: start with --port " + port);
+                }
                 join = true;
                 continue;
             }
@@ -566,12 +579,41 @@ final class Member {
     void announce(String role) {
         if (store != dir) {
             String host = PairMember.localHost();
-            String record = new PairMember(pid, host, config.bind() != null ? config.bind() : "127.0.0.1", role,
-                    role.equals("standby") ? watchingPid : 0).toRecord();
+            String record = new PairMember(pid, host, config.bind() != null ? config.bind() : "", role,
+                    role.equals("standby") ? watchingPid : 0).toRecord() + " port=" + config.port();
             if (primaryLoop != null && primaryLoop.primary != null) {
                 record += " epoch=" + primaryLoop.primary.current().epoch();
             }
             store.announce(host + "-" + pid, record);
+        }
+    }
+
+    /**
+     * Refuses a {@code --bind} that other hosts could not reach this member on: a loopback, wildcard or multicast
+     * address, or one that no interface of this host has. A standby on another host that connects there would
+     * reach nobody, or another machine, and take a refusal for this member's death.
+     */
+    static void requireOwnAddress(String bind) {
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(bind);
+        } catch (java.net.UnknownHostException e) {
+            throw new PairException("bind address '" + bind + "' is not an IP address");
+        }
+        String why = address.isLoopbackAddress() ? "a loopback address" : address.isAnyLocalAddress()
+                ? "the wildcard address" : address.isMulticastAddress() ? "a multicast address" : null;
+        if (why == null) {
+            try {
+                if (java.net.NetworkInterface.getByInetAddress(address) == null) {
+                    why = "not an address of this host";
+                }
+            } catch (java.net.SocketException e) {
+                why = "not an address of this host (" + e.getMessage() + ")";
+            }
+        }
+        if (why != null) {
+            throw new PairException("--bind " + bind + " is " + why + ": other hosts must reach this member there; "
+                    + "give this host's own address on the network they share");
         }
     }
 
@@ -594,11 +636,22 @@ final class Member {
         } catch (IOException e) {
             if (!listenFailed) {
                 listenFailed = true;
-                Log.LOG.error("cannot listen at {}:{} for the members on other hosts: {}; trying again every {} "
-                        + "ms (until then they cannot watch this primary, and take over only once its ZooKeeper "
-                        + "session has ended)", config.bind(), config.port(), e.toString(),
-                        Healer.HEAL_PERIOD_NS / 1_000_000);
+                Log.LOG.error("cannot listen at {}:{} for the members on other hosts: {}; trying again until it "
+                        + "can (another process holds the port: a paused member of this pair, or another program)",
+                        config.bind(), config.port(), e.toString());
             }
+        }
+    }
+
+    /**
+     * Listens for the members on other hosts, trying again every 50 ms until it can: a member claims an epoch only
+     * while it listens (see {@link OtherHosts}).
+     */
+    void awaitListeningForOtherHosts() {
+        listenForOtherHosts();
+        while (multiHost() && channels.remoteServer == null) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            listenForOtherHosts();
         }
     }
 

@@ -104,7 +104,15 @@ final class OtherHosts {
                 lastLogNs = now;
                 Log.LOG.warn("still waiting: {}", lastDetail);
             }
-            LockSupport.parkNanos(POLL_NS);
+            // Status and stop on this host are answered meanwhile.
+            try {
+                if (m.standbyLoop.serveWhileDeciding(POLL_NS)) {
+                    Log.LOG.info("stopped while deciding; this standby ends");
+                    return Verdict.ENDED;
+                }
+            } catch (IOException e) {
+                LockSupport.parkNanos(POLL_NS);
+            }
         }
     }
 
@@ -113,8 +121,16 @@ final class OtherHosts {
      * owner's session: {@link EpochStore#ownerOf}), tried at the address it gave.
      */
     Verdict tryOnce() {
-        long highest = m.untilAnswered(m.store::maxCheckpointEpoch);
+        // As the claim reckons it: the state directory's copies count too (ZooKeeper may have lost its data).
+        long highest = Math.max(m.untilAnswered(m.store::maxCheckpointEpoch), m.dir.maxCheckpointEpoch());
         Optional<String> owner = highest == 0 ? Optional.empty() : m.untilAnswered(() -> m.store.ownerOf(highest));
+        if (owner.isPresent() && PairMember.parse(owner.get()).pid() == m.pid
+                && PairMember.parse(owner.get()).host().equals(PairMember.localHost())) {
+            // This member's own claim, whose answer was lost: nobody acts in that epoch; it claims the next.
+            verdictHighest = highest;
+            lastDetail = "this member's own claim of epoch " + highest + " went through unanswered";
+            return Verdict.TAKE_OVER;
+        }
         if (owner.isEmpty()) {
             verdictHighest = highest;
             lastDetail = "the member that claimed epoch " + highest + " has no ZooKeeper session any more (it "
@@ -127,8 +143,9 @@ final class OtherHosts {
             lastDetail = who + " gave no --bind address; waiting for its session to end";
             return Verdict.WAIT;
         }
-        who += " at " + p.bind() + ":" + m.config.port();
-        RemoteLink.Attempt a = RemoteLink.connect(p.bind(), m.config.port(), m.codec, m.pid, PairMember.localHost(),
+        int port = (int) portOf(owner.get(), m.config.port());
+        who += " at " + p.bind() + ":" + port;
+        RemoteLink.Attempt a = RemoteLink.connect(p.bind(), port, m.codec, m.pid, PairMember.localHost(),
                 PROBE_TIMEOUT_MS);
         switch (a.outcome()) {
             case CONNECTED:
@@ -161,18 +178,19 @@ final class OtherHosts {
         }
     }
 
-    /** The epoch a primary announced with its entry ({@code epoch=E}), 0 when it says none. */
-    static long epochOf(String record) {
+    /** The port a member announced with its entry ({@code port=P}), or {@code otherwise} when it says none. */
+    static long portOf(String record, long otherwise) {
         for (String word : record.strip().split("\\s+")) {
-            if (word.startsWith("epoch=")) {
+            if (word.startsWith("port=")) {
                 try {
-                    return Long.parseLong(word.substring("epoch=".length()));
+                    long port = Long.parseLong(word.substring("port=".length()));
+                    return port >= 1 && port <= 65535 ? port : otherwise;
                 } catch (NumberFormatException e) {
-                    return 0;
+                    return otherwise;
                 }
             }
         }
-        return 0;
+        return otherwise;
     }
 
     /** The logger, created on first use (see {@link Member}). */

@@ -77,6 +77,7 @@ final class PrimaryLoop {
         if (!channels.remotes.isEmpty()) {
             channels.expireRemotes(now);
         }
+        channels.logRefusals(now);
         channels.selector.selectedKeys().clear();
         StepThread.Done done = m.steps.poll();
         if (done != null) {
@@ -117,6 +118,9 @@ final class PrimaryLoop {
                 if (keeper.isProtected(now)) {
                     Log.LOG.warn("this member ends (exit {}); standby pid {} takes over and the pair goes on",
                             Ending.ACCEPTANCE_TEST_FAILED.exitCode(), keeper.standbyPid());
+                } else if (channels.remotes.stream().anyMatch(r -> r.kind() == Connection.Kind.FROM_REMOTE)) {
+                    Log.LOG.warn("this member ends (exit {}) with no standby on this host; a standby on another host "
+                            + "takes over and the pair goes on", Ending.ACCEPTANCE_TEST_FAILED.exitCode());
                 } else {
                     Log.LOG.error("this member ends (exit {}) with no standby to take over: the pair ends at step {}, "
                             + "kept in the checkpoint", Ending.ACCEPTANCE_TEST_FAILED.exitCode(),
@@ -275,12 +279,24 @@ final class PrimaryLoop {
 
     /** Lines from a member on another host ({@link RemoteLink}): its proof of the secret, then its messages. */
     private void onRemoteKey(Connection c, long now) {
+        if (!channels.remotes.contains(c)) {
+            // The stop requester from another host: nothing more to read; its end must not wake the loop for ever.
+            c.readLines();
+            if (c.atEof() && c == channels.stopRequester) {
+                c.close();
+                channels.stopRequester = null;
+            }
+            return;
+        }
         for (String line : c.readLines()) {
             if (!channels.remotes.contains(c)) {
                 return;
             }
             if (c.kind() == Connection.Kind.REMOTE_PENDING) {
-                RemoteLink.onPendingLine(channels, m.codec, c, line, now);
+                if (RemoteLink.onPendingLine(channels, m.codec, c, line, now) && stopping != null) {
+                    // The pair is stopping: a standby that arrives now is told at once, as the others were.
+                    c.send("STOP " + m.codec.sign(RemoteLink.stopText(c.peerNonce)));
+                }
                 continue;
             }
             String[] words = line.split(" ");

@@ -136,9 +136,9 @@ public final class ProcessPair {
     /**
      * Stops the pair: the primary ends its standby and then itself; with a coordinator, from any host: a primary on
      * another host is asked there (proving the pair's secret from this host's state directory) and ends the
-     * standbys on every host. Returns once the members on this host have ended their part: each closes the
-     * request's connection as the last thing it does, so the end is known from there, not from the pids, and a
-     * member that nobody reaps (a zombie) counts as ended.
+     * standbys connected to it on every host. Returns once the members on this host have ended their part: each
+     * closes the request's connection as the last thing it does, so the end is known from there, not from the
+     * pids, and a member that nobody reaps (a zombie) counts as ended.
      *
      * @param config names the pair and its state directory
      * @param wait how long to wait for the members to end

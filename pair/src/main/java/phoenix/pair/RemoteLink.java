@@ -26,15 +26,21 @@ import java.util.HexFormat;
  *   primary -&gt; standby  HB hex (the heartbeats, each with its own HMAC), STOP HMAC("stop nonceS")
  *   standby -&gt; primary  READY, ACK seq, FENCE epoch pid HMAC("fence epoch pid nonceP")
  * </pre>
+ * (A standby on another host decides to take over only after it has let go of its connection ({@link
+ * OtherHosts}), so its FENCE rarely reaches the old primary; the coordinator's fence does the job: the old
+ * primary's next checkpoint write fails, and it ends as fenced.)
  *
- * A connection that does not prove the secret within {@link #PENDING_TIMEOUT_NS} is closed; at most {@link
- * #MAX_PENDING} wait at once, so that nobody can tie up the primary's loop (it never blocks on a connection) or
- * its memory. Every refusal is counted ({@code remoteRefused} in the status) and logged, at most one line per
- * {@link #REFUSAL_LOG_PERIOD_NS} with the count. The lines that carry no HMAC of their own (WELCOME, READY, ACK)
- * decide nothing: a standby takes its state from the heartbeats alone.
+ * A connection that does not prove the secret within {@link #PENDING_TIMEOUT_NS} is told {@code DENIED} and
+ * closed; at most {@link #MAX_PENDING_PER_ADDRESS} from one address and {@link #MAX_PENDING} in all wait at once,
+ * so that nobody can tie up the primary's loop (it never blocks on a connection) or its memory, and one address
+ * cannot lock out the others. Every refusal is counted and logged, at most one line per {@link
+ * #REFUSAL_LOG_PERIOD_NS} with the count since the last. The lines that carry no HMAC of their own (WELCOME,
+ * READY, ACK; BUSY and STATE are ignored across hosts) decide nothing: a standby takes its state from the
+ * heartbeats alone.
  */
 final class RemoteLink {
-    static final int MAX_PENDING = 8;
+    static final int MAX_PENDING = 32;
+    static final int MAX_PENDING_PER_ADDRESS = 2;
     static final long PENDING_TIMEOUT_NS = 1_000_000_000L;
     static final long REFUSAL_LOG_PERIOD_NS = 5_000_000_000L;
     private static final int MAX_HANDSHAKE_LINE = 512;
@@ -90,9 +96,9 @@ final class RemoteLink {
     // ---- the standby's end: blocking, before its loop runs or between two of its runs ------------------------
 
     /**
-     * Connects to the primary at {@code address}:{@code port} and proves the secret both ways, within
-     * {@code timeoutMs} for the connection and again for each line of the handshake.
+     * Connects to the primary at {@code address}:{@code port} and proves the secret both ways.
      *
+     * @param timeoutMs for the connection, for each read, and twice that for the whole handshake
      * @return the outcome; on {@link Outcome#CONNECTED} the caller owns the channel (blocking, handshake done)
      */
     static Attempt connect(String address, int port, HeartbeatCodec codec, long pid, String host, int timeoutMs) {
@@ -106,9 +112,11 @@ final class RemoteLink {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.socket().connect(new InetSocketAddress(InetAddress.getByName(address), port), timeoutMs);
             channel.socket().setSoTimeout(timeoutMs);
+            // One deadline for the whole handshake: an end that trickles bytes cannot hold this member longer.
+            long deadline = System.nanoTime() + 2L * timeoutMs * 1_000_000L;
             InputStream in = channel.socket().getInputStream();
             OutputStream out = channel.socket().getOutputStream();
-            String[] hello = readLine(in).split(" ");
+            String[] hello = readLine(in, deadline).split(" ");
             if (hello.length != 2 || !hello[0].equals("HELLO") || !hello[1].matches("[0-9a-f]{32}")) {
                 channel.close();
                 return new Attempt(Outcome.DENIED, null, null, null, "not a phoenix primary at " + address + ":"
@@ -118,7 +126,7 @@ final class RemoteLink {
             String ownNonce = nonce();
             write(out, "AUTH " + pid + " " + host + " " + ownNonce + " "
                     + codec.sign(authText(peerNonce, ownNonce, pid, host)));
-            String[] ok = readLine(in).split(" ");
+            String[] ok = readLine(in, deadline).split(" ");
             if (ok.length != 2 || !ok[0].equals("AUTHOK") || !codec.verify(okText(ownNonce, peerNonce), ok[1])) {
                 channel.close();
                 return new Attempt(Outcome.DENIED, null, null, null, "the member at " + address + ":" + port
@@ -127,19 +135,22 @@ final class RemoteLink {
             }
             return new Attempt(Outcome.CONNECTED, channel, ownNonce, peerNonce, "");
         } catch (ConnectException e) {
+            // The JDK's word for ECONNREFUSED (its message is the C library's, which may be in the user's
+            // language); a connection that timed out is thrown as SocketTimeoutException by this connect.
             close(channel);
-            String message = String.valueOf(e.getMessage());
-            return new Attempt(message.contains("refused") ? Outcome.REFUSED : Outcome.UNREACHABLE, null, null, null,
-                    message);
+            return new Attempt(Outcome.REFUSED, null, null, null, String.valueOf(e.getMessage()));
         } catch (IOException e) {
             close(channel);
             return new Attempt(Outcome.UNREACHABLE, null, null, null, e.toString());
         }
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    private static String readLine(InputStream in, long deadlineNs) throws IOException {
         StringBuilder line = new StringBuilder();
         while (true) {
+            if (System.nanoTime() - deadlineNs > 0) {
+                throw new java.net.SocketTimeoutException("the handshake took too long");
+            }
             int b = in.read();
             if (b < 0) {
                 throw new IOException("the connection closed during the handshake");
@@ -203,7 +214,7 @@ final class RemoteLink {
             write(channel.socket().getOutputStream(), "STOP " + codec.sign(stopRequestText(a.peerNonce())));
             InputStream in = channel.socket().getInputStream();
             while (true) {
-                String line = readLine(in);
+                String line = readLine(in, System.nanoTime() + wait.toNanos());
                 java.util.OptionalLong step = ControlProtocol.parseStopped(java.util.List.of(line));
                 if (step.isPresent()) {
                     return step;

@@ -75,6 +75,23 @@ final class StandbyLoop {
         }
     }
 
+    /**
+     * Serves the standby's control socket (status, stop) and drains its heartbeat port for up to {@code waitNs},
+     * while the member has no primary to watch and decides what to do ({@link OtherHosts}).
+     *
+     * @return whether a stop request has ended this standby
+     */
+    boolean serveWhileDeciding(long waitNs) throws IOException {
+        channels.select(waitNs);
+        long now = m.clock.nanoTime();
+        for (SelectionKey key : channels.selector.selectedKeys()) {
+            onStandbyKey(key, now);
+        }
+        channels.selector.selectedKeys().clear();
+        // A stop request holds its connection open until this member ends (see ControlProtocol).
+        return channels.stopRequester != null;
+    }
+
     /** SIGHUP (its window closed) ends a standby; SIGINT and SIGTERM never get here (see onSignal). */
     void onStandbySignal() {
         int number;

@@ -76,9 +76,11 @@ final class Takeover {
                 : freshStart() ? PairState.NONE : m.startState().orElse(PairState.NONE);
         // 1. Claim a new epoch, so that no other member can act under it. 2. Fence the old primary. 3. Only then
         // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
-        // Listening for other hosts before the claim: once the claim names this member the owner of the epoch,
-        // a standby on another host that finds nobody listening at its address takes that as its death.
-        m.listenForOtherHosts();
+        // Listening for other hosts before the claim, and claiming only while listening: once the claim names this
+        // member the owner of the epoch, a standby on another host that finds nobody listening at its address
+        // takes that as its death (the port may still be held by a paused old primary of this host: then this
+        // member waits until that one has ended).
+        m.awaitListeningForOtherHosts();
         PairState claimed = claim(held, takeover);
         long epoch = claimed.epoch();
         times.claimedNs = clock.nanoTime();
@@ -147,11 +149,11 @@ final class Takeover {
             throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
         }
-        boolean acrossHosts = m.multiHost() && takeover;
-        // The newest epoch this member may claim above: its primary's, or the one it saw without a live owner.
+        boolean acrossHosts = m.multiHost();
+        // The newest epoch this member may claim above: the one it saw without a live owner, or its primary's.
         boolean verdict = acrossHosts && m.otherHosts.takeOver;
         long seen = verdict ? m.otherHosts.verdictHighest : held.epoch();
-        if (acrossHosts && highest > seen && (verdict || held.epoch() > 0)) {
+        if (acrossHosts && highest > seen) {
             // Another member took over meanwhile (this one's primary was paused or cut off, or two raced): this one
             // watches that member rather than fencing it.
             throw new Yielded("epoch " + highest + " was claimed by another member after epoch " + seen);
