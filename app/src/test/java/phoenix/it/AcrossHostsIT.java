@@ -206,11 +206,13 @@ class AcrossHostsIT {
         try (java.nio.channels.SocketChannel wrong = java.nio.channels.SocketChannel.open(at)) {
             wrong.socket().setSoTimeout(10_000);
             java.io.InputStream in = wrong.socket().getInputStream();
-            String hello = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)).readLine();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+            String hello = reader.readLine();
             assertTrue(hello != null && hello.startsWith("HELLO "), "the primary says hello: " + hello);
             wrong.socket().getOutputStream().write(("AUTH 1 intruder " + "0".repeat(32) + " " + "0".repeat(64) + "\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            assertEquals(-1, in.read(), "a wrong proof: the primary closes the connection");
+            assertEquals("DENIED", reader.readLine(), "a wrong proof is denied");
+            assertEquals(null, reader.readLine(), "and the primary closes the connection");
             for (int i = 0; i < 12; i++) {
                 idle.add(java.nio.channels.SocketChannel.open(at));
             }

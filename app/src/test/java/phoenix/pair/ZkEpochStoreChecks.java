@@ -94,16 +94,16 @@ public abstract class ZkEpochStoreChecks extends EpochStoreContract {
         old.writeCheckpoint(at(1, 5, 0));
         EpochStore taker = open();
         taker.claimEpoch(at(2, 5, 0));
-        // Until the taker writes, the old primary's writes go on: the taker reads them after it fenced.
-        old.writeCheckpoint(at(1, 6, 0));
-        assertEquals(at(1, 6, 0), taker.readCheckpoint(true).orElseThrow());
-        taker.writeCheckpoint(at(2, 7, 0));
-
-        StaleEpochException e = assertThrows(StaleEpochException.class, () -> old.writeCheckpoint(at(1, 8, 0)));
-
+        // From the taker's claim on, the old primary's writes are refused (the claim moved the fence), before the
+        // taker has written anything: a primary fenced on another host stops at its next step.
+        StaleEpochException e = assertThrows(StaleEpochException.class, () -> old.writeCheckpoint(at(1, 6, 0)));
         assertEquals(2, e.storedEpoch());
         assertTrue(e.getMessage().contains("epoch 2") && e.getMessage().contains(root), e.getMessage());
-        assertEquals(at(2, 7, 0), open().readCheckpoint(false).orElseThrow(), "the late write changed nothing");
+        assertEquals(5, taker.readCheckpoint(true).orElseThrow().snapshot().step(), "the last write before the claim");
+        taker.writeCheckpoint(at(2, 7, 0));
+
+        assertThrows(StaleEpochException.class, () -> old.writeCheckpoint(at(1, 8, 0)));
+        assertEquals(at(2, 7, 0), open().readCheckpoint(false).orElseThrow(), "the late writes changed nothing");
     }
 
     @Test
