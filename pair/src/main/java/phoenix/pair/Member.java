@@ -624,6 +624,10 @@ final class Member {
 
     /** A primary with {@code --bind} listens there for the standbys on other hosts ({@link RemoteLink}). */
     void listenForOtherHosts() {
+        listenForOtherHosts(false);
+    }
+
+    private void listenForOtherHosts(boolean quiet) {
         if (!multiHost() || channels.remoteServer != null) {
             return;
         }
@@ -634,7 +638,7 @@ final class Member {
                 Log.LOG.info("listening at {}:{} for the members on other hosts", config.bind(), config.port());
             }
         } catch (IOException e) {
-            if (!listenFailed) {
+            if (!listenFailed && !quiet) {
                 listenFailed = true;
                 Log.LOG.error("cannot listen at {}:{} for the members on other hosts: {}; trying again until it "
                         + "can (another process holds the port: a paused member of this pair, or another program)",
@@ -648,10 +652,15 @@ final class Member {
      * while it listens (see {@link OtherHosts}).
      */
     void awaitListeningForOtherHosts() {
-        listenForOtherHosts();
+        // A primary killed a moment ago may still hold the port while the kernel tears it down (its watch
+        // connection can close first): asked again every 2 ms for a while, without a word, then every 50 ms.
+        long quietUntil = clock.nanoTime() + 200_000_000L;
         while (multiHost() && channels.remoteServer == null) {
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
-            listenForOtherHosts();
+            boolean quiet = clock.nanoTime() - quietUntil < 0;
+            listenForOtherHosts(quiet);
+            if (channels.remoteServer == null) {
+                java.util.concurrent.locks.LockSupport.parkNanos(quiet ? 2_000_000L : 50_000_000L);
+            }
         }
     }
 
