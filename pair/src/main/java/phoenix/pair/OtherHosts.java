@@ -159,8 +159,7 @@ final class OtherHosts {
                 m.channels.watch.send(ControlProtocol.watch(m.pid));
                 m.channels.watch.send(ControlProtocol.ready());
                 m.everWatched = true;
-                m.watchingPid = p.pid();
-                m.announce("standby");
+                // Named in the coordinator once its heartbeats say who it is (see StandbyLoop).
                 takeOver = false;
                 lastDetail = "watching " + who;
                 Log.LOG.info("standby pid {} of pair '{}' watches {} over TCP", m.pid, m.config.name(), who);

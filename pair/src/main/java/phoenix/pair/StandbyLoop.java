@@ -58,6 +58,12 @@ final class StandbyLoop {
             }
             sendAck(now);
             showHolding(now);
+            if (!m.watchedLocally && standby.primaryPid() != 0 && standby.primaryPid() != m.watchingPid) {
+                // Whom it watches, as the heartbeats say (the member at the address may have changed since the
+                // coordinator named it: a takeover on that host): for status, in the coordinator.
+                m.watchingPid = standby.primaryPid();
+                m.announce("standby");
+            }
             m.healer.heal(now);
             if (now - lastAttachTryNs >= Healer.HEAL_PERIOD_NS) {
                 lastAttachTryNs = now;
