@@ -38,10 +38,10 @@ final class OtherHosts {
 
     /** How long a primary on another host has to accept a connection and prove the secret. */
     static final int PROBE_TIMEOUT_MS = 300;
-    /** How often a standby asks again while a listed primary does not answer. */
-    static final long POLL_NS = 100_000_000L;
-    /** After the primary's connection closed: its own host's standby, which saw it first, takes over first. */
-    static final long GRACE_NS = 50_000_000L;
+    /** How often a standby asks the coordinator again while the owner may be acting but does not answer. */
+    static final long POLL_NS = 50_000_000L;
+    /** How often it tries the owner's address again meanwhile (each try may wait {@link #PROBE_TIMEOUT_MS}). */
+    static final long PROBE_EVERY_NS = 1_000_000_000L;
     private static final long WAIT_LOG_NS = 5_000_000_000L;
 
     private final Member m;
@@ -53,6 +53,9 @@ final class OtherHosts {
      */
     long verdictHighest;
     private String lastDetail = "";
+    // The owner last tried and not answering, and when: tried again only after PROBE_EVERY_NS.
+    private String lastProbe;
+    private long lastProbeNs;
 
     OtherHosts(Member m) {
         this.m = m;
@@ -75,7 +78,9 @@ final class OtherHosts {
         }
         m.watchingPid = 0;
         m.announce("standby");
-        LockSupport.parkNanos(GRACE_NS);
+        // No wait for the primary's own host: its standby, if alive, listens at the address before it claims, and
+        // the first try below finds it there (and watches it once it answers).
+        lastProbe = null;
         Log.LOG.warn("the primary (pid {}) is silent or gone, or another member took over: taking over only when "
                 + "no primary the coordinator lists can be acting", standby.primaryPid());
         long lastLogNs = m.clock.nanoTime();
@@ -139,6 +144,14 @@ final class OtherHosts {
         }
         PairMember p = PairMember.parse(owner.get());
         String who = "primary pid " + p.pid() + " on host " + p.host() + " (epoch " + highest + ")";
+        long now = m.clock.nanoTime();
+        String probe = highest + " " + owner.get();
+        if (probe.equals(lastProbe) && now - lastProbeNs < PROBE_EVERY_NS) {
+            // The same owner did not answer a moment ago: its session is what is watched meanwhile.
+            return Verdict.WAIT;
+        }
+        lastProbe = probe;
+        lastProbeNs = now;
         if (p.bind().isEmpty()) {
             lastDetail = who + " gave no --bind address; waiting for its session to end";
             return Verdict.WAIT;
@@ -149,6 +162,7 @@ final class OtherHosts {
                 PROBE_TIMEOUT_MS);
         switch (a.outcome()) {
             case CONNECTED:
+                lastProbe = null;
                 try {
                     m.channels.watchRemote(a);
                 } catch (IOException e) {
