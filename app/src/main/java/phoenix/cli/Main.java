@@ -153,6 +153,12 @@ public final class Main {
             return object.substring(0, object.length() - 1) + ",\"members\":[" + list + "]}\n";
         }
         StringBuilder text = new StringBuilder(status.toText(STEP_WORD));
+        if (members != null && status.primaryPid() == 0) {
+            // Only a standby runs here: the primary, and what protects it, are on another host.
+            members.stream().filter(m -> m.role().equals("primary")).findFirst().ifPresent(p -> text.append(
+                    "  (this host runs a standby only: the primary is pid ").append(p.pid()).append(" on ")
+                    .append(p.host()).append("; 'status' there says whether it is protected)\n"));
+        }
         if (members != null) {
             text.append("  members (coordinator):").append(members.isEmpty() ? " none listed" : "").append('\n');
             for (PairMember m : members) {
