@@ -60,4 +60,18 @@ class StatusOutputTest {
         assertTrue(Main.statusOutput(status, true, List.of()).endsWith(",\"members\":[]}\n"));
         assertTrue(Main.statusOutput(status, false, List.of()).contains("members (coordinator): none listed"));
     }
+
+    @Test
+    void onAHostWithAStandbyOnlyNamesWhereThePrimaryRunsAndWhomTheStandbyWatches() {
+        PairStatus standbyOnly = new PairStatus("p", 41, 3, false, 0, "", 7, 1, 0, Map.of(), "");
+        List<PairMember> members = List.of(new PairMember(100, "a", "10.0.0.1", "primary"),
+                new PairMember(7, "b", "10.0.0.2", "standby", 100));
+
+        String text = Main.statusOutput(standbyOnly, false, members);
+
+        assertTrue(text.contains("(this host runs a standby only: the primary is pid 100 on a; 'status' there says "
+                + "whether it is protected)"), text);
+        assertTrue(text.contains("    standby pid 7 on b (10.0.0.2), watching pid 100 over TCP\n"), text);
+        assertTrue(Main.statusOutput(standbyOnly, true, members).contains(",\"watching\":100}"));
+    }
 }
