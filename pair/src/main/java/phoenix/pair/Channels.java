@@ -194,13 +194,19 @@ final class Channels {
 
     /**
      * Listens for members on other hosts at {@code bind}:{@code port} (TCP). Connections an ended member left in
-     * TIME_WAIT do not hold the address (SO_REUSEADDR): the local standby that took over from a dead primary
-     * listens where it did. A live member's listening socket (a paused old primary's) does: this then throws.
+     * TIME_WAIT do not hold the address (SO_REUSEADDR), nor does a paused old primary's listening socket
+     * (SO_REUSEPORT, which the kernel allows between sockets of one user only): the local standby that took over
+     * listens where its primary did. Another user's program on the port makes this throw.
      */
     void listenRemote(String bind, int port) throws IOException {
         ServerSocketChannel s = ServerSocketChannel.open();
         try {
             s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            // And beside a paused old primary of this host, which still listens there: a local takeover does not
+            // wait for it (connections then reach either socket; one that meets the paused one is tried again).
+            if (s.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT)) {
+                s.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            }
             s.bind(new InetSocketAddress(InetAddress.getByName(bind), port), 16);
             s.configureBlocking(false);
             s.register(selector, SelectionKey.OP_ACCEPT, s);
@@ -220,19 +226,26 @@ final class Channels {
         channel.configureBlocking(false);
         Connection c = new Connection(channel, Connection.Kind.REMOTE_PENDING);
         java.net.InetAddress from = peerAddress(c);
+        Connection oldestThere = null;
+        Connection oldest = null;
         long pending = 0;
         long fromThere = 0;
         for (Connection r : remotes) {
             if (r.kind() == Connection.Kind.REMOTE_PENDING) {
                 pending++;
-                fromThere += java.util.Objects.equals(peerAddress(r), from) ? 1 : 0;
+                oldest = oldest == null ? r : oldest;
+                if (java.util.Objects.equals(peerAddress(r), from)) {
+                    fromThere++;
+                    oldestThere = oldestThere == null ? r : oldestThere;
+                }
             }
         }
-        // Per address, so that one address that keeps connections open cannot lock out the pair's own members.
-        if (fromThere >= RemoteLink.MAX_PENDING_PER_ADDRESS || pending >= RemoteLink.MAX_PENDING) {
-            refuseRemote(c, (fromThere >= RemoteLink.MAX_PENDING_PER_ADDRESS ? fromThere + " connections from there"
-                    : pending + " connections") + " were already waiting to prove the secret", now);
-            return;
+        // Full: the oldest waiting connection makes room (from the same address first), never the new one, so that
+        // connections held open without a proof cannot lock out a member, which proves the secret in one round trip.
+        if (fromThere >= RemoteLink.MAX_PENDING_PER_ADDRESS) {
+            refuseRemote(oldestThere, "BUSY", "a newer connection from there needed its place", now);
+        } else if (pending >= RemoteLink.MAX_PENDING) {
+            refuseRemote(oldest, "BUSY", "a newer connection needed its place", now);
         }
         channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
         register(c);
@@ -266,7 +279,12 @@ final class Channels {
      * why), closed, counted, and logged at most once per period, with the count of those not logged yet.
      */
     void refuseRemote(Connection c, String why, long now) {
-        c.send("DENIED");
+        refuseRemote(c, "DENIED", why, now);
+    }
+
+    /** Refuses a connection from another host with {@code answer} ({@code DENIED}, or {@code BUSY}: try again). */
+    void refuseRemote(Connection c, String answer, String why, long now) {
+        c.send(answer);
         String from;
         try {
             from = String.valueOf(c.channel().getRemoteAddress());

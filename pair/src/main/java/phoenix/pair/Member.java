@@ -240,6 +240,7 @@ final class Member {
         otherHosts = new OtherHosts(this);
         if (joining) {
             if (otherHosts.tryOnce() == OtherHosts.Verdict.DENIED) {
+                // The owner refused this member's proof, or did not prove its own: the secrets differ.
                 throw new PairException(otherHosts.lastDetail() + "; the secret in " + dir.path().resolve("secret")
                         + " must be the pair's: copy it from a host where the pair runs (owner-only), then start "
                         + "again");
@@ -313,6 +314,9 @@ final class Member {
                     config.name());
         } else if (primaryRole) {
             Log.LOG.debug("warm-up done after the takeover");
+        } else if (everWatched && !watchedLocally) {
+            Log.LOG.info("standby pid {} of pair '{}': watching the primary on another host over TCP", pid,
+                    config.name());
         } else if (everWatched) {
             Log.LOG.info("standby pid {} of pair '{}' on 127.0.0.1:{}: attached to the primary", pid, config.name(),
                     config.port());
@@ -431,6 +435,17 @@ final class Member {
                     + s.get("pid") + ", standby pid " + s.get("standbyPid") + ", state dir " + config.stateDir()
                     + "); see 'status --name " + config.name() + "' or end it with 'stop --name " + config.name()
                     + "'");
+        }
+        if (config.coordinator() != null) {
+            // Only a standby may run here (the primary on another host): this directory is in use all the same.
+            Optional<List<String>> standby = ControlClient.request(config.standbySocket(), "STATUS",
+                    PREFLIGHT_TIMEOUT_MS);
+            if (standby.isPresent()) {
+                Status s = Status.parse(standby.get());
+                throw new PairException("state directory " + config.stateDir() + " is in use by a standby of pair '"
+                        + s.get("name") + "' (pid " + s.get("pid") + "); see 'status --name " + s.get("name")
+                        + " --state-dir " + config.stateDir() + "', or choose another --state-dir");
+            }
         }
     }
 

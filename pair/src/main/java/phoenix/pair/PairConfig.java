@@ -603,7 +603,8 @@ public final class PairConfig {
         private static boolean isIpAddress(String text) {
             if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
                 for (String part : text.split("\\.")) {
-                    if (Integer.parseInt(part) > 255) {
+                    // 010 would read as 8 to some tools: one spelling only.
+                    if (Integer.parseInt(part) > 255 || part.length() > 1 && part.startsWith("0")) {
                         return false;
                     }
                 }

@@ -31,12 +31,13 @@ import java.util.HexFormat;
  * primary's next checkpoint write fails, and it ends as fenced.)
  *
  * A connection that does not prove the secret within {@link #PENDING_TIMEOUT_NS} is told {@code DENIED} and
- * closed; at most {@link #MAX_PENDING_PER_ADDRESS} from one address and {@link #MAX_PENDING} in all wait at once,
- * so that nobody can tie up the primary's loop (it never blocks on a connection) or its memory, and one address
- * cannot lock out the others. Every refusal is counted and logged, at most one line per {@link
- * #REFUSAL_LOG_PERIOD_NS} with the count since the last. The lines that carry no HMAC of their own (WELCOME,
- * READY, ACK; BUSY and STATE are ignored across hosts) decide nothing: a standby takes its state from the
- * heartbeats alone.
+ * closed; at most {@link #MAX_PENDING_PER_ADDRESS} from one address and {@link #MAX_PENDING} in all wait at once
+ * (a new one makes the oldest waiting one go, told {@code BUSY}, from its own address first), so that nobody can
+ * tie up the primary's loop (it never blocks on a connection) or its memory, and connections held open without a
+ * proof cannot lock out a member, which proves the secret within one round trip. Every refusal is counted and
+ * logged, at most one line per {@link #REFUSAL_LOG_PERIOD_NS} with the count since the last. The lines that
+ * carry no HMAC of their own (WELCOME, READY, ACK; BUSY and STATE are ignored across hosts) decide nothing: a
+ * standby takes its state from the heartbeats alone.
  */
 final class RemoteLink {
     static final int MAX_PENDING = 32;
@@ -119,14 +120,22 @@ final class RemoteLink {
             String[] hello = readLine(in, deadline).split(" ");
             if (hello.length != 2 || !hello[0].equals("HELLO") || !hello[1].matches("[0-9a-f]{32}")) {
                 channel.close();
-                return new Attempt(Outcome.DENIED, null, null, null, "not a phoenix primary at " + address + ":"
-                        + port);
+                // Busy (connections that proved nothing fill its queue), or not a phoenix member: neither says
+                // that the owner is gone, nor that this member's secret is wrong. Tried again.
+                return new Attempt(Outcome.UNREACHABLE, null, null, null, hello[0].equals("BUSY")
+                        ? "the member at " + address + ":" + port + " was busy with connections that proved nothing"
+                        : "what answers at " + address + ":" + port + " is not a phoenix member");
             }
             String peerNonce = hello[1];
             String ownNonce = nonce();
             write(out, "AUTH " + pid + " " + host + " " + ownNonce + " "
                     + codec.sign(authText(peerNonce, ownNonce, pid, host)));
             String[] ok = readLine(in, deadline).split(" ");
+            if (ok[0].equals("BUSY")) {
+                channel.close();
+                return new Attempt(Outcome.UNREACHABLE, null, null, null, "the member at " + address + ":" + port
+                        + " was busy with connections that proved nothing");
+            }
             if (ok.length != 2 || !ok[0].equals("AUTHOK") || !codec.verify(okText(ownNonce, peerNonce), ok[1])) {
                 channel.close();
                 return new Attempt(Outcome.DENIED, null, null, null, "the member at " + address + ":" + port
@@ -139,9 +148,12 @@ final class RemoteLink {
             // language); a connection that timed out is thrown as SocketTimeoutException by this connect.
             close(channel);
             return new Attempt(Outcome.REFUSED, null, null, null, String.valueOf(e.getMessage()));
+        } catch (java.net.SocketTimeoutException e) {
+            close(channel);
+            return new Attempt(Outcome.UNREACHABLE, null, null, null, "no answer within " + timeoutMs + " ms");
         } catch (IOException e) {
             close(channel);
-            return new Attempt(Outcome.UNREACHABLE, null, null, null, e.toString());
+            return new Attempt(Outcome.UNREACHABLE, null, null, null, "cannot connect (" + e.getMessage() + ")");
         }
     }
 
@@ -192,6 +204,7 @@ final class RemoteLink {
         HeartbeatCodec codec = StateDir.existing(config.stateDir()).codec();
         EpochStore store = Coordinators.open(config, null);
         PairMember owner;
+        String ownerEntry;
         try {
             long highest = store.maxCheckpointEpoch();
             java.util.Optional<String> entry = highest == 0 ? java.util.Optional.empty() : store.ownerOf(highest);
@@ -199,15 +212,18 @@ final class RemoteLink {
                 return java.util.OptionalLong.empty();
             }
             owner = PairMember.parse(entry.get());
+            ownerEntry = entry.get();
         } finally {
             store.close();
         }
-        String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":"
-                + config.port();
-        Attempt a = connect(owner.bind(), config.port(), codec, ProcessHandle.current().pid(),
+        int port = (int) OtherHosts.portOf(ownerEntry, config.port());
+        String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":" + port;
+        Attempt a = connect(owner.bind(), port, codec, ProcessHandle.current().pid(),
                 PairMember.localHost(), (int) Math.min(wait.toMillis(), 2000));
         if (a.outcome() != Outcome.CONNECTED) {
-            throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail());
+            throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail() + (a.outcome()
+                    == Outcome.REFUSED ? " (nobody listens there: if it was killed, its standbys take over; stop "
+                    + "again in a moment)" : ""));
         }
         try (SocketChannel channel = a.channel()) {
             channel.socket().setSoTimeout((int) Math.max(1, wait.toMillis()));

@@ -187,7 +187,7 @@ class PairConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "localhost", "host.example", "10.0.0.256", "10.0.0", "1.2.3.4.5", "10.0.0.1 ",
-        "fe80::1%eth0", ":", "a:b:c:d:e:f:g:h:i", "10.0.0.1\n"})
+        "fe80::1%eth0", ":", "a:b:c:d:e:f:g:h:i", "10.0.0.1\n", "010.0.0.1", "10.00.0.1"})
     void refusesABindThatIsNotAnIpAddress(String address) {
         assertRefused(builder("p").coordinator("zk://h:1/p").bind(address), "bind address '", "not an IP address");
     }

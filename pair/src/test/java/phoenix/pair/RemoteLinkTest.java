@@ -71,7 +71,7 @@ class RemoteLinkTest {
     }
 
     @Test
-    void somethingThatIsNotAPhoenixPrimaryIsDenied() throws Exception {
+    void somethingThatIsNotAPhoenixMemberOrABusyOneIsTriedAgainNotDenied() throws Exception {
         try (ServerSocket server = listen()) {
             CompletableFuture<Void> web = CompletableFuture.runAsync(() -> {
                 try (Socket s = server.accept()) {
@@ -81,9 +81,20 @@ class RemoteLinkTest {
                 }
             });
             RemoteLink.Attempt a = RemoteLink.connect("127.0.0.1", server.getLocalPort(), codec, 99, "h1", 5000);
-            assertEquals(RemoteLink.Outcome.DENIED, a.outcome());
-            assertTrue(a.detail().contains("not a phoenix primary"), a.detail());
+            assertEquals(RemoteLink.Outcome.UNREACHABLE, a.outcome(), "neither the owner's death nor a wrong secret");
+            assertTrue(a.detail().contains("is not a phoenix member"), a.detail());
             web.get(10, TimeUnit.SECONDS);
+            CompletableFuture<Void> busy = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept()) {
+                    s.getOutputStream().write("BUSY\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            a = RemoteLink.connect("127.0.0.1", server.getLocalPort(), codec, 99, "h1", 5000);
+            assertEquals(RemoteLink.Outcome.UNREACHABLE, a.outcome());
+            assertTrue(a.detail().contains("busy with connections that proved nothing"), a.detail());
+            busy.get(10, TimeUnit.SECONDS);
         }
     }
 
