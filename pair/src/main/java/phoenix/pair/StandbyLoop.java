@@ -41,20 +41,26 @@ final class StandbyLoop {
     }
 
     Standby.State run() throws IOException {
+        long passStartNs = 0;
         while (true) {
-            long now = m.clock.nanoTime();
+            long top = m.clock.nanoTime();
             long wake = Channels.earliest(standby.deadlineNs(), m.healer.lastHealNs + Healer.HEAL_PERIOD_NS);
-            channels.select(wake - now);
-            // How late this pass is: after the wake it slept for, or after the select when it did not sleep.
-            long meant = wake - now > 0 ? wake : now;
-            now = m.clock.nanoTime();
+            channels.select(wake - top);
+            // How late this pass is: after the wake it slept for, or after the select when it did not sleep; and
+            // how long the pass before took, since a pause can land in a pass after it read the clock (then the
+            // next pass, not sleeping, would look on time: a whole pair paused there took over needlessly, found
+            // by the long chaos run).
+            long meant = wake - top > 0 ? wake : top;
+            long now = m.clock.nanoTime();
+            long late = Math.max(now - meant, passStartNs == 0 ? 0 : top - passStartNs);
+            passStartNs = now;
             for (SelectionKey key : channels.selector.selectedKeys()) {
                 onStandbyKey(key, now);
             }
             channels.selector.selectedKeys().clear();
-            if (standby.onLoopStalled(now - meant, now)) {
+            if (standby.onLoopStalled(late, now)) {
                 Log.LOG.warn("this standby did not run for {} ms (paused?): the heartbeats it missed meanwhile say "
-                        + "nothing about its primary, which gets a new takeover timeout", (now - meant) / 1_000_000);
+                        + "nothing about its primary, which gets a new takeover timeout", late / 1_000_000);
             }
             sendAck(now);
             showHolding(now);
