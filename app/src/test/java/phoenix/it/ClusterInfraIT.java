@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,7 +62,7 @@ class ClusterInfraIT {
 
     @Test
     void ensembleAcrossNamespaceHostsSurvivesALeaderKillAndCutOffHosts() throws Exception {
-        requireNamespaces();
+        Netns.assumeAvailable("ClusterInfraIT");
         net = Netns.create(3);
         String prefix = net.prefix();
         Process sh = tracker.start(net.inHost(1, List.of("sh", "-c", "echo $$; ip -o -4 addr show")));
@@ -130,18 +127,6 @@ class ClusterInfraIT {
         zk.start(leader);
         zk.awaitQuorum(WITHIN);
         assertEquals("on loopback", read(zk.connectString(leader), PATH), "the restarted server has the data");
-    }
-
-    /** Skips without namespaces, and says why; under CI they must be there. */
-    private static void requireNamespaces() {
-        Optional<String> why = Netns.unavailableBecause();
-        if (why.isPresent()) {
-            String message = "ClusterInfraIT's hosts: " + why.get();
-            if (Boolean.getBoolean("phoenix.requireTools") || "true".equals(System.getenv("CI"))) {
-                fail(message + " (under CI, missing tools fail the build)");
-            }
-            Assumptions.assumeTrue(false, message);
-        }
     }
 
     private static int[] others(int server) {

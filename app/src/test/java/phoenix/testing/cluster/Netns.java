@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  * the test JVM reaches every host; host {@code i} is {@code .i}. No namespace has a default route: traffic goes
  * only to the addresses assigned here, or to 127.0.0.0/8 (each namespace's loopback is up).
  *
- * <p>Every name starts with {@code phx} and a random part unique to the run: namespaces {@code phxRRRRRh1..},
- * the bridge {@code phxRRRRRbr}, the root-side veths {@code phxRRRRRv1..} (the namespace side is {@code eth0}).
+ * <p>Every name starts with {@code phx} (or the prefix given to {@link #create(int, String, String)}, with the
+ * subnet given there: the benchmark's {@code pbh} on {@code 10.231.0.0/24}) and a random part unique to the run:
+ * namespaces {@code phxRRRRRh1..}, the bridge {@code phxRRRRRbr}, the root-side veths {@code phxRRRRRv1..} (the
+ * namespace side is {@code eth0}).
  * {@link #close()} removes them all, also after a failure half-way through {@link #create(int)}, and a JVM
  * shutdown hook does the same for an instance not closed.
  *
@@ -91,6 +93,24 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
+     * For a test that needs hosts: skips it, saying why, when namespaces cannot be made here; under CI
+     * ({@code CI=true} or {@code -Dphoenix.requireTools=true}) fails it instead, since there the tools must be
+     * there.
+     *
+     * @param who the test, named in the message
+     */
+    public static void assumeAvailable(String who) {
+        Optional<String> why = unavailableBecause();
+        if (why.isPresent()) {
+            String message = who + "'s hosts: " + why.get();
+            if (Boolean.getBoolean("phoenix.requireTools") || "true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail(message + " (under CI, missing tools fail the build)");
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, message);
+        }
+    }
+
+    /**
      * Makes the hosts: namespaces with loopback up, veths, the bridge with its address.
      *
      * @param hosts how many, 1 to 253
@@ -98,10 +118,36 @@ public final class Netns implements AutoCloseable {
      * @throws IllegalStateException when an {@code ip} command fails (with its output); what was made is removed
      */
     public static Netns create(int hosts) {
+        return create(hosts, "phx", null);
+    }
+
+    /**
+     * Makes the hosts under a name prefix and a subnet of the caller's (the benchmark's, so that its namespaces
+     * and addresses are told apart from the tests' at a glance).
+     *
+     * @param hosts how many, 1 to 253
+     * @param namePrefix the first letters of every name, 1 to 4 lower-case letters; a random part follows
+     * @param subnet the first three octets with their dot, e.g. {@code 10.231.0.}; null picks a free
+     *     {@code 10.213.X.} as {@link #create(int)} does
+     * @return the hosts, to be closed
+     * @throws IllegalStateException when the subnet is in use on the machine, or an {@code ip} command fails
+     */
+    public static Netns create(int hosts, String namePrefix, String subnet) {
         if (hosts < 1 || hosts >= BRIDGE_HOST) {
             throw new IllegalArgumentException("hosts must be 1 to " + (BRIDGE_HOST - 1) + ", not " + hosts);
         }
-        Netns n = new Netns("phx" + random(), freeSubnet(), hosts);
+        if (!namePrefix.matches("[a-z]{1,4}")) {
+            throw new IllegalArgumentException("a name prefix is 1 to 4 lower-case letters, not '" + namePrefix + "'");
+        }
+        if (subnet != null && !subnet.matches("(\\d{1,3}\\.){3}")) {
+            throw new IllegalArgumentException("a subnet is three octets and a dot, such as 10.231.0., not '"
+                    + subnet + "'");
+        }
+        if (subnet != null && inUse(subnet)) {
+            throw new IllegalStateException("the subnet " + subnet + "0/24 is in use on this machine (another run "
+                    + "of the same program?); `ip -4 addr` and `ip -4 route` show where");
+        }
+        Netns n = new Netns(namePrefix + random(), subnet != null ? subnet : freeSubnet(), hosts);
         OPEN.add(n);
         try {
             n.make();
@@ -308,15 +354,21 @@ public final class Netns implements AutoCloseable {
 
     /** The first 10.213.X.0/24, from the pid on, that no address or route of the root namespace uses yet. */
     private static String freeSubnet() {
-        String used = run(List.of(IP, "-4", "-o", "addr", "show")) + run(List.of(IP, "-4", "route", "show"));
         long start = ProcessHandle.current().pid();
         for (int i = 0; i < 250; i++) {
             String s = NET_PREFIX + ((start + i) % 250 + 1) + ".";
-            if (!used.contains(s)) {
+            if (!inUse(s)) {
                 return s;
             }
         }
         throw new IllegalStateException("every " + NET_PREFIX + "X.0/24 is in use on this machine");
+    }
+
+    /** Whether an address or a route of the root namespace lies in the subnet ({@code A.B.C.}). */
+    private static boolean inUse(String subnet) {
+        String used = run(List.of(IP, "-4", "-o", "addr", "show")) + "\n" + run(List.of(IP, "-4", "route", "show"));
+        // " 10.231.0." or at a line's start: 110.231.0.x is another subnet.
+        return ("\n" + used.replace('\t', ' ')).replace("\n", "\n ").contains(" " + subnet);
     }
 
     private static String random() {
