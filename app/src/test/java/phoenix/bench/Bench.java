@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -54,15 +55,28 @@ public final class Bench {
                 return 1;
             }
         }
+        if (options.hosts) {
+            Optional<String> why = HostsBench.unavailableBecause();
+            if (why.isPresent()) {
+                System.err.println("bench --hosts: " + why.get());
+                return 2;
+            }
+        }
         Cleanup cleanup = new Cleanup();
         Thread hook = new Thread(cleanup::closeAll, "bench cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         Results results = new Results(options);
+        HostsBench hostsBench = null;
         try {
             clearLogs(root.resolve("app").resolve("target").resolve("bench-logs"));
             Build build = cleanup.register(Build.copy(root));
             results.code = build.describe;
-            new Measure(root, build, cleanup, results).run();
+            if (options.hosts) {
+                hostsBench = new HostsBench(root, build, cleanup, results);
+                hostsBench.run();
+            } else {
+                new Measure(root, build, cleanup, results).run();
+            }
         } catch (BenchException | IOException e) {
             // After Ctrl+C the shutdown hook has ended the pairs, and the measurement in progress fails on that.
             System.err.println("bench: " + (cleanup.isClosed() ? "interrupted; every process it started was ended"
@@ -77,14 +91,14 @@ public final class Bench {
         }
         results.elapsedNs = System.nanoTime() - results.startedNs;
         results.loadAtEnd = Procs.loadAverage();
+        if (hostsBench != null) {
+            if (!report(hostsBench.markdown(), hostsBench.json(), options)) {
+                return 1;
+            }
+            return hostsBench.ok() ? 0 : overlapOrGap();
+        }
         Report report = new Report(results);
-        System.out.print(report.markdown());
-        System.out.flush();
-        try {
-            Files.createDirectories(options.json.toAbsolutePath().getParent());
-            Files.writeString(options.json, report.json());
-        } catch (IOException e) {
-            System.err.println("bench: cannot write " + options.json + ": " + e.getMessage());
+        if (!report(report.markdown(), report.json(), options)) {
             return 1;
         }
         if (!results.sequencesOk()) {
@@ -96,6 +110,26 @@ public final class Bench {
             return 1;
         }
         return 0;
+    }
+
+    /** Prints the table and writes the JSON; says so and answers false when the JSON cannot be written. */
+    private static boolean report(String markdown, String json, BenchOptions options) {
+        System.out.print(markdown);
+        System.out.flush();
+        try {
+            Files.createDirectories(options.json.toAbsolutePath().getParent());
+            Files.writeString(options.json, json);
+            return true;
+        } catch (IOException e) {
+            System.err.println("bench: cannot write " + options.json + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private static int overlapOrGap() {
+        System.err.println("bench: across hosts, a number was skipped, repeated more than once a takeover, or two "
+                + "hosts printed in overlapping epochs; see the table");
+        return 1;
     }
 
     private static void clearLogs(Path dir) throws IOException {

@@ -30,16 +30,28 @@ final class BenchOptions {
             "                        holds those rows alone",
             "  --kv-kills N          SIGKILL takeovers of the key-value example (default 20; quick 8)",
             "  --kv-terms N          SIGTERM takeovers of the key-value example (default 5; quick 2)",
+            "  --hosts               only the rows across hosts (needs root and iproute2): a pair with",
+            "                        --coordinator and --bind on 3 hosts (network namespaces pbh*, 10.231.0.0/24)",
+            "                        beside a 3-server ZooKeeper ensemble, 2 s sessions; every member of the",
+            "                        primary's host SIGKILLed, the host SIGSTOPped for 6 s, cut off from",
+            "                        everything, cut off from ZooKeeper only -> next number on another host; no",
+            "                        overlap, no gap; and in the same run SIGKILL of the primary process -> next",
+            "                        number for a plain pair and for the pair across hosts side by side",
+            "  --hosts-rounds N      rounds of each fault across hosts (default 10; quick 3); the same-host kills",
+            "                        take max(N, 10) rounds each (quick 5)",
             "  --help                this text",
             "",
             "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number, the",
-            "key-value example lost an acknowledged write or a measurement could not be made, 2 on a bad command",
-            "line");
+            "key-value example lost an acknowledged write, two hosts printed in overlapping epochs or a",
+            "measurement could not be made, 2 on a bad command line or (--hosts) without root or iproute2");
 
     boolean help;
     boolean quick;
     boolean replication;
     boolean kv;
+    boolean hosts;
+    int hostsRounds;
+    int sameHostKills;
     int kvKills;
     int kvTerms;
     int takeovers;
@@ -65,6 +77,7 @@ final class BenchOptions {
         Integer floors = null;
         Integer kvKills = null;
         Integer kvTerms = null;
+        Integer hostsRounds = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -77,6 +90,12 @@ final class BenchOptions {
                     break;
                 case "--kv":
                     o.kv = true;
+                    break;
+                case "--hosts":
+                    o.hosts = true;
+                    break;
+                case "--hosts-rounds":
+                    hostsRounds = number(args, ++i, a, 1);
                     break;
                 case "--kv-kills":
                     kvKills = number(args, ++i, a, 0);
@@ -135,6 +154,11 @@ final class BenchOptions {
         if (o.kvKills + o.kvTerms == 0) {
             throw new IllegalArgumentException("--kv-kills 0 and --kv-terms 0 leave nothing to measure");
         }
+        if (o.hosts && (o.kv || o.replication)) {
+            throw new IllegalArgumentException("--hosts runs alone, without --kv or --replication; choose one");
+        }
+        o.hostsRounds = hostsRounds != null ? hostsRounds : o.quick ? 3 : 10;
+        o.sameHostKills = o.quick && hostsRounds == null ? 5 : Math.max(o.hostsRounds, 10);
         o.startFloors = Math.max(11, o.deathFloors / 3);
         o.freshStarts = Math.max(7, o.deathFloors / 3);
         if (o.json == null) {

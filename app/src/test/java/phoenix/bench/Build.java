@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A private copy of the build that every pair of one run uses: {@code run-phoenix.sh}, {@code app/target/phoenix.jar}
- * and {@code app/target/lib}, copied once at the start. The copied script finds no sources next to it, so it never
- * rebuilds in the middle of a run when someone edits {@code src/main}, and every member of the run runs the same
- * code. Removed at the end.
+ * A private copy of the build that every pair of one run uses: {@code run-phoenix.sh}, {@code app/target/phoenix.jar},
+ * {@code app/target/lib}, {@code app/target/lib-zk} and {@code test-scripts/subreaper.py}, copied once at the start.
+ * The copied script finds no sources next to it, so it never rebuilds in the middle of a run when someone edits
+ * {@code src/main}, and every member of the run runs the same code. Removed at the end.
  */
 final class Build implements AutoCloseable {
     final Path dir;
@@ -37,12 +37,26 @@ final class Build implements AutoCloseable {
         Files.createDirectories(dir.resolve("app").resolve("target").resolve("lib"));
         Files.copy(root.resolve("run-phoenix.sh"), dir.resolve("run-phoenix.sh"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.copy(jar, dir.resolve("app").resolve("target").resolve("phoenix.jar"));
-        try (Stream<Path> jars = Files.list(lib)) {
+        copyJars(lib, dir.resolve("app").resolve("target").resolve("lib"));
+        // The coordinator's jars, which run-phoenix.sh adds for --coordinator (the --hosts rows), and the subreaper
+        // the hosts' members run under.
+        Path libZk = root.resolve("app").resolve("target").resolve("lib-zk");
+        if (Files.isDirectory(libZk)) {
+            copyJars(libZk, dir.resolve("app").resolve("target").resolve("lib-zk"));
+        }
+        Files.createDirectories(dir.resolve("test-scripts"));
+        Files.copy(root.resolve("test-scripts").resolve("subreaper.py"),
+                dir.resolve("test-scripts").resolve("subreaper.py"), StandardCopyOption.COPY_ATTRIBUTES);
+        return new Build(dir, describe(root));
+    }
+
+    private static void copyJars(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> jars = Files.list(from)) {
             for (Path p : jars.toList()) {
-                Files.copy(p, dir.resolve("app").resolve("target").resolve("lib").resolve(p.getFileName()));
+                Files.copy(p, to.resolve(p.getFileName()));
             }
         }
-        return new Build(dir, describe(root));
     }
 
     /** @return the commit and whether src/main differs from it, as git says; "unknown" without git */

@@ -322,8 +322,11 @@ final class Measure {
         return pair.awaitProtected(PROTECTED_WITHIN);
     }
 
-    private Results.Takeover takeover(BenchPair pair, Setup s, String signal, int settleMs)
-            throws InterruptedException {
+    /**
+     * One takeover of a running pair: once it is protected and {@code settleMs} later, right after a number, the
+     * signal to its primary; the next number (the new primary's, by the count it announced) and protected again.
+     */
+    Results.Takeover takeover(BenchPair pair, Setup s, String signal, int settleMs) throws InterruptedException {
         PairStatus before = protectedAndSettled(pair, settleMs);
         ProcessHandle old = primaryOf(pair, before);
         // kill(2) from this JVM, the call kill(1) makes, without the fork and exec of kill(1) in the figure.

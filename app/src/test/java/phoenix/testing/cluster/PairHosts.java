@@ -530,8 +530,14 @@ public final class PairHosts implements AutoCloseable {
          */
         public void start() throws IOException {
             Files.createDirectories(logs);
+            // The host's members in a process group of their own, led by the subreaper, whose parent is this JVM: a
+            // host paused with SIGSTOP is never sent SIGHUP and SIGCONT by the kernel because the group of the JVM
+            // that runs this became orphaned meanwhile (its launching shell ended, as a background job's does),
+            // and a Ctrl+C in the terminal reaches this JVM alone, which ends the members by pid.
             List<String> cmd = new ArrayList<>(List.of("unshare", "--uts", "sh", "-c",
-                    "hostname \"$0\" && exec \"$@\"", hostName(n), "python3", subreaper.toString(),
+                    "hostname \"$0\" && exec \"$@\"", hostName(n), "python3", "-c",
+                    "import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])", "python3",
+                    subreaper.toString(),
                     launcher.toString(), "run", "--name", name, "--port", String.valueOf(port), "--state-dir",
                     stateDir.toString(), "--terminal", "none", "--interval", interval, "--coordinator",
                     coordinator(), "--session-timeout", session.toMillis() + "ms", "--bind", net.address(n)));
