@@ -75,31 +75,38 @@ final class StepThread implements Primary.Steps, Runnable {
     @Override
     public void run() {
         while (!Thread.currentThread().isInterrupted()) {
-            Snapshot last = request.getAndSet(null);
-            if (last == null) {
+            if (!takeUp()) {
                 // A request set before this park leaves its unpark's permit: park returns at once.
                 LockSupport.park(this);
-                continue;
             }
-            boolean first = firstStartNs == 0;
-            if (first) {
-                firstStartNs = clock.nanoTime();
-            }
-            Done result;
-            try {
-                result = new Done(task.step(last), null);
-            } catch (RuntimeException | Error e) {
-                result = new Done(null, e);
-            }
-            done.set(result);
-            if (first) {
-                firstDoneNs = clock.nanoTime();
-                Thread waiter = firstWaiter;
-                if (waiter != null) {
-                    LockSupport.unpark(waiter);
-                }
-            }
-            wakeup.run();
         }
+    }
+
+    /** Runs the step handed over, if any, and wakes the loop when it is done; false when none was waiting. */
+    boolean takeUp() {
+        Snapshot last = request.getAndSet(null);
+        if (last == null) {
+            return false;
+        }
+        boolean first = firstStartNs == 0;
+        if (first) {
+            firstStartNs = clock.nanoTime();
+        }
+        Done result;
+        try {
+            result = new Done(task.step(last), null);
+        } catch (RuntimeException | Error e) {
+            result = new Done(null, e);
+        }
+        done.set(result);
+        if (first) {
+            firstDoneNs = clock.nanoTime();
+            Thread waiter = firstWaiter;
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
+            }
+        }
+        wakeup.run();
+        return true;
     }
 }
