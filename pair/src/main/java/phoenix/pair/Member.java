@@ -106,7 +106,6 @@ final class Member {
     Ending run() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
-        steps = new StepThread(task, clock, tag, channels::wakeup);
         try {
             channels.open();
             if (!startStandby()) {
@@ -181,6 +180,8 @@ final class Member {
             dir.removeStaleSockets();
         }
         store = Coordinators.open(config, dir);
+        // Only a coordinator's leadership is a lease, asked again on the step thread; a state directory's is not.
+        steps = new StepThread(task, clock, tag, channels::wakeup, store != dir ? store::mayAct : null);
         if (multiHost()) {
             requireOwnAddress(config.bind());
         }

@@ -54,7 +54,8 @@ final class Primary {
 
         /**
          * @return whether this member may begin a step now: false while its coordinator's lease is not confirmed
-         *     ({@link EpochStore#mayAct}); always true for a pair kept in a state directory
+         *     ({@link EpochStore#mayAct}); always true for a pair kept in a state directory. The step thread asks the
+         *     lease again right before the step ({@link StepThread}), and {@link #onStepNotBegun} says it lapsed
          */
         default boolean mayStep(long nowNs) {
             return true;
@@ -286,6 +287,28 @@ final class Primary {
         }
         if (endAfterStep) {
             state(State.STOPPED, nowNs, "the step under way is done and replicated; no more steps");
+        }
+    }
+
+    /**
+     * The step handed over last was not begun: its lease lapsed between this loop's check and the step thread
+     * taking it up. Nothing ran and nothing changes but the state: RUNNING, waiting for the lease as when the check
+     * in {@link #doWork} fails, with the same step still due.
+     */
+    void onStepNotBegun(long nowNs) {
+        if (state != State.STEPPING) {
+            // Fenced, or timed out, meanwhile.
+            return;
+        }
+        state = State.RUNNING;
+        if (endAfterStep) {
+            state(State.STOPPED, nowNs, "no step under way (its lease had lapsed); no more steps");
+            return;
+        }
+        if (!leaseWaiting) {
+            leaseWaiting = true;
+            Log.LOG.warn("the coordinator's lease on this primary lapsed between its check and step {}: the step was "
+                    + "not begun, and none is until the lease is confirmed again", current.snapshot().step() + 1);
         }
     }
 

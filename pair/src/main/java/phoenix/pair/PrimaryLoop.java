@@ -79,10 +79,7 @@ final class PrimaryLoop {
         }
         channels.logRefusals(now);
         channels.selector.selectedKeys().clear();
-        StepThread.Done done = m.steps.poll();
-        if (done != null) {
-            primary.onStepDone(done.next(), done.failure(), now);
-        }
+        m.steps.deliver(primary, now);
         m.replication.doWork(now);
         if (signals.pending() || signals.signalEnding != null) {
             Ending handedOver = onPrimarySignal(now);

@@ -486,6 +486,48 @@ class PrimaryTest {
     }
 
     @Test
+    void aStepNotBegunForItsLeaseWaitsForTheLeaseAndBeginsTheSameStepOnceItIsConfirmed() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 10 * STEP_NS);
+        assertEquals(Primary.State.STEPPING, p.doWork(clock.at(0), true));
+        io.mayStep = false;
+
+        p.onStepNotBegun(clock.at(10 * MS));
+        assertEquals(Primary.State.RUNNING, p.state(), "no failure, no fence: it waits");
+        for (long t = 10 * MS; t <= 2 * STEP_NS; t += 10 * MS) {
+            assertEquals(Primary.State.RUNNING, p.doWork(clock.at(t), true));
+            assertTrue(p.nextWakeNs() - clock.nanoTime() <= Primary.LEASE_RECHECK_NS, "looks again soon at " + t);
+        }
+        assertEquals(1, steps.begun.size(), "nothing handed over while the lease is unconfirmed");
+        assertTrue(io.checkpoints().isEmpty(), "nothing counted");
+        assertTrue(io.heartbeats().size() >= 19 && io.heartbeats().stream().allMatch(h -> h.step() == 10),
+                "heartbeats go on with the last step: " + io.heartbeats());
+
+        io.mayStep = true;
+        assertEquals(Primary.State.STEPPING, p.doWork(clock.at(2 * STEP_NS + 10 * MS), true));
+        assertEquals(List.of(Snapshot.ofStep(10), Snapshot.ofStep(10)), steps.begun, "the same step, begun anew");
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(2 * STEP_NS + 20 * MS));
+        assertEquals(11, p.current().snapshot().step());
+    }
+
+    @Test
+    void aStepNotBegunAfterAStopOrAFenceChangesNothingElse() {
+        LateSteps steps = new LateSteps();
+        Primary stopped = primaryWithLateSteps(steps, 10 * STEP_NS);
+        stopped.doWork(clock.at(0), true);
+        stopped.stop(clock.at(5 * MS), "stop requested");
+        stopped.onStepNotBegun(clock.at(10 * MS));
+        assertEquals(Primary.State.STOPPED, stopped.state(), "no step under way any more: stopped");
+
+        Primary fenced = primaryWithLateSteps(steps, 10 * STEP_NS);
+        fenced.doWork(clock.at(0), true);
+        fenced.onFence(START.epoch() + 1, 99, clock.at(5 * MS));
+        fenced.onStepNotBegun(clock.at(10 * MS));
+        assertEquals(Primary.State.FENCED, fenced.state());
+        assertTrue(io.checkpoints().isEmpty());
+    }
+
+    @Test
     void endsAtTheLargestStepNumberInsteadOfWrapping() {
         PairState last = START.withSnapshot(Snapshot.ofStep(Long.MAX_VALUE - 1));
         Primary p = new Primary(task, io, last, STEP_NS, HEARTBEAT_NS, TAKEOVER_NS, clock.at(0));
