@@ -83,6 +83,7 @@
  * the phoenix-pair-zk jar, which must then be on the class path with Curator and ZooKeeper's client, and which
  * {@code Coordinators} loads by name, so that the library itself needs neither. With a coordinator a primary
  * holds a {@code SessionLease}, the time until which ZooKeeper cannot have expired its session: it begins no step
- * after that, and ends as fenced when the session is lost. Both stores pass one contract test.
+ * after that (asked on the loop, and again on the step thread right before the task's step), and ends as fenced
+ * when the session is lost. Both stores pass one contract test.
  */
 package phoenix.pair;
