@@ -82,7 +82,7 @@ final class OtherHosts {
         // the first try below finds it there (and watches it once it answers).
         lastProbe = null;
         Log.LOG.warn("the primary (pid {}) is silent or gone, or another member took over: taking over only when "
-                + "no primary the coordinator lists can be acting", standby.primaryPid());
+                + "the owner of the newest epoch can no longer be acting", standby.primaryPid());
         long lastLogNs = m.clock.nanoTime();
         while (true) {
             if (m.signals.pending()) {
