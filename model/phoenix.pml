@@ -804,7 +804,8 @@ end_launch:
  *                     unconfirmed) decides (DEC, OtherHosts.tryOnce): the owner
  *                     of the newest epoch has no session -> take over; the
  *                     owner's host answers -> watch whoever listens there (a
- *                     paused listener accepts nothing: wait); nobody listens
+ *                     paused listener accepts nothing, one without a confirmed
+ *                     lease answers NOLEASE: wait); nobody listens
  *                     there -> take over (the kernel refused: the owner is dead);
  *                     the host is unreachable -> wait.  A taker listens at its
  *                     address before it claims (lsn[]), and a claim that finds an
@@ -1012,7 +1013,7 @@ end_hmember:
             :: x == NOSLOT -> seen = h;                   /* refused */
                  printf("MSC: M%d: host %d refuses: nobody listens for epoch %d's owner\n", me, host[o], h);
                  PROMOTE_H()
-            :: x != NOSLOT && !PAUSED(x) && epoch[x] > 0 -> /* watch it */
+            :: x != NOSLOT && !PAUSED(x) && epoch[x] > 0 && conf[x] -> /* watch it */
                  w = x; watch[me] = x; hasW = true; hw[me] = true; loc[me] = false;
                  knownEpoch[me] = epoch[x]; role[me] = STANDBY; pc = SB;
                  printf("MSC: M%d watches M%d over TCP\n", me, x)
