@@ -142,8 +142,16 @@
  *                is at most what a reader of the checkpoint files gets, and a
  *                standby that promotes on EOF after its handshake holds the last
  *                heartbeat its primary sent (the watch copy is never lost).
+ *   PROP_FENCEX  (6, -DHOSTS) across hosts: once a member of another host has
+ *                printed in a newer generation, an older member prints only if
+ *                it was paused (or starved past a heartbeat timeout) between
+ *                its lease check and that print: the lease stops a running
+ *                primary before any other host may act.
  *   Always on: at most one standby listens at a time; the claim never runs out
  *   of epochs.
+ *
+ * -DHOSTS checks the pair across hosts instead (--coordinator, --bind): see
+ * "ACROSS HOSTS" below for what stands for what and its mutants (HBUG_x).
  *
  * ===================== MUTANTS =====================
  *   BUG_NO_FENCE           the old primary never fences itself (neither FENCE
@@ -193,7 +201,7 @@
 #define NO_FIX_HSSEQ
 #endif
 
-#if defined(PROP_FENCE) || defined(PROP_REWIND)
+#if defined(PROP_FENCE) || defined(PROP_REWIND) || defined(PROP_FENCEX)
 #define GENS          /* keep generations */
 #endif
 #if defined(PROP_NOSKIP) || defined(PROP_REWIND) || defined(LIVE)
@@ -276,6 +284,9 @@ byte gE[NM], gQ[NM], gC[NM];  /* the last (epoch, seq, count) it sent there */
 #define GWATCH(s, e, q, c) skip
 #define GATT_OFF(s) skip
 #endif
+#ifdef PROP_FENCEX
+byte topGenX, topM;   /* highest generation that has printed, and its member */
+#endif
 bool done;            /* a run counted to MAXN (LIVE) */
 
 ltl live { <> done }
@@ -296,6 +307,15 @@ inline PRINT(n) {
   :: else -> topEpoch = epoch[me]
   fi;
 #endif
+#ifdef PROP_FENCEX
+  /* across hosts: once a member of another host has printed in a newer
+     epoch, an older member prints only the one number it was about to print
+     when it was paused (the lease stops a running one first) */
+  if
+  :: gen[me] < topGenX -> assert(pmid[me] || host[me] == host[topM])
+  :: else -> topGenX = gen[me]; topM = me
+  fi;
+#endif
 #ifdef PROP_REWIND
   assert(gen[me] != genCtr || n >= maxP[runOf[me]]);
 #endif
@@ -308,6 +328,7 @@ inline PRINT(n) {
   skip
 }
 
+#ifndef HOSTS
 /* ===================== checkpoint files ===================== */
 /* The inlines use the caller's i (loop), h (highest epoch), rb (base), rc (count). */
 #ifndef NO_FIX_MONO
@@ -734,3 +755,484 @@ end_launch:
      }
   od
 }
+#else  /* HOSTS */
+/* ===================== ACROSS HOSTS (-DHOSTS) ===================== */
+/*
+ * The pair with --coordinator and --bind: the epochs and the checkpoint in
+ * ZooKeeper, members on two hosts.  Everything above the single-host part
+ * still holds (PRINT and the properties' bookkeeping); what follows replaces
+ * the state directory, the UDP heartbeats and the Launcher.
+ *
+ * ZooKeeper           one linearizable store; each of its operations is one
+ *                     atomic step, possible only while the member's host reaches
+ *                     it (ZKOK).  zkHigh: the newest claimed epoch (epochs/E);
+ *                     zkOwn[E]: its claimer, whose ephemeral owners/E lives as
+ *                     long as the claimer's session (sess[]); zkC: the checkpoint.
+ *                     The fence znode moves with every claim, so "the fence has
+ *                     not moved since my claim" is zkHigh == my epoch.
+ * sessions, lease     process ZooKeeper: a session expires only when its member
+ *                     is dead, paused, or cut off from ZooKeeper; a running,
+ *                     cut-off member's session expires only after its lease has
+ *                     lapsed (conf[] false) and not while it is between its lease
+ *                     check and its print (mid[]): that is the timing assumption,
+ *                     bounded clock drift plus the margin (SessionLease).  A
+ *                     paused member may be mid-step: pmid[] records it, and it may
+ *                     print that one number when it resumes (a fencing token can
+ *                     stop its writes, not its output).  The lease is confirmed
+ *                     by an answered request (renewal, or the claim itself) and
+ *                     lapses while the host is cut off from ZooKeeper.  A member
+ *                     that has not claimed gets a new session once it reaches
+ *                     ZooKeeper again (Curator); a primary's loss is for good.
+ * hosts               two, NH; host[m].  Faults (process Faults) per host: cut
+ *                     off from everything, from ZooKeeper only, or from the other
+ *                     hosts only (healed later, or never with -DLIVE); every
+ *                     member killed at once (as a test's kill of every process of
+ *                     the host: the kernel lives, so peers see FIN and a refused
+ *                     connection); every member paused.  Members also crash and
+ *                     pause one by one, as in the single-host part.
+ * members             the initial primary M0 and its local standby M1 on host 0,
+ *                     a standby M2 on host 1 watching M0 over TCP; each new
+ *                     primary spawns a local standby after its first print.
+ *                     A local standby watches its primary over the Unix-domain
+ *                     connection: EOF on its death, a timeout when it is paused
+ *                     (or falsely, MAXFT), then it takes over as on one host
+ *                     (claim above the epoch it holds, FENCE, read), without
+ *                     waiting for the old session (the same-host contract: the
+ *                     old primary may print one more number).  A standby on
+ *                     another host (loc[] false) that loses its primary (EOF,
+ *                     FIN, silence, no heartbeats while the primary's lease is
+ *                     unconfirmed) decides (DEC, OtherHosts.tryOnce): the owner
+ *                     of the newest epoch has no session -> take over; the
+ *                     owner's host answers -> watch whoever listens there (a
+ *                     paused listener accepts nothing, one without a confirmed
+ *                     lease answers NOLEASE: wait); nobody listens
+ *                     there -> take over (the kernel refused: the owner is dead);
+ *                     the host is unreachable -> wait.  A taker listens at its
+ *                     address before it claims (lsn[]), and a claim that finds an
+ *                     epoch above the one it saw yields (Takeover.Yielded): the
+ *                     member decides again and watches the winner.
+ * primary loop        lease check (and FENCE, a lost session, the stall read of
+ *                     the newest epoch), print, heartbeat (to standbys on other
+ *                     hosts only while the lease is confirmed), checkpoint write
+ *                     with the fence check.  The next step begins only after the
+ *                     write (Primary.Io.lastStepKept): the model's write is
+ *                     synchronous; HBUG_NO_KEPT_GATE defers it.
+ * Left out            ZooKeeper's own faults (an ensemble is one atomic store
+ *                     here; its leader's death is a delay), persons' starts (the
+ *                     single-host part has them), --fresh, UDP.
+ *
+ * Mutants: HBUG_NO_LEASE (the primary steps without a confirmed lease),
+ * HBUG_NO_OWNER_CHECK (a standby on another host takes over as a local one
+ * does, on silence), HBUG_CLAIM_BEFORE_LISTEN (a taker listens only after its
+ * claim), HBUG_NO_YIELD (a claim that finds a newer epoch claims above it),
+ * HBUG_NO_KEPT_GATE (a step begins before the last one is in ZooKeeper),
+ * HBUG_NO_FENCE_ZNODE (a write checks only that no newer epoch wrote).
+ */
+#define NH 2
+#define CUT_NONE  0
+#define CUT_ALL   1
+#define CUT_ZK    2
+#define CUT_PEERS 3
+
+byte host[NM];        /* a member's host */
+bool loc[NM];         /* standby: watches a primary of its own host (Unix-domain) */
+bool sess[NM];        /* its ZooKeeper session lives */
+bool conf[NM];        /* primary: its lease is confirmed */
+bool mid[NM];         /* primary: past its lease check, not yet printed */
+bool pmid[NM];        /* paused since its lease check */
+bool lsn[NM];         /* listens at its host's address (taker or primary) */
+bool hw[NM];          /* standby: its watch connection is open (to watch[]) */
+bool quiet[NM];       /* unheard by ZooKeeper over a TICK: its session may expire */
+bool fencing[NM];     /* claimed, FENCE not yet sent */
+bool doomed[NM];
+bool hpaused[NH];     /* every member of the host is stopped (SIGSTOP), resumed together */
+bool hperm[NH];       /* LIVE: that pause never ends */      /* its host's processes are being killed */
+byte cut[NH];         /* CUT_NONE, CUT_ALL, CUT_ZK, CUT_PEERS */
+bool permCut;         /* LIVE: the cut never heals */
+byte zkHigh;          /* newest claimed epoch (the fence's version) */
+byte zkOwn[NE];       /* claimer of each epoch */
+byte zkC;             /* the checkpoint's count */
+byte zkR[NE];         /* the count each claim was made with (epochs/E's record) */
+byte zkCE;            /* the epoch that wrote it */
+
+#define ZKOK(m)   (cut[host[m]] != CUT_ALL && cut[host[m]] != CUT_ZK)
+#define NETOK(h)  (cut[h] != CUT_ALL && cut[h] != CUT_PEERS)
+#define PEEROK(a, b) (host[a] == host[b] || (NETOK(host[a]) && NETOK(host[b])))
+#define ALIVE(m)  (role[m] == STANDBY || role[m] == PRIMARY)
+
+/* positions */
+#define SB   0    /* standby, watching w */
+#define CLM  1    /* takeover: claim next */
+#define PR1  2    /* takeover: FENCE next */
+#define PR2  3    /* takeover: read next */
+#define CHK  4    /* primary: checks (lease, FENCE, session, stall) next */
+#define PRT  5    /* primary: print next */
+#define HBT  6    /* primary: heartbeat (first pass: spawn) next */
+#define CKP  7    /* primary: checkpoint write next */
+#define DEC  8    /* standby of another host's primary: decide (OtherHosts) */
+
+#define PAUSED(k) (paused[k] || hpaused[host[k]])
+#define RUN (!PAUSED(me))
+
+/* every paused member has been silent for at least the takeover timeout */
+inline STALL_PAUSED_H() {
+  i = 0;
+  do
+  :: i < NM -> if :: PAUSED(i) -> stall[i] = true :: else -> skip fi; i++
+  :: else -> break
+  od; i = 0
+}
+
+inline BURY_H(x) {   /* dead: its session lives on until ZooKeeper expires it */
+  role[x] = DEAD; paused[x] = false; permanent[x] = false; stall[x] = false;
+  mid[x] = false; pmid[x] = false; lsn[x] = false; conf[x] = false; loc[x] = false;
+  doomed[x] = false; fencing[x] = false; fence[x] = 0; knownEpoch[x] = 0; lastCount[x] = 0
+}
+
+#define EXIT_H  w = 0; ep = 0; last = 0; seen = 0; first = false; hasW = false; \
+                pc = 0; pend = false; pendC = 0; break
+
+/* the decision to take over: listen at the host's address, then claim */
+inline PROMOTE_H() {
+  role[me] = PRIMARY;
+#ifndef HBUG_CLAIM_BEFORE_LISTEN
+  lsn[me] = true;
+#endif
+  pc = CLM;
+  printf("MSC: M%d takes over above epoch %d\n", me, seen)
+}
+
+/* a new local standby for primary me, after its first print */
+inline SPAWN_H() {
+  if
+  :: nextSlot < NM ->
+       s = nextSlot; nextSlot++;
+       host[s] = host[me]; role[s] = STANDBY; loc[s] = true; sess[s] = true;
+       watch[s] = me; hw[s] = true;
+       knownEpoch[s] = ep; lastCount[s] = last;
+       printf("MSC: M%d spawns M%d on host %d\n", me, s, host[me]);
+       run HMember(s, SB, 0, 0, me);
+       s = 0
+  :: else -> skip
+  fi
+}
+
+/* the heartbeat of primary me to every live standby watching it */
+inline HEARTBEAT_H() {
+  i = 0;
+  do
+  :: i < NM ->
+       if
+       :: role[i] == STANDBY && watch[i] == me && hw[i] &&
+          (loc[i] || (conf[me] && PEEROK(me, i))) ->
+            knownEpoch[i] = ep; lastCount[i] = last
+       :: else -> skip
+       fi; i++
+  :: else -> break
+  od; i = 0
+}
+
+#ifdef LIVE
+#define MAYBE_PERMANENT_H(x)  if :: permanent[x] = true :: skip fi
+#else
+#define MAYBE_PERMANENT_H(x)  skip
+#endif
+
+proctype HMember(byte me; byte pc0; byte e0; byte last0; byte w0)
+{
+  byte pc = pc0;
+  byte w = w0;            /* standby: the member it watches */
+  byte ep = e0;           /* primary: its epoch */
+  byte bs;                /* (no --fresh across hosts: base 0) */
+  byte last = last0;
+  byte seen;              /* takeover: the newest epoch it saw without a live owner */
+  bool first = (pc0 == CHK && e0 > 1);
+  bool hasW = (pc0 == SB);
+  bool pend;              /* HBUG_NO_KEPT_GATE: a write not yet in ZooKeeper */
+  byte pendC;
+  byte i, s, h, o, x;
+
+end_hmember:
+  do
+  /* ---------------- STANDBY ---------------- */
+  :: atomic { pc == SB && RUN && (role[w] == DEAD || (!loc[me] && !lsn[w])) &&
+              (loc[me] || PEEROK(me, w)) ->                       /* EOF, FIN */
+              printf("MSC: M%d: its primary M%d is gone\n", me, w);
+              hasW = false; hw[me] = false;
+#ifndef HBUG_NO_OWNER_CHECK
+              if :: loc[me] -> seen = knownEpoch[me]; PROMOTE_H()
+                 :: else -> pc = DEC fi
+#else
+              seen = knownEpoch[me]; PROMOTE_H()
+#endif
+            }
+  :: atomic { pc == SB && RUN &&                                 /* timeout */
+              (PAUSED(w) || role[w] == DEAD || (!loc[me] && (!PEEROK(me, w) || !conf[w]))) ->
+              printf("MSC: M%d: its primary M%d is silent\n", me, w); STALL_PAUSED_H();
+              if :: loc[me] -> seen = knownEpoch[me]; PROMOTE_H()
+                 :: else ->
+#ifndef HBUG_NO_OWNER_CHECK
+                      pc = DEC
+#else
+                      seen = knownEpoch[me]; PROMOTE_H()
+#endif
+              fi }
+  :: atomic { pc == SB && RUN && failures < MAXFAIL && falseTO < MAXFT &&
+              !PAUSED(w) && ALIVE(w) && (loc[me] || (PEEROK(me, w) && conf[w])) ->
+              failures++; falseTO++; pmid[w] = pmid[w] || mid[w];   /* it lost that time */
+              printf("MSC: M%d times out falsely\n", me);
+              if :: loc[me] -> seen = knownEpoch[me]; PROMOTE_H()
+                 :: else ->
+#ifndef HBUG_NO_OWNER_CHECK
+                      pc = DEC
+#else
+                      seen = knownEpoch[me]; PROMOTE_H()
+#endif
+              fi }
+  /* ---------------- DECIDE (OtherHosts.tryOnce) ---------------- */
+  :: atomic { pc == DEC && RUN && sess[me] && ZKOK(me) ->
+       quiet[me] = false; hasW = false; hw[me] = false;
+       h = zkHigh; o = zkOwn[h];
+       if
+#ifndef HBUG_NO_SESSION_VERDICT
+       :: !sess[o] -> seen = h;                     /* no live owner */
+            printf("MSC: M%d: the owner of epoch %d has no session\n", me, h); PROMOTE_H()
+#endif
+       :: sess[o] && PEEROK(me, o) ->
+            x = NOSLOT; i = 0;                      /* who answers at its host */
+            do
+            :: i < NM ->
+                 if
+                 :: ALIVE(i) && lsn[i] && host[i] == host[o] && i != me ->
+                      if :: x = i :: x != NOSLOT -> skip fi
+                 :: else -> skip
+                 fi; i++
+            :: else -> break
+            od; i = 0;
+            if
+            :: x == NOSLOT -> seen = h;                   /* refused */
+                 printf("MSC: M%d: host %d refuses: nobody listens for epoch %d's owner\n", me, host[o], h);
+                 PROMOTE_H()
+            :: x != NOSLOT && !PAUSED(x) && epoch[x] > 0 && conf[x] -> /* watch it */
+                 w = x; watch[me] = x; hasW = true; hw[me] = true; loc[me] = false;
+                 knownEpoch[me] = epoch[x]; role[me] = STANDBY; pc = SB;
+                 printf("MSC: M%d watches M%d over TCP\n", me, x)
+            :: else -> skip                                /* no answer: wait */
+            fi
+       :: else -> skip                                     /* unreachable: wait */
+       fi;
+       h = 0; o = 0; x = 0 }
+  /* ---------------- TAKEOVER ---------------- */
+  :: atomic { pc == CLM && RUN && sess[me] && ZKOK(me) ->         /* claim */
+       quiet[me] = false;                      /* any request: heard */
+#ifndef HBUG_NO_YIELD
+       if
+       :: zkHigh > seen ->
+            printf("MSC: M%d yields: epoch %d was claimed after %d\n", me, zkHigh, seen);
+            role[me] = STANDBY; lsn[me] = false; loc[me] = false; pc = DEC
+       :: else ->
+#endif
+            ep = zkHigh + 1; assert(ep < NE);
+            zkHigh = ep; zkOwn[ep] = me; zkR[ep] = lastCount[me]; epoch[me] = ep; conf[me] = true;
+            fencing[me] = true; NEWGEN(me);
+            printf("MSC: M%d claims epoch %d\n", me, ep); pc = PR1
+#ifndef HBUG_NO_YIELD
+       fi
+#endif
+     }
+  :: atomic { pc == PR1 && RUN ->                                 /* FENCE */
+       if
+       :: hasW && ALIVE(w) && (loc[me] || PEEROK(me, w)) -> fence[w] = MAX(fence[w], ep);
+            printf("MSC: M%d sends FENCE(%d) to M%d\n", me, ep, w)
+       :: else -> skip
+       fi;
+       hasW = false; hw[me] = false; fencing[me] = false; pc = PR2 }
+  :: atomic { pc == PR2 && RUN && sess[me] && ZKOK(me) ->          /* read */
+       quiet[me] = false;
+#ifdef HBUG_CLAIM_BEFORE_LISTEN
+       lsn[me] = true;                       /* listens only once it has claimed */
+#endif
+       last = MAX(lastCount[me], zkC); i = 1;
+       do
+       :: i <= zkHigh -> last = MAX(last, zkR[i]); i++
+       :: else -> break
+       od; i = 0; first = true;
+       printf("MSC: M%d is primary (epoch %d), resumes after %d\n", me, ep, last); pc = CHK }
+  /* ---------------- PRIMARY ---------------- */
+  :: atomic { pc == CHK && RUN && last >= MAXN && !pend -> break }
+  :: atomic { pc == CHK && RUN && last < MAXN && (fence[me] > ep || !sess[me]) ->
+       printf("MSC: M%d fenced (FENCE or its session lost), exits\n", me); BURY_H(me); EXIT_H }
+  :: atomic { pc == CHK && RUN && last < MAXN && fence[me] <= ep && sess[me] &&
+#ifndef HBUG_NO_LEASE
+              conf[me] &&
+#endif
+              true ->
+       /* no stall read with a coordinator (PrimaryLoop.Io.checkpointEpoch): FENCE, the
+          renewal's fence check and the write's are what fence a primary here */
+       mid[me] = true; pmid[me] = false; pc = PRT }
+  :: atomic { pc == PRT && RUN -> last++; PRINT(last); mid[me] = false; pc = HBT }
+  :: atomic { pc == HBT && RUN ->
+       HEARTBEAT_H();
+       if :: first -> first = false; SPAWN_H() :: else -> skip fi;
+       pc = CKP }
+#ifndef HBUG_NO_KEPT_GATE
+  :: atomic { pc == CKP && RUN && sess[me] && ZKOK(me) ->         /* write */
+       quiet[me] = false;
+       if
+#ifndef HBUG_NO_FENCE_ZNODE
+       :: zkHigh == ep -> zkC = last; zkCE = ep; pc = CHK
+#else
+       :: zkCE <= ep -> zkC = last; zkCE = ep; pc = CHK
+#endif
+       :: else -> printf("MSC: M%d: write refused (fenced), exits\n", me); BURY_H(me); EXIT_H
+       fi }
+#else
+  :: atomic { pc == CKP && RUN -> pend = true; pendC = last; pc = CHK }    /* queued */
+  :: atomic { pend && RUN && sess[me] && ZKOK(me) ->
+       if
+       :: zkHigh == ep -> zkC = pendC; zkCE = ep; pend = false; pendC = 0
+       :: else -> printf("MSC: M%d: write refused (fenced), exits\n", me); BURY_H(me); EXIT_H
+       fi }
+#endif
+  /* ---------------- FAILURES ---------------- */
+  :: atomic { doomed[me] || failures < MAXFAIL ->                  /* crash */
+       if :: !doomed[me] -> failures++ :: else -> skip fi;
+       printf("MSC: M%d CRASHES\n", me); BURY_H(me); EXIT_H }
+  :: atomic { failures < MAXFAIL && pc != SB && pc != DEC && !PAUSED(me) ->
+       failures++; paused[me] = true; pmid[me] = mid[me]; MAYBE_PERMANENT_H(me);
+       printf("MSC: M%d PAUSES\n", me) }
+  :: atomic { paused[me] && !permanent[me] -> paused[me] = false;
+       printf("MSC: M%d resumes\n", me) }
+  od
+}
+
+/* ---------------- ZooKeeper: time, expiry, renewals, new sessions ---------------- */
+/* Time enters at one point, TICK: "a session timeout less the margin has
+   passed".  A member that ZooKeeper cannot hear (dead, paused, or cut off from
+   it) over a TICK is quiet: its lease has lapsed by its own clock, and from then
+   on ZooKeeper may expire its session.  A TICK cannot pass while a running
+   member is between its lease check and its print, or between its claim and its
+   FENCE: those take less than the margin (the timing assumption; a pause is
+   what may stretch them, and a paused member does not hold a TICK back). */
+#define UNHEARD(k)  (sess[k] && (role[k] == DEAD || PAUSED(k) || !ZKOK(k)))
+#define HOLDS(k)    (ALIVE(k) && !PAUSED(k) && (mid[k] || fencing[k]))
+#ifndef HBUG_RENEW_IGNORES_FENCE
+#define MOVED(k)    (conf[k] && epoch[k] < zkHigh)   /* renewed only while its fence stood */
+#else
+#define MOVED(k)    false
+#endif
+#define TICKS(k)    ((UNHEARD(k) && (!quiet[k] || conf[k])) || MOVED(k))
+#define TICK_K(k)   if :: UNHEARD(k) -> quiet[k] = true; conf[k] = false :: else -> skip fi; \
+                    if :: MOVED(k) -> conf[k] = false :: else -> skip fi
+#define EXPIRABLE(k) (quiet[k] && UNHEARD(k))
+#define HEARD(k)    (sess[k] && quiet[k] && ALIVE(k) && !PAUSED(k) && ZKOK(k))
+#define RENEWABLE(k) (role[k] == PRIMARY && epoch[k] > 0 && sess[k] && !conf[k] && !quiet[k] && \
+                      !PAUSED(k) && ZKOK(k) && !ANYFENCING)
+#ifndef HBUG_RENEW_IGNORES_FENCE
+#define RENEW(k)    if :: epoch[k] == zkHigh -> conf[k] = true \
+                       :: else -> fence[k] = MAX(fence[k], zkHigh) fi   /* the fence moved: fenced */
+#else
+#define RENEW(k)    conf[k] = true
+#endif
+#define NEWSESS(k)   (ALIVE(k) && epoch[k] == 0 && !sess[k] && !PAUSED(k) && ZKOK(k))
+#define ZK_K(k) \
+  :: atomic { EXPIRABLE(k) -> sess[k] = false; conf[k] = false; quiet[k] = false; \
+              if :: PAUSED(k) -> stall[k] = true :: else -> skip fi; \
+              printf("MSC: the session of M%d expires\n", k) } \
+  :: atomic { HEARD(k) -> quiet[k] = false } \
+  :: atomic { RENEWABLE(k) && fence[k] < zkHigh -> RENEW(k) } \
+  :: atomic { NEWSESS(k) -> sess[k] = true }
+
+#define FENCING(k) (ALIVE(k) && !PAUSED(k) && fencing[k])
+#if NM == 4
+#define ANYFENCING (FENCING(0) || FENCING(1) || FENCING(2) || FENCING(3))
+#define ANYHOLDS (HOLDS(0) || HOLDS(1) || HOLDS(2) || HOLDS(3))
+#define ANYTICKS (TICKS(0) || TICKS(1) || TICKS(2) || TICKS(3))
+#define TICK_ALL TICK_K(0); TICK_K(1); TICK_K(2); TICK_K(3)
+#elif NM == 5
+#define ANYFENCING (FENCING(0) || FENCING(1) || FENCING(2) || FENCING(3) || FENCING(4))
+#define ANYHOLDS (HOLDS(0) || HOLDS(1) || HOLDS(2) || HOLDS(3) || HOLDS(4))
+#define ANYTICKS (TICKS(0) || TICKS(1) || TICKS(2) || TICKS(3) || TICKS(4))
+#define TICK_ALL TICK_K(0); TICK_K(1); TICK_K(2); TICK_K(3); TICK_K(4)
+#elif NM == 3
+#define ANYFENCING (FENCING(0) || FENCING(1) || FENCING(2))
+#define ANYHOLDS (HOLDS(0) || HOLDS(1) || HOLDS(2))
+#define ANYTICKS (TICKS(0) || TICKS(1) || TICKS(2))
+#define TICK_ALL TICK_K(0); TICK_K(1); TICK_K(2)
+#else
+#error "the across-hosts part is written for NM = 3 to 5"
+#endif
+
+active proctype ZooKeeper()
+{
+end_zk:
+  do
+  :: atomic { ANYTICKS && !ANYHOLDS -> TICK_ALL; printf("MSC: time passes (a lease)\n") }
+  ZK_K(0)
+  ZK_K(1)
+  ZK_K(2)
+#if NM > 3
+  ZK_K(3)
+#endif
+#if NM > 4
+  ZK_K(4)
+#endif
+  od
+}
+
+/* ---------------- faults of a whole host ---------------- */
+inline HOST_FAULT(hh) {
+  if
+  :: cut[hh] == CUT_NONE -> failures++;
+       if :: cut[hh] = CUT_ALL :: cut[hh] = CUT_ZK :: cut[hh] = CUT_PEERS fi;
+#ifdef LIVE
+       if :: permCut = true :: skip fi;
+#endif
+       printf("MSC: host %d cut off (%d)\n", hh, cut[hh])
+  :: failures++; i = 0;                                   /* kill every member */
+       do
+       :: i < NM -> if :: ALIVE(i) && host[i] == hh -> doomed[i] = true :: else -> skip fi; i++
+       :: else -> break
+       od; i = 0; printf("MSC: every member of host %d killed\n", hh)
+  :: !hpaused[hh] -> failures++; hpaused[hh] = true; i = 0;           /* pause the host */
+#ifdef LIVE
+       if :: hperm[hh] = true :: skip fi;
+#endif
+       do
+       :: i < NM -> if :: ALIVE(i) && host[i] == hh -> pmid[i] = pmid[i] || mid[i]
+                       :: else -> skip fi; i++
+       :: else -> break
+       od; i = 0; printf("MSC: host %d paused\n", hh)
+  fi
+}
+
+active proctype Faults()
+{
+  byte i;
+end_faults:
+  do
+  :: atomic { failures < MAXFAIL -> HOST_FAULT(0) }
+  :: atomic { failures < MAXFAIL -> HOST_FAULT(1) }
+  :: atomic { cut[0] != CUT_NONE && !permCut -> cut[0] = CUT_NONE; printf("MSC: host 0 healed\n") }
+  :: atomic { cut[1] != CUT_NONE && !permCut -> cut[1] = CUT_NONE; printf("MSC: host 1 healed\n") }
+  :: atomic { hpaused[0] && !hperm[0] -> hpaused[0] = false; printf("MSC: host 0 resumes\n") }
+  :: atomic { hpaused[1] && !hperm[1] -> hpaused[1] = false; printf("MSC: host 1 resumes\n") }
+  od
+}
+
+/* M0 primary of epoch 1 on host 0, M1 its local standby, M2 on host 1 */
+init {
+  atomic {
+    host[0] = 0; host[1] = 0; host[2] = 1;
+    role[0] = PRIMARY; role[1] = STANDBY; role[2] = STANDBY;
+    sess[0] = true; sess[1] = true; sess[2] = true;
+    conf[0] = true; lsn[0] = true; loc[1] = true;
+    zkHigh = 1; zkOwn[1] = 0; zkCE = 1; epoch[0] = 1;
+    knownEpoch[1] = 1; knownEpoch[2] = 1; hw[1] = true; hw[2] = true;
+    nextSlot = 3; NEWGEN(0);
+    run HMember(0, CHK, 1, 0, 0);
+    run HMember(1, SB, 0, 0, 0);
+    run HMember(2, SB, 0, 0, 0)
+  }
+}
+#endif /* HOSTS */

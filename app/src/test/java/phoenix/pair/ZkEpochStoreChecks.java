@@ -107,6 +107,23 @@ public abstract class ZkEpochStoreChecks extends EpochStoreContract {
     }
 
     @Test
+    protected void aPrimarysLeaseEndsOnceANewerEpochIsClaimedThoughItNeverWrites() throws Exception {
+        ZkEpochStore old = open(ensemble().connectString());
+        old.beginLease(System.nanoTime());
+        assertTrue(old.claimEpoch(at(1, 1, 0)));
+        Awaits.await("the primary's lease to be confirmed", WITHIN)
+                .until(() -> old.lease().confirmed(System.nanoTime()));
+        // A newer claim the old primary is never told of (its successor died before its FENCE): its renewals, not
+        // a write, end its lease, a lease after the claim at most, and for good.
+        long claimNs = System.nanoTime();
+        assertTrue(open().claimEpoch(at(2, 1, 0)));
+        Awaits.await("the old primary's lease to end", WITHIN).until(old::leaseLost);
+        assertFalse(old.lease().confirmed(System.nanoTime()));
+        assertTrue(old.confirmedUntilNs() - claimNs <= SESSION.toNanos() - MARGIN.toNanos(), "the lease ended "
+                + ms(old.confirmedUntilNs() - claimNs) + " after the newer claim");
+    }
+
+    @Test
     protected void aRemovedEpochIsNeverClaimedAgain() throws Exception {
         EpochStore s = open();
         for (long e = 1; e <= 3; e++) {

@@ -88,6 +88,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private volatile long claimedOnSession;
     // The fence's version right after this member's last claim; -1 before it claimed (see writeCheckpoint).
     private volatile int fenceVersion = -1;
+    // The epoch this member claimed (0: none): its lease is renewed only while the fence still holds it.
+    private volatile long claimedEpoch;
     private volatile int grantedLogged;
     // This member's entry in members/, kept by the renewal thread: made again in every new session, rewritten
     // when it changes (a standby that became the primary).
@@ -316,8 +318,14 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             long sent = clock.nanoTime();
             try {
                 // The raw client, not Curator's retries: a renewal is one round trip, or none.
-                client.getZookeeperClient().getZooKeeper().exists(root, false);
-                answered(sent);
+                ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+                long mine = claimedEpoch;
+                if (mine == 0) {
+                    zk.exists(root, false);
+                    answered(sent);
+                } else if (fenceStands(zk, mine)) {
+                    answered(sent);
+                }
                 keepMember();
             } catch (InterruptedException e) {
                 return;
@@ -327,6 +335,30 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             }
             LockSupport.parkNanos(renewEveryNs);
         }
+    }
+
+    /**
+     * Whether the fence still holds this primary's epoch, as the leader has it; when another member has claimed a
+     * newer epoch, the lease ends for good. Without this, a primary that never learned of a newer claim (its
+     * successor on its own host died between its claim and its FENCE) kept its lease while its session lived, and
+     * a member on another host that took over once the successor's session expired could print beside it. With
+     * it, a lease is confirmed only by a round trip that found the fence unmoved, so it ends at most a lease after
+     * the newer claim: before the claimer's session can expire (the model's {@code HBUG_RENEW_IGNORES_FENCE}).
+     */
+    private boolean fenceStands(ZooKeeper zk, long mine) throws KeeperException, InterruptedException {
+        // A follower may not have applied a newer claim yet: sync first. A session's requests are answered in
+        // order, so the read below sees every write the leader had committed when it handled the sync.
+        zk.sync(root + FENCE, (rc, path, ctx) -> { }, null);
+        long newest = floor(zk.getData(root + FENCE, false, null));
+        if (newest <= mine) {
+            return true;
+        }
+        if (!lease.lost()) {
+            LOG.warn("epoch {} was claimed in {} after this member's {}: its lease ends (it was fenced)", newest,
+                    where, mine);
+        }
+        lease.lost(clock.nanoTime());
+        return false;
     }
 
     /** A request sent at {@code sent} was answered: on this member's session, that confirms its lease. */
@@ -460,6 +492,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                             fenceVersion = r.getResultStat().getVersion();
                         }
                     }
+                    claimedEpoch = state.epoch();
                     // The claim's answer confirms the lease of the member that made it, from when it was sent.
                     answered(sent);
                     claimedOnSession = client.getZookeeperClient().getZooKeeper().getSessionId();

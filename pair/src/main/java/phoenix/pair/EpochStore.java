@@ -144,7 +144,7 @@ interface EpochStore {
      * entry while the member's session lives, and writes it again when it changes. Never waits.
      *
      * @param id unique among the pair's members on every host
-     * @param data {@code key=value} words, such as {@code pid=123 host=a bind=127.0.0.1 role=standby}
+     * @param data {@code key=value} words, such as {@code pid=123 host=a bind=192.0.2.10 port=24010 role=standby}
      */
     default void announce(String id, String data) {
     }

@@ -82,7 +82,7 @@ final class OtherHosts {
         // the first try below finds it there (and watches it once it answers).
         lastProbe = null;
         Log.LOG.warn("the primary (pid {}) is silent or gone, or another member took over: taking over only when "
-                + "no primary the coordinator lists can be acting", standby.primaryPid());
+                + "the owner of the newest epoch can no longer be acting", standby.primaryPid());
         long lastLogNs = m.clock.nanoTime();
         while (true) {
             if (m.signals.pending()) {
@@ -162,6 +162,14 @@ final class OtherHosts {
                 PROBE_TIMEOUT_MS);
         switch (a.outcome()) {
             case CONNECTED:
+                if (a.noLease()) {
+                    // It may be acting still, but it stops before its session can end: ask the coordinator until
+                    // then, every POLL_NS, rather than watch a primary that sends no heartbeats.
+                    Channels.closeQuietly(a.channel());
+                    lastDetail = who + " answers, but its coordinator does not confirm its lease; waiting for it "
+                            + "to be confirmed again or for its session to end";
+                    return Verdict.WAIT;
+                }
                 lastProbe = null;
                 try {
                     m.channels.watchRemote(a);

@@ -290,7 +290,8 @@ final class PrimaryLoop {
                 return;
             }
             if (c.kind() == Connection.Kind.REMOTE_PENDING) {
-                if (RemoteLink.onPendingLine(channels, m.codec, c, line, now) && stopping != null) {
+                boolean leased = m.store.mayAct(now);
+                if (RemoteLink.onPendingLine(channels, m.codec, c, line, now, leased) && stopping != null) {
                     // The pair is stopping: a standby that arrives now is told at once, as the others were.
                     c.send("STOP " + m.codec.sign(RemoteLink.stopText(c.peerNonce)));
                 }

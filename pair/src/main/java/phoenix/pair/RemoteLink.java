@@ -21,7 +21,8 @@ import java.util.HexFormat;
  * <pre>
  *   primary -&gt; standby  HELLO nonceP
  *   standby -&gt; primary  AUTH pid host nonceS HMAC("auth nonceP nonceS pid host")
- *   primary -&gt; standby  AUTHOK HMAC("ok nonceS nonceP")        (the primary holds the secret too)
+ *   primary -&gt; standby  AUTHOK HMAC("ok nonceS nonceP")        (the primary holds the secret too), or
+ *                       AUTHOK HMAC("ok nonceS nonceP nolease") NOLEASE (its coordinator does not confirm it)
  *   standby -&gt; primary  WATCH pid, or (a stop on another host) STOP HMAC("stop-request nonceP")
  *   primary -&gt; standby  HB hex (the heartbeats, each with its own HMAC), STOP HMAC("stop nonceS")
  *   standby -&gt; primary  READY, ACK seq, FENCE epoch pid HMAC("fence epoch pid nonceP")
@@ -61,7 +62,11 @@ final class RemoteLink {
     }
 
     /** The outcome, the connection when {@link Outcome#CONNECTED} (blocking still), and what happened. */
-    record Attempt(Outcome outcome, SocketChannel channel, String ownNonce, String peerNonce, String detail) {
+    record Attempt(Outcome outcome, SocketChannel channel, String ownNonce, String peerNonce, String detail,
+            boolean noLease) {
+        Attempt(Outcome outcome, SocketChannel channel, String ownNonce, String peerNonce, String detail) {
+            this(outcome, channel, ownNonce, peerNonce, detail, false);
+        }
     }
 
     private RemoteLink() {
@@ -80,6 +85,11 @@ final class RemoteLink {
 
     static String okText(String standbyNonce, String primaryNonce) {
         return "ok " + standbyNonce + " " + primaryNonce;
+    }
+
+    /** What a primary whose lease is not confirmed signs instead of {@link #okText}. */
+    static String noLeaseText(String standbyNonce, String primaryNonce) {
+        return okText(standbyNonce, primaryNonce) + " nolease";
     }
 
     static String stopText(String standbyNonce) {
@@ -135,6 +145,16 @@ final class RemoteLink {
                 channel.close();
                 return new Attempt(Outcome.UNREACHABLE, null, null, null, "the member at " + address + ":" + port
                         + " was busy with connections that proved nothing");
+            }
+            boolean noLease = ok.length == 3 && ok[0].equals("AUTHOK") && ok[2].equals("NOLEASE")
+                    && codec.verify(noLeaseText(ownNonce, peerNonce), ok[1]);
+            if (noLease) {
+                // Connected, and the secret proved; but its coordinator does not confirm its lease (ZooKeeper out of
+                // its reach): it sends no heartbeats to other hosts, so watching it would only wait for a timeout
+                // while its session may be ending. A standby asks the coordinator instead (OtherHosts); a stop
+                // goes on.
+                return new Attempt(Outcome.CONNECTED, channel, ownNonce, peerNonce, "the primary at " + address + ":"
+                        + port + " has no lease its coordinator confirms", true);
             }
             if (ok.length != 2 || !ok[0].equals("AUTHOK") || !codec.verify(okText(ownNonce, peerNonce), ok[1])) {
                 channel.close();
@@ -248,9 +268,11 @@ final class RemoteLink {
      * A line from a connection that has not authenticated yet: an AUTH that proves the secret makes it a remote
      * standby's (or a stop's); anything else is refused.
      *
+     * @param leased whether the coordinator confirms this primary's lease now (always, without one)
      * @return the request that follows the proof is awaited: true; refused and closed: false
      */
-    static boolean onPendingLine(Channels channels, HeartbeatCodec codec, Connection c, String line, long now) {
+    static boolean onPendingLine(Channels channels, HeartbeatCodec codec, Connection c, String line, long now,
+            boolean leased) {
         String[] words = line.split(" ");
         long pid = -1;
         if (words.length == 5 && words[0].equals("AUTH") && words[3].matches("[0-9a-f]{32}")) {
@@ -269,7 +291,8 @@ final class RemoteLink {
         c.peerHost = words[2];
         c.peerNonce = words[3];
         c.kind(Connection.Kind.FROM_REMOTE);
-        c.send("AUTHOK " + codec.sign(okText(c.peerNonce, c.ownNonce)));
+        c.send(leased ? "AUTHOK " + codec.sign(okText(c.peerNonce, c.ownNonce))
+                : "AUTHOK " + codec.sign(noLeaseText(c.peerNonce, c.ownNonce)) + " NOLEASE");
         return true;
     }
 }

@@ -40,6 +40,19 @@ final class StandbyLoop {
         return m.codec;
     }
 
+    /**
+     * How long this loop did not run before the pass at {@code now}: the later of how late it woke (after the wake
+     * it slept until, or after {@code top} when it did not sleep) and how long the pass before took.
+     *
+     * @param passStartNs when the previous pass began its work, after its select (0: this is the first)
+     * @param top when this pass read the clock before its select
+     * @param wake what it slept until
+     */
+    static long lateness(long passStartNs, long top, long wake, long now) {
+        long meant = wake - top > 0 ? wake : top;
+        return Math.max(now - meant, passStartNs == 0 ? 0 : top - passStartNs);
+    }
+
     Standby.State run() throws IOException {
         long passStartNs = 0;
         while (true) {
@@ -50,9 +63,8 @@ final class StandbyLoop {
             // how long the pass before took, since a pause can land in a pass after it read the clock (then the
             // next pass, not sleeping, would look on time: a whole pair paused there took over needlessly, found
             // by the long chaos run).
-            long meant = wake - top > 0 ? wake : top;
             long now = m.clock.nanoTime();
-            long late = Math.max(now - meant, passStartNs == 0 ? 0 : top - passStartNs);
+            long late = lateness(passStartNs, top, wake, now);
             passStartNs = now;
             for (SelectionKey key : channels.selector.selectedKeys()) {
                 onStandbyKey(key, now);

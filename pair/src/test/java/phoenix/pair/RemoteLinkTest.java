@@ -57,6 +57,24 @@ class RemoteLinkTest {
     }
 
     @Test
+    void aPrimaryWithoutALeaseIsConnectedAndSaysSoUnderItsProof() throws Exception {
+        try (ServerSocket server = listen()) {
+            CompletableFuture<String> primary = primaryEnd(server, codec, "nolease");
+            RemoteLink.Attempt a = RemoteLink.connect("127.0.0.1", server.getLocalPort(), codec, 99, "h1", 5000);
+            assertEquals(RemoteLink.Outcome.CONNECTED, a.outcome(), a.detail());
+            assertTrue(a.noLease(), a.detail());
+            assertEquals("verified", primary.get(10, TimeUnit.SECONDS));
+            a.channel().close();
+        }
+        try (ServerSocket server = listen()) {
+            // NOLEASE added to a proof of the plain AUTHOK: not the primary's word, refused as a wrong proof.
+            primaryEnd(server, codec, "forged");
+            RemoteLink.Attempt a = RemoteLink.connect("127.0.0.1", server.getLocalPort(), codec, 99, "h1", 5000);
+            assertEquals(RemoteLink.Outcome.DENIED, a.outcome(), a.detail());
+        }
+    }
+
+    @Test
     void aPrimaryWithoutTheSecretIsDenied() throws Exception {
         byte[] other = KEY.clone();
         other[5] ^= 1;
@@ -125,6 +143,11 @@ class RemoteLinkTest {
      * @return "verified" when the standby's proof held, "refused" when it did not
      */
     private static CompletableFuture<String> primaryEnd(ServerSocket server, HeartbeatCodec key, boolean answer) {
+        return primaryEnd(server, key, answer ? "ok" : "none");
+    }
+
+    /** @param reply {@code ok}, {@code nolease}, {@code forged} (NOLEASE under the plain proof) or {@code none} */
+    private static CompletableFuture<String> primaryEnd(ServerSocket server, HeartbeatCodec key, String reply) {
         return CompletableFuture.supplyAsync(() -> {
             try (Socket s = server.accept()) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
@@ -135,9 +158,14 @@ class RemoteLinkTest {
                 String[] auth = in.readLine().split(" ");
                 boolean ok = auth.length == 5 && key.verify(RemoteLink.authText(nonce, auth[3],
                         Long.parseLong(auth[1]), auth[2]), auth[4]);
-                if (answer) {
-                    out.write(("AUTHOK " + key.sign(RemoteLink.okText(auth[3], nonce)) + "\n")
-                            .getBytes(StandardCharsets.US_ASCII));
+                String answer = switch (reply) {
+                    case "ok" -> "AUTHOK " + key.sign(RemoteLink.okText(auth[3], nonce));
+                    case "nolease" -> "AUTHOK " + key.sign(RemoteLink.noLeaseText(auth[3], nonce)) + " NOLEASE";
+                    case "forged" -> "AUTHOK " + key.sign(RemoteLink.okText(auth[3], nonce)) + " NOLEASE";
+                    default -> null;
+                };
+                if (answer != null) {
+                    out.write((answer + "\n").getBytes(StandardCharsets.US_ASCII));
                 }
                 return ok ? "verified" : "refused";
             } catch (IOException e) {
