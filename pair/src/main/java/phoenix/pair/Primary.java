@@ -235,6 +235,11 @@ final class Primary {
     }
 
     private void onStepping(long nowNs) {
+        if (nowNs - lastPassNs >= stallNs) {
+            // This loop did not run (the process was paused), nor did the step thread: the step's time runs anew
+            // rather than fail a step that had no time to run (a host resumed after more than the step timeout).
+            stepStartedNs = nowNs;
+        }
         if (nowNs - stepStartedNs >= stepTimeoutNs) {
             state(State.FAILED, nowNs, "step " + (current.snapshot().step() + 1) + " did not return within "
                     + stepTimeoutNs / 1_000_000 + " ms");

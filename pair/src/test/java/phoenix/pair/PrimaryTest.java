@@ -428,6 +428,9 @@ class PrimaryTest {
         LateSteps steps = new LateSteps();
         Primary p = primaryWithLateSteps(steps, 3 * STEP_NS);
         p.doWork(clock.at(0), true);
+        for (long t = 50 * MS; t < 3 * STEP_NS; t += 50 * MS) {
+            p.doWork(clock.at(t), true);
+        }
 
         assertEquals(Primary.State.STEPPING, p.doWork(clock.at(3 * STEP_NS - 1), true));
         assertEquals(Primary.State.FAILED, p.doWork(clock.at(3 * STEP_NS), true));
@@ -436,6 +439,33 @@ class PrimaryTest {
         p.onStepDone(Snapshot.ofStep(11), null, clock.at(4 * STEP_NS));
         assertEquals(Primary.State.FAILED, p.state(), "a late result is not replicated");
         assertTrue(io.checkpoints().isEmpty());
+    }
+
+    @Test
+    void aPauseOfTheWholeMemberLongerThanTheStepTimeoutDoesNotFailTheStepUnderWay() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 3 * STEP_NS);
+        p.doWork(clock.at(0), true);
+        p.doWork(clock.at(50 * MS), true);
+
+        // SIGSTOP for 12 s, then SIGCONT: the loop's first pass finds the step still under way, as the step thread
+        // did not run either. It gets the step timeout anew.
+        assertEquals(Primary.State.STEPPING, p.doWork(clock.at(12_050 * MS), true));
+        p.onStepDone(Snapshot.ofStep(11), null, clock.at(12_060 * MS));
+        assertEquals(Primary.State.RUNNING, p.state());
+        assertEquals(11, p.current().snapshot().step());
+    }
+
+    @Test
+    void aStepStillHungAStepTimeoutAfterAPauseFails() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 3 * STEP_NS);
+        p.doWork(clock.at(0), true);
+        p.doWork(clock.at(12_000 * MS), true);
+        for (long t = 12_050 * MS; t < 15_000 * MS; t += 50 * MS) {
+            assertEquals(Primary.State.STEPPING, p.doWork(clock.at(t), true));
+        }
+        assertEquals(Primary.State.FAILED, p.doWork(clock.at(15_000 * MS), true));
     }
 
     @ParameterizedTest
