@@ -127,7 +127,10 @@ final class Member {
                     if (end == Standby.State.STOPPED || notNeeded) {
                         return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
                     }
-                    if (config.spawnedBy() != 0 && untilAnswered(store::isStopped)) {
+                    long stopMarkFrom = clock.nanoTime();
+                    boolean stopped = config.spawnedBy() != 0 && untilAnswered(store::isStopped);
+                    times.stopMarkTookNs = clock.nanoTime() - stopMarkFrom;
+                    if (stopped) {
                         Log.LOG.info("the pair was stopped while this standby started; not taking over");
                         return Ending.STOPPED;
                     }

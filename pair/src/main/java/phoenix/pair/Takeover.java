@@ -81,6 +81,7 @@ final class Takeover {
         // takes that as its death (the port may still be held by a paused old primary of this host: then this
         // member waits until that one has ended).
         m.awaitListeningForOtherHosts();
+        times.listeningNs = clock.nanoTime();
         PairState claimed = claim(held, takeover);
         long epoch = claimed.epoch();
         times.claimedNs = clock.nanoTime();
@@ -145,6 +146,7 @@ final class Takeover {
         if (dir != m.dir) {
             highest = Math.max(highest, m.dir.maxCheckpointEpoch());
         }
+        times.highestNs = clock.nanoTime();
         if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
             throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
@@ -166,6 +168,7 @@ final class Takeover {
             claimed = held.epoch() < base ? PairState.NONE.withBase(base).withEpoch(claimed.epoch())
                     : claimed.withBase(base);
         }
+        times.baseNs = clock.nanoTime();
         if (!takeover) {
             claimed = claimed.started(claimed.epoch(), freshStart());
         }
