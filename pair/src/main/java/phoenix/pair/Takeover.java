@@ -142,7 +142,9 @@ final class Takeover {
         dir.beginLease(clock.nanoTime());
         // With a coordinator, above the state directory's epochs too: it keeps a copy of the checkpoints (see
         // Healer#writeCheckpoint), which must never look newer than the count begun here.
-        long highest = m.untilAnswered(dir::maxCheckpointEpoch);
+        // With a coordinator, from what the standby read ahead: its claim fails if any claim came since (see
+        // ZkEpochStore#claimEpoch), so that read needs no round trip of its own here.
+        long highest = m.untilAnswered(dir::highestForClaim);
         if (dir != m.dir) {
             highest = Math.max(highest, m.dir.maxCheckpointEpoch());
         }
@@ -172,9 +174,21 @@ final class Takeover {
         if (!takeover) {
             claimed = claimed.started(claimed.epoch(), freshStart());
         }
+        // A spawned standby must not take over a pair stopped while it started. Without a coordinator its member
+        // read the stop mark before the takeover (a file's stat); with one, the claim's own transaction checks it,
+        // instead of a synced read of its own (two round trips between the death and the next number). A takeover
+        // from another host read it in OtherHosts#await just before.
+        boolean unlessStopped = dir != m.dir && config.spawnedBy() != 0;
         for (int attempt = 0; ; attempt++) {
             try {
-                while (!dir.claimEpoch(claimed)) {
+                while (true) {
+                    EpochStore.Claim claim = dir.claimEpoch(claimed, unlessStopped);
+                    if (claim == EpochStore.Claim.CLAIMED) {
+                        break;
+                    }
+                    if (claim == EpochStore.Claim.STOPPED) {
+                        throw new Stopped();
+                    }
                     if (acrossHosts) {
                         // Members of several hosts raced for the epoch, and another won: it is the primary.
                         throw new Yielded("another member claimed epoch " + claimed.epoch() + " first");
@@ -340,6 +354,15 @@ final class Takeover {
 
         Yielded(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** The pair was marked stopped before this member's claim: it claimed nothing, and ends. */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("the pair was stopped while this standby started", null, false, false);
         }
     }
 
