@@ -119,7 +119,9 @@ final class Takeover {
                 m.stepIntervalNs(), config.heartbeatInterval().toNanos(), m.timeoutNs, now);
         // The first pass begins the first step at once: it runs on the step thread while this one finishes the
         // takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
-        if (loop.primary.state() == Primary.State.RUNNING) {
+        // A lease not confirmed yet (a coordinator that was out of reach during the claim) sends heartbeats
+        // without a step: the loop's first pass does it, after finish has made the sender.
+        if (loop.primary.state() == Primary.State.RUNNING && m.store.mayAct(clock.nanoTime())) {
             loop.primary.doWork(clock.nanoTime(), false);
             m.steps.awaitFirstStep(FIRST_STEP_WAIT_NS);
         }
