@@ -124,6 +124,80 @@ public abstract class ZkEpochStoreChecks extends EpochStoreContract {
     }
 
     @Test
+    protected void aClaimThatMustHonourTheStopMarkChecksItInItsTransactionAndLeavesNoMark() throws Exception {
+        EpochStore old = open();
+        assertTrue(old.claimEpoch(at(1, 1, 0)));
+        old.markStopped();
+        EpochStore spawned = open();
+        spawned.prepareClaim();
+
+        assertEquals(EpochStore.Claim.STOPPED, spawned.claimEpoch(at(2, 1, 0), true));
+        assertEquals(1, open().maxCheckpointEpoch(), "nothing claimed");
+        assertTrue(open().isStopped(), "the mark stays");
+        assertEquals(EpochStore.Claim.CLAIMED, open().claimEpoch(at(2, 1, 0), false), "a claim that need not check");
+
+        old.clearStopped();
+        assertEquals(EpochStore.Claim.CLAIMED, spawned.claimEpoch(at(3, 1, 0), true));
+        assertFalse(open().isStopped(), "the check's create and delete left no mark behind");
+    }
+
+    @Test
+    protected void aClaimOnEpochsReadAheadFailsWhenAnotherClaimCameSinceAndNeverGoesBelowIt() throws Exception {
+        EpochStore taker = open();
+        assertTrue(taker.claimEpoch(at(1, 1, 0)));
+        EpochStore standby = open();
+        standby.prepareClaim();
+        assertEquals(1, standby.highestForClaim(), "read ahead");
+        // Another member claims epoch 2, then 3, after the standby read ahead; the standby's view is outdated.
+        assertTrue(open().claimEpoch(at(2, 2, 0)));
+        assertTrue(open().claimEpoch(at(3, 3, 0)));
+        assertEquals(1, standby.highestForClaim(), "nothing read since: no round trip");
+
+        // Epoch 2 is free in the view but claimed since: the transaction's check of the fence sees it.
+        assertEquals(EpochStore.Claim.TAKEN, standby.claimEpoch(at(2, 9, 0), false));
+        assertEquals(3, standby.highestForClaim(), "read again after the failed claim");
+        assertEquals(EpochStore.Claim.TAKEN, standby.claimEpoch(at(3, 9, 0), false));
+        assertEquals(EpochStore.Claim.CLAIMED, standby.claimEpoch(at(4, 9, 0), false));
+        assertEquals(4, open().maxCheckpointEpoch());
+    }
+
+    @Test
+    protected void aClaimOnEpochsReadAheadFailsOnceOlderEpochsWereRemovedAndClaimsOnTheFloorRead() throws Exception {
+        EpochStore s = open();
+        for (long e = 1; e <= 3; e++) {
+            assertTrue(s.claimEpoch(at(e, e, 0)));
+        }
+        EpochStore standby = open();
+        standby.prepareClaim();
+        s.deleteCheckpointsBefore(3);
+
+        assertEquals(EpochStore.Claim.CLAIMED, standby.claimEpoch(at(4, 4, 0), false), "the floor moved: read again");
+        assertEquals(at(4, 4, 0), standby.readCheckpoint(true).orElseThrow());
+    }
+
+    @Test
+    protected void aTakeoversReadWithItsClaimSeesTheOldPrimarysWritesAfterTheReadAhead() throws Exception {
+        EpochStore old = open();
+        assertTrue(old.claimEpoch(at(1, 1, 0)));
+        old.writeCheckpoint(at(1, 5, 0));
+        EpochStore standby = open();
+        standby.prepareClaim();
+        old.writeCheckpoint(at(1, 6, 0));
+        old.writeCheckpoint(at(1, 7, 0));
+
+        assertEquals(1, standby.highestForClaim());
+        assertEquals(0, standby.baseAt(1), "the base from the record read ahead");
+        assertTrue(standby.claimEpoch(at(2, 5, 0)));
+        assertEquals(at(1, 7, 0), standby.readCheckpoint(true).orElseThrow(), "the old primary's last write");
+        assertThrows(StaleEpochException.class, () -> old.writeCheckpoint(at(1, 8, 0)), "fenced by the claim");
+        // After a fresh start (base 3) the records and checkpoint below it do not count.
+        EpochStore fresh = open();
+        fresh.prepareClaim();
+        assertTrue(fresh.claimEpoch(at(3, 0, 3)));
+        assertEquals(at(3, 0, 3), fresh.readCheckpoint(true).orElseThrow());
+    }
+
+    @Test
     protected void aRemovedEpochIsNeverClaimedAgain() throws Exception {
         EpochStore s = open();
         for (long e = 1; e <= 3; e++) {

@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.curator.RetryLoop;
@@ -18,6 +21,9 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.PathUtils;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
@@ -60,6 +66,19 @@ import org.apache.zookeeper.data.Stat;
  * takeover's read right after its own claim on the same session (the claim's answer orders it after every write
  * committed before the claim).
  *
+ * <p><b>A takeover in two round trips, or one.</b> Between a primary's death and its successor's first number
+ * the store sends no request that waits for the answer of another: what the claim needs is read ahead
+ * ({@link #prepareClaim}, in the standby's warm-up: the epochs, the floor's and the fence's versions, the records),
+ * and the claim's transaction checks that nothing of it moved since (the floor's version, and the fence's, which
+ * every claim moves): a claim that came meanwhile makes it fail, and it reads again and decides anew, never
+ * claiming below an epoch it did not see. The same transaction checks the stop mark (a create and a delete of
+ * {@code stopped}, which fails when it exists). The takeover's read goes out right behind the claim, on the same
+ * session (ZooKeeper serves a session's requests in the order sent, a read after the session's pending write only
+ * once that write is applied): its listing and the checkpoint in that round trip, the records from what was read
+ * ahead (a record never changes once made). Without a read ahead, one round trip more (a sync and the reads,
+ * sent together). Anything unexpected (a lost connection, no answer in time) goes the old way, one request after
+ * the other under Curator's retries.
+ *
  * <p>Every operation goes through Curator's retry policy, bounded: {@value #RETRIES} retries, 50 ms doubling to
  * 400 ms apart, each waiting at most the session timeout for a connection. The store also holds the member's
  * {@link SessionLease}: a thread renews it with a round trip every quarter of the lease, and Curator's
@@ -86,6 +105,10 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     private volatile boolean closed;
     // The session on which this store's last claim succeeded: a takeover's read after it needs no sync.
     private volatile long claimedOnSession;
+    // What this member last read of the epochs (see View): a claim goes out on it without a read of its own.
+    private volatile View view;
+    // What a claim read in its own round trip, for the takeover's read that follows on the same thread.
+    private volatile ClaimRead claimRead;
     // The fence's version right after this member's last claim; -1 before it claimed (see writeCheckpoint).
     private volatile int fenceVersion = -1;
     // The epoch this member claimed (0: none): its lease is renewed only while the fence still holds it.
@@ -463,6 +486,180 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     @Override
     public boolean claimEpoch(PairState state) throws IOException {
+        return claimEpoch(state, false) == Claim.CLAIMED;
+    }
+
+    /**
+     * The claim's transaction: create {@code epochs/E} and the ephemeral {@code owners/E}, move the fence, check
+     * the floor, and, when {@code unlessStopped}, the stop mark; on what this member read of the epochs ahead
+     * ({@link View}), checked in the same transaction, with the takeover's read sent right behind it (see the
+     * class's javadoc). An epoch at or below one the view holds is not tried: it is taken.
+     */
+    @Override
+    public Claim claimEpoch(PairState state, boolean unlessStopped) throws IOException {
+        try {
+            View basis = view;
+            if (basis == null) {
+                basis = readView(false);
+            }
+            // A few times at most: each time the transaction found the view outdated, it was read again.
+            for (int attempt = 0; basis != null && attempt < 4; attempt++) {
+                if (state.epoch() <= basis.highest()) {
+                    // Claimed already, by another member or an earlier claim of this one; or below the floor.
+                    return Claim.TAKEN;
+                }
+                Claim c = claimOn(basis, state, unlessStopped);
+                if (c != null) {
+                    return c;
+                }
+                basis = view;
+            }
+        } catch (KeeperException.NoNodeException e) {
+            throw ioFailed("claim epoch " + state.epoch(), e);
+        } catch (InterruptedException e) {
+            throw ioFailed("claim epoch " + state.epoch(), e);
+        } catch (Exception e) {
+            // The old way below, under Curator's retries.
+            LOG.debug("claim of epoch {} in one round trip did not answer ({}); one request after the other",
+                    state.epoch(), e.toString());
+        }
+        return claimSlowly(state, unlessStopped);
+    }
+
+    /**
+     * Sends the claim's transaction checked against {@code basis}, the takeover's reads behind it, and waits for
+     * them (one round trip).
+     *
+     * @return what it found, or null when the view was outdated (read again meanwhile: {@link #view})
+     * @throws Exception when the answers did not come (the caller claims the old way), or a znode of the pair is
+     *     gone (NoNodeException)
+     */
+    private Claim claimOn(View basis, PairState state, boolean unlessStopped) throws Exception {
+        long epoch = state.epoch();
+        byte[] record = StateDir.formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII);
+        String owner = memberData != null ? memberData : "pid=" + ProcessHandle.current().pid();
+        List<Op> ops = new ArrayList<>();
+        // Nothing claimed or removed since the view: the fence moves with every claim, the floor before a removal.
+        ops.add(Op.check(root + EPOCHS, basis.floorVersion()));
+        ops.add(Op.check(root + FENCE, basis.fenceVersion()));
+        int stopAt = -1;
+        if (unlessStopped) {
+            // Not stopped: a create fails when the mark exists, and the delete right after leaves nothing behind.
+            // It runs on the leader in the order of every write: a stop marked before it is seen.
+            stopAt = ops.size();
+            ops.add(Op.create(root + "/stopped", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
+            ops.add(Op.delete(root + "/stopped", -1));
+        }
+        ops.add(Op.create(epochPath(epoch), record, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
+        // Who owns the epoch, while its session lives: gone when it expires (see ownerOf).
+        ops.add(Op.create(root + OWNERS + "/" + epoch, owner.getBytes(StandardCharsets.UTF_8),
+                ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL));
+        // Every claim moves the fence: a checkpoint write checks that it has not moved since its writer's own
+        // claim (see writeCheckpoint), and the next claim's view by it.
+        int fenceAt = ops.size();
+        ops.add(Op.setData(root + FENCE, Long.toString(epoch).getBytes(StandardCharsets.US_ASCII), -1));
+
+        ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+        long session = zk.getSessionId();
+        long sent = clock.nanoTime();
+        Batch batch = new Batch(zk);
+        Answer claim = batch.multi(ops);
+        // The takeover's read, behind the claim on this session: served once the claim is applied, so it sees
+        // every write committed before it (the old primary's last checkpoint above all) without a sync.
+        Answer listing = batch.children(root + EPOCHS);
+        Answer checkpoint = batch.data(root + "/checkpoint");
+        Map<Long, Answer> records = new HashMap<>();
+        for (long e : basis.epochs()) {
+            if (e >= state.base() && !basis.records().containsKey(e)) {
+                records.put(e, batch.data(epochPath(e)));
+            }
+        }
+        batch.await(timeoutNs);
+        if (claim.rc == KeeperException.Code.OK.intValue()) {
+            OpResult fence = claim.results.get(fenceAt);
+            if (fence instanceof OpResult.SetDataResult) {
+                fenceVersion = ((OpResult.SetDataResult) fence).getStat().getVersion();
+            }
+            confirmClaimLease(sent, epoch);
+            claimedOnSession = session;
+            // Outdated by this very claim: the next one reads again.
+            view = null;
+            claimRead = ClaimRead.of(Thread.currentThread(), session, epoch, record, basis, listing, checkpoint,
+                    records);
+            return Claim.CLAIMED;
+        }
+        int failedAt = failedOp(claim.results);
+        KeeperException.Code code = KeeperException.Code.get(claim.rc);
+        if (code == KeeperException.Code.BADVERSION && failedAt >= 0 && failedAt <= 1) {
+            // A claim or a removal came after the view: read it again, and decide anew.
+            readView(false);
+            return null;
+        }
+        if (code == KeeperException.Code.NODEEXISTS && failedAt == stopAt) {
+            return Claim.STOPPED;
+        }
+        if (code == KeeperException.Code.NODEEXISTS) {
+            view = null;
+            return Claim.TAKEN;
+        }
+        throw KeeperException.create(code, failedAt >= 0 ? ops.get(failedAt).getPath() : root);
+    }
+
+    /**
+     * The claim's answer confirms the lease of the member that made it, from when it was sent. When it does not (the
+     * claim waited out an outage longer than the session: Curator made a new session, and the lease begun before the
+     * claim ended with the old one), the lease begins again on the session as it is now, the one that holds the
+     * claim's {@code owners/E}, and one round trip on it confirms it. Before, the stop mark's read ahead of the
+     * takeover waited out such an outage before the lease began (found by CoordinatorIT once it was folded into
+     * the claim).
+     */
+    private void confirmClaimLease(long sent, long epoch) {
+        claimedEpoch = epoch;
+        answered(sent);
+        long now = clock.nanoTime();
+        if (lease.confirmed(now)) {
+            return;
+        }
+        beginLease(now);
+        try {
+            client.getZookeeperClient().getZooKeeper().exists(root, false);
+            answered(now);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Out of reach again: the renewal thread confirms it when it can; until then no step begins.
+        }
+    }
+
+    /** @return the index of the operation that failed a transaction, -1 when the answer does not say */
+    private static int failedOp(List<OpResult> results) {
+        if (results == null) {
+            return -1;
+        }
+        for (int i = 0; i < results.size(); i++) {
+            OpResult r = results.get(i);
+            if (r instanceof OpResult.ErrorResult && ((OpResult.ErrorResult) r).getErr() != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The claim one request after the other, under Curator's retries (the way before the one round trip, kept for
+     * when that one gets no answer): the stop mark read with a sync, the floor read, then the transaction.
+     */
+    private Claim claimSlowly(PairState state, boolean unlessStopped) throws IOException {
+        view = null;
+        if (unlessStopped) {
+            try {
+                if (isStopped()) {
+                    return Claim.STOPPED;
+                }
+            } catch (PairException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
         byte[] record = StateDir.formatCheckpoint(state).getBytes(StandardCharsets.US_ASCII);
         try {
             while (true) {
@@ -470,7 +667,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                 Stat floorStat = new Stat();
                 long floor = floor(client.getData().storingStatIn(floorStat).forPath(root + EPOCHS));
                 if (state.epoch() < floor) {
-                    return false;
+                    return Claim.TAKEN;
                 }
                 try {
                     String owner = memberData != null ? memberData : "pid=" + ProcessHandle.current().pid();
@@ -492,13 +689,11 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
                             fenceVersion = r.getResultStat().getVersion();
                         }
                     }
-                    claimedEpoch = state.epoch();
-                    // The claim's answer confirms the lease of the member that made it, from when it was sent.
-                    answered(sent);
+                    confirmClaimLease(sent, state.epoch());
                     claimedOnSession = client.getZookeeperClient().getZooKeeper().getSessionId();
-                    return true;
+                    return Claim.CLAIMED;
                 } catch (KeeperException.NodeExistsException taken) {
-                    return false;
+                    return Claim.TAKEN;
                 } catch (KeeperException.BadVersionException floorMoved) {
                     // Older epochs were removed meanwhile: read the floor again.
                 }
@@ -507,6 +702,7 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             throw ioFailed("claim epoch " + state.epoch(), e);
         }
     }
+
 
     @Override
     public Optional<String> ownerOf(long epoch) {
@@ -524,6 +720,11 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     @Override
     public long maxCheckpointEpoch() {
         try {
+            return readView(false).highest();
+        } catch (Exception e) {
+            LOG.debug("the epochs in one round trip did not answer ({}); one request after the other", e.toString());
+        }
+        try {
             syncWithLeader();
             long max = floor(client.getData().forPath(root + EPOCHS));
             for (long e : epochs()) {
@@ -535,8 +736,39 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         }
     }
 
+    /**
+     * The view read ahead when there is one: it can be outdated only by a claim, which moves the fence, and then
+     * this member's claim fails and reads again (see the class's javadoc).
+     */
+    @Override
+    public long highestForClaim() {
+        View v = view;
+        return v != null ? v.highest() : maxCheckpointEpoch();
+    }
+
+    @Override
+    public void prepareClaim() {
+        try {
+            readView(true);
+        } catch (Exception e) {
+            // Only ahead: the takeover reads what it needs, one round trip more.
+            LOG.debug("the epochs were not read ahead: {}", e.toString());
+        }
+    }
+
     @Override
     public long baseAt(long epoch) {
+        // A record never changes once made (a removed epoch is never claimed again: the floor), so the one read
+        // ahead is the one there now, and needs no sync.
+        View v = view;
+        byte[] known = v == null ? null : v.records().get(epoch);
+        if (known != null) {
+            try {
+                return parse(epochPath(epoch), known).base();
+            } catch (PairException e) {
+                return 0;
+            }
+        }
         try {
             syncWithLeader();
             return parse(epochPath(epoch), client.getData().forPath(epochPath(epoch))).base();
@@ -548,18 +780,55 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     @Override
     public Optional<PairState> readCheckpoint(boolean takeover) {
+        ClaimRead read = claimRead;
+        if (takeover && read != null && read.thread() == Thread.currentThread()) {
+            claimRead = null;
+            if (read.session() == sessionNow()) {
+                // Read with the claim, in its round trip (see claimOn); what the view did not hold is read now.
+                return newest(read.epochs(), true, e -> read.records().containsKey(e) ? read.records().get(e)
+                        : recordNow(e), () -> read.checkpoint() == null ? Optional.empty()
+                        : Optional.of(parse(root + "/checkpoint", read.checkpoint())));
+            }
+        }
         List<Long> epochs;
         try {
             // A takeover reads after its claim, a write on this session: its server had applied every write
             // committed before the claim when it answered, and serves this session's reads in order after it, so
             // the read sees them without a sync (one round trip less between a death and the next number).
-            if (!takeover || claimedOnSession != client.getZookeeperClient().getZooKeeper().getSessionId()) {
+            if (!takeover || claimedOnSession != sessionNow()) {
                 syncWithLeader();
             }
             epochs = epochs();
         } catch (Exception e) {
             throw failed("list the epochs", e);
         }
+        return newest(epochs, takeover, this::recordNow, this::storedCheckpoint);
+    }
+
+    /** A record read now; null when it is gone (removed by the newer primary that superseded it). */
+    private byte[] recordNow(long epoch) {
+        try {
+            return client.getData().forPath(epochPath(epoch));
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        } catch (Exception e) {
+            throw failed("read epoch " + epoch, e);
+        }
+    }
+
+    /** Where {@link #newest} finds a record's bytes: null when it is gone. */
+    private interface Records {
+        byte[] of(long epoch);
+    }
+
+    /**
+     * The newest state among the records that count and the checkpoint: every record of the base's epoch or later
+     * (the base the highest one names), and the checkpoint when it is of that epoch or later.
+     *
+     * @param epochs the claimed epochs, ascending
+     */
+    private Optional<PairState> newest(List<Long> epochs, boolean takeover, Records records,
+            java.util.function.Supplier<Optional<PairState>> stored) {
         PairState newest = null;
         long base = 0;
         for (int i = epochs.size() - 1; i >= 0; i--) {
@@ -567,16 +836,8 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             if (epoch < base) {
                 break;
             }
-            byte[] data;
-            try {
-                data = client.getData().forPath(epochPath(epoch));
-            } catch (KeeperException.NoNodeException e) {
-                // Removed by the newer primary that superseded it, between the listing and now.
-                continue;
-            } catch (Exception e) {
-                throw failed("read epoch " + epoch, e);
-            }
-            if (takeover && data.length == 0) {
+            byte[] data = records.of(epoch);
+            if (data == null || takeover && data.length == 0) {
                 continue;
             }
             PairState state = parse(epochPath(epoch), data);
@@ -589,13 +850,201 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
             }
             newest = newest == null ? state : PairState.newest(newest, state);
         }
-        Optional<PairState> checkpoint = storedCheckpoint();
+        Optional<PairState> checkpoint = stored.get();
         if (checkpoint.isPresent() && checkpoint.get().epoch() >= base) {
             newest = newest == null ? checkpoint.get() : PairState.newest(newest, checkpoint.get());
         }
         long highestBase = base;
         return Optional.ofNullable(newest).map(n -> n.base() == highestBase ? n : n.withBase(highestBase));
     }
+
+    private long sessionNow() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Reads the epochs in one round trip: a sync and the reads behind it on the session, sent together (a
+     * session's requests are served in order, the reads after the sync only once the member's server has caught
+     * up with the leader); with {@code withRecords}, a second one for the records. Kept as {@link #view}.
+     *
+     * @throws Exception when an answer did not come or says an error
+     */
+    private View readView(boolean withRecords) throws Exception {
+        ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+        Batch batch = new Batch(zk);
+        Answer synced = batch.sync(root);
+        Answer floorData = batch.data(root + EPOCHS);
+        Answer listing = batch.children(root + EPOCHS);
+        Answer fence = batch.exists(root + FENCE);
+        batch.await(timeoutNs);
+        synced.require(root);
+        floorData.require(root + EPOCHS);
+        listing.require(root + EPOCHS);
+        fence.require(root + FENCE);
+        List<Long> epochs = epochsOf(listing.children);
+        Map<Long, byte[]> records = new HashMap<>();
+        if (withRecords && !epochs.isEmpty()) {
+            Batch more = new Batch(zk);
+            Map<Long, Answer> answers = new HashMap<>();
+            for (long e : epochs) {
+                answers.put(e, more.data(epochPath(e)));
+            }
+            more.await(timeoutNs);
+            answers.forEach((e, a) -> {
+                if (a.rc == KeeperException.Code.OK.intValue()) {
+                    records.put(e, a.data);
+                }
+            });
+        }
+        View v = new View(floor(floorData.data), floorData.stat.getVersion(), fence.stat.getVersion(),
+                List.copyOf(epochs), Map.copyOf(records));
+        view = v;
+        return v;
+    }
+
+    /**
+     * What a member read of the epochs, all in one round trip, for its next claim: the floor and its version, the
+     * fence's version, the claimed epochs and (read ahead) their records. The claim's transaction checks both
+     * versions, so that a claim made on an outdated view fails (see {@link #claimOn}).
+     */
+    private record View(long floor, int floorVersion, int fenceVersion, List<Long> epochs, Map<Long, byte[]> records) {
+        long highest() {
+            return epochs.isEmpty() ? floor : Math.max(floor, epochs.get(epochs.size() - 1));
+        }
+    }
+
+    /**
+     * What a claim read in its own round trip, for the read that follows on the same thread and session: the
+     * epochs listed after it, the records (its own, those read ahead and those read with it) and the checkpoint's
+     * bytes (null when there is none).
+     */
+    private record ClaimRead(Thread thread, long session, List<Long> epochs, Map<Long, byte[]> records,
+            byte[] checkpoint) {
+        /** @return the read, or null when one of its answers is missing, so that the takeover reads the old way */
+        static ClaimRead of(Thread thread, long session, long epoch, byte[] record, View basis, Answer listing,
+                Answer checkpoint, Map<Long, Answer> fetched) {
+            int ok = KeeperException.Code.OK.intValue();
+            if (listing.rc != ok || checkpoint.rc != ok && checkpoint.rc != KeeperException.Code.NONODE.intValue()) {
+                return null;
+            }
+            Map<Long, byte[]> records = new HashMap<>(basis.records());
+            for (Map.Entry<Long, Answer> e : fetched.entrySet()) {
+                if (e.getValue().rc == ok) {
+                    records.put(e.getKey(), e.getValue().data);
+                } else if (e.getValue().rc != KeeperException.Code.NONODE.intValue()) {
+                    return null;
+                }
+            }
+            records.put(epoch, record);
+            List<Long> epochs = epochsOf(listing.children);
+            // Those the view held that are gone now: the listing says which count, and a gone one is skipped.
+            records.keySet().retainAll(epochs);
+            return new ClaimRead(thread, session, epochs, records, checkpoint.rc == ok ? checkpoint.data : null);
+        }
+    }
+
+    /** One answer of a {@link Batch}: its result code and what it carries. Read after {@link Batch#await}. */
+    private static final class Answer {
+        // Set by the callback before the batch's permit is released: the waiter sees them after await.
+        int rc = KeeperException.Code.OPERATIONTIMEOUT.intValue();
+        byte[] data;
+        Stat stat;
+        List<String> children;
+        List<OpResult> results;
+
+        void require(String path) throws KeeperException {
+            if (rc != KeeperException.Code.OK.intValue()) {
+                throw KeeperException.create(KeeperException.Code.get(rc), path);
+            }
+        }
+    }
+
+    /**
+     * Requests sent one after the other on the session without waiting, and then waited for together: ZooKeeper
+     * answers a session's requests in the order they were sent, so the batch costs one round trip. The raw
+     * client, not Curator's retries: a request retried on its own could overtake one sent before it.
+     */
+    private static final class Batch {
+        private final ZooKeeper zk;
+        private final Semaphore answered = new Semaphore(0);
+        private int sent;
+
+        Batch(ZooKeeper zk) {
+            this.zk = zk;
+        }
+
+        Answer sync(String path) {
+            Answer a = new Answer();
+            sent++;
+            zk.sync(path, (int rc, String p, Object ctx) -> {
+                a.rc = rc;
+                answered.release();
+            }, null);
+            return a;
+        }
+
+        Answer data(String path) {
+            Answer a = new Answer();
+            sent++;
+            zk.getData(path, false, (int rc, String p, Object ctx, byte[] data, Stat stat) -> {
+                a.data = data;
+                a.stat = stat;
+                a.rc = rc;
+                answered.release();
+            }, null);
+            return a;
+        }
+
+        Answer children(String path) {
+            Answer a = new Answer();
+            sent++;
+            zk.getChildren(path, false, (int rc, String p, Object ctx, List<String> children) -> {
+                a.children = children;
+                a.rc = rc;
+                answered.release();
+            }, null);
+            return a;
+        }
+
+        Answer exists(String path) {
+            Answer a = new Answer();
+            sent++;
+            zk.exists(path, false, (int rc, String p, Object ctx, Stat stat) -> {
+                a.stat = stat;
+                a.rc = stat == null && rc == KeeperException.Code.OK.intValue() ? KeeperException.Code.NONODE.intValue()
+                        : rc;
+                answered.release();
+            }, null);
+            return a;
+        }
+
+        Answer multi(List<Op> ops) {
+            Answer a = new Answer();
+            sent++;
+            zk.multi(ops, (int rc, String p, Object ctx, List<OpResult> results) -> {
+                a.results = results;
+                a.rc = rc;
+                answered.release();
+            }, null);
+            return a;
+        }
+
+        /**
+         * Waits for every answer, at most {@code timeoutNs}.
+         *
+         * @throws KeeperException.OperationTimeoutException when one did not come
+         */
+        void await(long timeoutNs) throws InterruptedException, KeeperException {
+            if (!answered.tryAcquire(sent, timeoutNs, TimeUnit.NANOSECONDS)) {
+                throw new KeeperException.OperationTimeoutException();
+            }
+        }
+    }
+
 
     private Optional<PairState> storedCheckpoint() {
         try {
@@ -860,8 +1309,13 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
 
     /** @return the claimed epochs, ascending; names phoenix does not write are left out */
     private List<Long> epochs() throws Exception {
+        return epochsOf(client.getChildren().forPath(root + EPOCHS));
+    }
+
+    /** @return the epochs among the children of {@code epochs}, ascending */
+    private static List<Long> epochsOf(List<String> children) {
         List<Long> out = new ArrayList<>();
-        for (String child : client.getChildren().forPath(root + EPOCHS)) {
+        for (String child : children) {
             long e = StateDir.epochOfName("checkpoint-" + child);
             if (e > 0) {
                 out.add(e);

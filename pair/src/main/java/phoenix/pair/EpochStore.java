@@ -31,16 +31,61 @@ interface EpochStore {
      * owner, which is safe (the caller claims the next one).
      *
      * @return false when another member holds the epoch already, or (where the store forgets old epochs) when
-     *     it lies below those it has forgotten
+     *     it lies below those it has forgotten, or ({@code ZkEpochStore}) when it knows a higher one claimed
      * @throws IOException when the store cannot be written
      */
     boolean claimEpoch(PairState state) throws IOException;
+
+    /** What {@link #claimEpoch(PairState, boolean)} found. */
+    enum Claim {
+        /** This member owns the epoch now. */
+        CLAIMED,
+        /** Another member holds the epoch, or a higher one, or it lies below the forgotten ones. */
+        TAKEN,
+        /** The pair is marked stopped: nothing was claimed, and this member must not take over. */
+        STOPPED
+    }
+
+    /**
+     * Claims like {@link #claimEpoch(PairState)}, and when {@code unlessStopped}, only while the pair is not marked
+     * stopped: a standby spawned just before a stop must not take over. This one reads the stop mark first; a store
+     * with transactions checks it in the claim's own ({@code ZkEpochStore}: no round trip of its own, and a stop
+     * marked after the read cannot slip in between).
+     *
+     * @return what the claim found
+     * @throws IOException when the store cannot be written
+     */
+    default Claim claimEpoch(PairState state, boolean unlessStopped) throws IOException {
+        if (unlessStopped && isStopped()) {
+            return Claim.STOPPED;
+        }
+        return claimEpoch(state) ? Claim.CLAIMED : Claim.TAKEN;
+    }
 
     /**
      * @return the highest epoch any member has claimed, 0 when none has
      * @throws PairException when the store cannot be read
      */
     long maxCheckpointEpoch();
+
+    /**
+     * The highest epoch, for a takeover that claims the one above it right after. A store whose claim checks in its
+     * own transaction that no claim came since it read the epochs ({@code ZkEpochStore}, by the fence's version)
+     * may answer from what it read ahead ({@link #prepareClaim}): a claim that came meanwhile makes the claim fail
+     * rather than go below it. Others read now.
+     *
+     * @throws PairException when the store cannot be read
+     */
+    default long highestForClaim() {
+        return maxCheckpointEpoch();
+    }
+
+    /**
+     * Reads ahead, while nothing is at stake (a standby's warm-up), what a takeover's claim and read need and what
+     * cannot change unnoticed until then; never throws. A store that reads nothing ahead does nothing.
+     */
+    default void prepareClaim() {
+    }
 
     /** @return the base named by the record of {@code epoch}, or 0 when it cannot be read */
     long baseAt(long epoch);

@@ -126,7 +126,13 @@ final class Member {
                     if (end == Standby.State.STOPPED || notNeeded) {
                         return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
                     }
-                    if (config.spawnedBy() != 0 && untilAnswered(store::isStopped)) {
+                    // A spawned standby must not take over a pair stopped while it started. With a coordinator
+                    // its claim checks the mark in its own transaction (Takeover#claim), or, for a primary on
+                    // another host, OtherHosts#await reads it first: no round trip here.
+                    long stopMarkFrom = clock.nanoTime();
+                    boolean stopped = config.spawnedBy() != 0 && store == dir && untilAnswered(store::isStopped);
+                    times.stopMarkTookNs = clock.nanoTime() - stopMarkFrom;
+                    if (stopped) {
                         Log.LOG.info("the pair was stopped while this standby started; not taking over");
                         return Ending.STOPPED;
                     }
@@ -145,6 +151,9 @@ final class Member {
                 takeover = new Takeover(this);
                 try {
                     return takeover.promote() ? primaryLoop.run() : Ending.GAVE_UP;
+                } catch (Takeover.Stopped s) {
+                    Log.LOG.info("the pair was stopped while this standby started; not taking over");
+                    return Ending.STOPPED;
                 } catch (Takeover.Yielded y) {
                     // Another member took over first, on another host: this one watches it instead.
                     Log.LOG.info("{}; this member stays a standby", y.getMessage());
@@ -307,6 +316,9 @@ final class Member {
             } catch (PairException e) {
                 Log.LOG.debug("the coordinator's read path was not rehearsed: {}", e.getMessage());
             }
+            // And what a takeover's claim needs, read ahead (the epochs, the versions its claim checks, the
+            // records): the claim then goes to ZooKeeper without a read before it.
+            store.prepareClaim();
         }
         Spawners.commandFor("none", "", config.standbyCommand());
         Pids.running(pid);

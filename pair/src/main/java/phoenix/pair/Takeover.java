@@ -81,6 +81,7 @@ final class Takeover {
         // takes that as its death (the port may still be held by a paused old primary of this host: then this
         // member waits until that one has ended).
         m.awaitListeningForOtherHosts();
+        times.listeningNs = clock.nanoTime();
         PairState claimed = claim(held, takeover);
         long epoch = claimed.epoch();
         times.claimedNs = clock.nanoTime();
@@ -118,7 +119,9 @@ final class Takeover {
                 m.stepIntervalNs(), config.heartbeatInterval().toNanos(), m.timeoutNs, now);
         // The first pass begins the first step at once: it runs on the step thread while this one finishes the
         // takeover. A crash loop's backoff sends heartbeats, which need the sender: it waits.
-        if (loop.primary.state() == Primary.State.RUNNING) {
+        // A lease not confirmed yet (a coordinator that was out of reach during the claim) sends heartbeats
+        // without a step: the loop's first pass does it, after finish has made the sender.
+        if (loop.primary.state() == Primary.State.RUNNING && m.store.mayAct(clock.nanoTime())) {
             loop.primary.doWork(clock.nanoTime(), false);
             m.steps.awaitFirstStep(FIRST_STEP_WAIT_NS);
         }
@@ -141,10 +144,13 @@ final class Takeover {
         dir.beginLease(clock.nanoTime());
         // With a coordinator, above the state directory's epochs too: it keeps a copy of the checkpoints (see
         // Healer#writeCheckpoint), which must never look newer than the count begun here.
-        long highest = m.untilAnswered(dir::maxCheckpointEpoch);
+        // With a coordinator, from what the standby read ahead: its claim fails if any claim came since (see
+        // ZkEpochStore#claimEpoch), so that read needs no round trip of its own here.
+        long highest = m.untilAnswered(dir::highestForClaim);
         if (dir != m.dir) {
             highest = Math.max(highest, m.dir.maxCheckpointEpoch());
         }
+        times.highestNs = clock.nanoTime();
         if (highest == Long.MAX_VALUE || held.epoch() == Long.MAX_VALUE) {
             throw new PairException("the checkpoints in " + dir.where() + " have used up every epoch (up to "
                     + Long.MAX_VALUE + "); move them away to start again");
@@ -166,12 +172,25 @@ final class Takeover {
             claimed = held.epoch() < base ? PairState.NONE.withBase(base).withEpoch(claimed.epoch())
                     : claimed.withBase(base);
         }
+        times.baseNs = clock.nanoTime();
         if (!takeover) {
             claimed = claimed.started(claimed.epoch(), freshStart());
         }
+        // A spawned standby must not take over a pair stopped while it started. Without a coordinator its member
+        // read the stop mark before the takeover (a file's stat); with one, the claim's own transaction checks it,
+        // instead of a synced read of its own (two round trips between the death and the next number). A takeover
+        // from another host read it in OtherHosts#await just before.
+        boolean unlessStopped = dir != m.dir && config.spawnedBy() != 0;
         for (int attempt = 0; ; attempt++) {
             try {
-                while (!dir.claimEpoch(claimed)) {
+                while (true) {
+                    EpochStore.Claim claim = dir.claimEpoch(claimed, unlessStopped);
+                    if (claim == EpochStore.Claim.CLAIMED) {
+                        break;
+                    }
+                    if (claim == EpochStore.Claim.STOPPED) {
+                        throw new Stopped();
+                    }
                     if (acrossHosts) {
                         // Members of several hosts raced for the epoch, and another won: it is the primary.
                         throw new Yielded("another member claimed epoch " + claimed.epoch() + " first");
@@ -337,6 +356,15 @@ final class Takeover {
 
         Yielded(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** The pair was marked stopped before this member's claim: it claimed nothing, and ends. */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("the pair was stopped while this standby started", null, false, false);
         }
     }
 

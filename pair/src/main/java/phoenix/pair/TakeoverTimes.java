@@ -4,13 +4,20 @@ import java.util.Locale;
 
 /**
  * When each step of a takeover happened, on the member's clock, for the one log line that says where its
- * milliseconds went: the standby's loop saw the primary gone, the takeover began, claimed its epoch, fenced
- * the old primary, read the state, handed the first step to the step thread, which took it up and did it;
- * then the loop finished the rest of the takeover. Written by the loop thread only.
+ * milliseconds went: the standby's loop saw the primary gone (and, before the takeover, read the stop mark), the
+ * takeover began, listened for other hosts, read the newest epoch and the base, claimed its epoch, fenced the old
+ * primary, read the state, handed the first step to the step thread, which took it up and did it; then the loop
+ * finished the rest of the takeover. The parts of a step say "of which": they are inside the step before them.
+ * Written by the loop thread only.
  */
 final class TakeoverTimes {
     long detectedNs;
+    /** How long the stop mark's read before the takeover took (inside detected->promote); 0 when none. */
+    long stopMarkTookNs;
     long promoteNs;
+    long listeningNs;
+    long highestNs;
+    long baseNs;
     long claimedNs;
     long fencedNs;
     long readNs;
@@ -24,9 +31,16 @@ final class TakeoverTimes {
      */
     String describe(long beginNs, long startNs, long doneNs) {
         long restFrom = Math.max(beginNs, doneNs);
-        return String.format(Locale.ROOT, "%d us: detected->promote %d, claim %d, fence %d, read %d, "
+        // Steps the takeover skipped keep 0 and count as taking no time.
+        long listening = listeningNs != 0 ? listeningNs : promoteNs;
+        long highest = highestNs != 0 ? highestNs : listening;
+        long base = baseNs != 0 ? baseNs : highest;
+        return String.format(Locale.ROOT, "%d us: detected->promote %d, of which stop mark %d, claim %d, of which "
+                + "listening %d, newest epoch %d, base %d, claim's transaction %d, fence %d, read %d, "
                 + "to step thread %d, handoff %d, first step %d; the rest of the takeover %d after it",
-                (doneNs - detectedNs) / 1000, (promoteNs - detectedNs) / 1000, (claimedNs - promoteNs) / 1000,
+                (doneNs - detectedNs) / 1000, (promoteNs - detectedNs) / 1000, stopMarkTookNs / 1000,
+                (claimedNs - promoteNs) / 1000, (listening - promoteNs) / 1000, (highest - listening) / 1000,
+                (base - highest) / 1000, (claimedNs - base) / 1000,
                 (fencedNs - claimedNs) / 1000, (readNs - fencedNs) / 1000, (beginNs - readNs) / 1000,
                 (startNs - beginNs) / 1000, (doneNs - startNs) / 1000, (finishedNs - restFrom) / 1000);
     }

@@ -38,7 +38,10 @@ final class FakeEpochStore implements EpochStore {
         return new FakeEpochStore(shared);
     }
 
-    /** @return the calls made through every handle so far, such as {@code claim 3} or {@code read takeover} */
+    /**
+     * @return the calls made through every handle so far, such as {@code claim 3}, {@code read takeover} or
+     *     {@code stopped?}
+     */
     List<String> calls() {
         synchronized (shared) {
             return List.copyOf(shared.calls);
@@ -140,6 +143,7 @@ final class FakeEpochStore implements EpochStore {
     @Override
     public boolean isStopped() {
         synchronized (shared) {
+            shared.calls.add("stopped?");
             return shared.stopped;
         }
     }

@@ -1,7 +1,9 @@
 package phoenix.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -31,6 +33,16 @@ class TakeoverTest {
         return m;
     }
 
+    /** A member whose epochs are in a coordinator (a fake one), spawned by pid {@code spawnedBy} (0: a person). */
+    private Member withCoordinator(FakeEpochStore coordinator, long spawnedBy) {
+        PairConfig config = PairConfig.builder("t").stateDir(tmp.resolve("state")).standbyCommand(List.of("true"))
+                .spawnedBy(spawnedBy).build();
+        Member m = new Member(config, new FakeTask(), new FakeClock());
+        m.dir = StateDir.prepare(config.stateDir());
+        m.store = coordinator;
+        return m;
+    }
+
     private static PairState at(long epoch, long step) {
         return PairState.NONE.withSnapshot(Snapshot.ofStep(step)).withEpoch(epoch);
     }
@@ -43,6 +55,39 @@ class TakeoverTest {
         assertEquals(4, claimed.epoch(), "above the highest epoch on disk, not above the held one");
         assertTrue(Files.exists(m.dir.checkpointFile(4)), "the claim is the new epoch's file");
         assertEquals(4, m.dir.maxCheckpointEpoch());
+    }
+
+    @Test
+    void aSpawnedStandbyWithACoordinatorClaimsNothingOnceThePairIsMarkedStopped() {
+        FakeEpochStore coordinator = new FakeEpochStore();
+        Member m = withCoordinator(coordinator, 4242);
+        coordinator.markStopped();
+
+        assertThrows(Takeover.Stopped.class, () -> new Takeover(m).claim(at(1, 5), true));
+        assertNull(coordinator.record(2), "nothing claimed");
+        assertFalse(coordinator.calls().stream().anyMatch(c -> c.startsWith("claim")), coordinator.calls().toString());
+    }
+
+    @Test
+    void aSpawnedStandbyWithACoordinatorReadsTheStopMarkAsPartOfItsClaim() throws IOException {
+        FakeEpochStore coordinator = new FakeEpochStore();
+        assertTrue(coordinator.claimEpoch(at(1, 1)));
+        Member m = withCoordinator(coordinator, 4242);
+
+        PairState claimed = new Takeover(m).claim(at(1, 5), true);
+        assertEquals(2, claimed.epoch());
+        // The fake store reads the mark and then claims (the default); ZooKeeper checks it inside the transaction.
+        List<String> calls = coordinator.calls();
+        assertEquals(List.of("stopped?", "claim 2"), calls.subList(calls.size() - 2, calls.size()), calls.toString());
+    }
+
+    @Test
+    void aPersonsStartWithACoordinatorDoesNotReadTheStopMarkItClearedItself() throws IOException {
+        FakeEpochStore coordinator = new FakeEpochStore();
+        Member m = withCoordinator(coordinator, 0);
+
+        assertEquals(1, new Takeover(m).claim(PairState.NONE, false).epoch());
+        assertFalse(coordinator.calls().contains("stopped?"), coordinator.calls().toString());
     }
 
     @Test
