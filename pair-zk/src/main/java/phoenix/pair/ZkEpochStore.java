@@ -608,10 +608,12 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
     /**
      * The claim's answer confirms the lease of the member that made it, from when it was sent. When it does not (the
      * claim waited out an outage longer than the session: Curator made a new session, and the lease begun before the
-     * claim ended with the old one), the lease begins again on the session as it is now, the one that holds the
-     * claim's {@code owners/E}, and one round trip on it confirms it. Before, the stop mark's read ahead of the
-     * takeover waited out such an outage before the lease began (found by CoordinatorIT once it was folded into
-     * the claim).
+     * claim ended with the old one), the lease begins again on the session as it is now, if that is the one that
+     * holds the claim's {@code owners/E} and the fence still holds the claimed epoch, and one round trip on it
+     * confirms it. Before, the stop mark's read ahead of the takeover waited out such an outage before the lease
+     * began (found by CoordinatorIT once it was folded into the claim). When the claim's own session has ended since
+     * (the member was paused after the answer came: its {@code owners/E} went with the session, and another host
+     * may have taken over), the lease is lost for good (found by a review).
      */
     private void confirmClaimLease(long sent, long epoch) {
         claimedEpoch = epoch;
@@ -622,8 +624,17 @@ final class ZkEpochStore implements EpochStore, AutoCloseable {
         }
         beginLease(now);
         try {
-            client.getZookeeperClient().getZooKeeper().exists(root, false);
-            answered(now);
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            Stat owner = zk.exists(root + OWNERS + "/" + epoch, false);
+            if (owner == null || owner.getEphemeralOwner() != zk.getSessionId()) {
+                LOG.warn("the session that claimed epoch {} in {} has ended since: this member must not act on it",
+                        epoch, where);
+                lease.lost(clock.nanoTime());
+                return;
+            }
+            if (fenceStands(zk, epoch)) {
+                answered(now);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

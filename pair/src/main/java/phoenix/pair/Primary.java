@@ -235,10 +235,13 @@ final class Primary {
     }
 
     private void onStepping(long nowNs) {
-        if (nowNs - lastPassNs >= stallNs) {
-            // This loop did not run (the process was paused), nor did the step thread: the step's time runs anew
-            // rather than fail a step that had no time to run (a host resumed after more than the step timeout).
-            stepStartedNs = nowNs;
+        long outNs = nowNs - lastPassNs;
+        if (outNs >= Math.min(stallNs, stepTimeoutNs)) {
+            // This loop did not run (the process was paused, most likely with the step thread): the time it was
+            // out does not count against the step, so a host resumed after more than the step timeout does not
+            // fail a step that had no time to run. Only that time: a hung step beside a loop that stalls now and
+            // then (a GC pause) still fails.
+            stepStartedNs += outNs;
         }
         if (nowNs - stepStartedNs >= stepTimeoutNs) {
             state(State.FAILED, nowNs, "step " + (current.snapshot().step() + 1) + " did not return within "

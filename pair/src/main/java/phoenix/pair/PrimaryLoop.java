@@ -290,7 +290,9 @@ final class PrimaryLoop {
                 return;
             }
             if (c.kind() == Connection.Kind.REMOTE_PENDING) {
-                boolean leased = m.store.mayAct(now);
+                // While stopping, the plain answer: the STOP that follows must be read (a standby told NOLEASE
+                // closes the connection and would not see it).
+                boolean leased = stopping != null || m.store.mayAct(now);
                 if (RemoteLink.onPendingLine(channels, m.codec, c, line, now, leased) && stopping != null) {
                     // The pair is stopping: a standby that arrives now is told at once, as the others were.
                     c.send("STOP " + m.codec.sign(RemoteLink.stopText(c.peerNonce)));

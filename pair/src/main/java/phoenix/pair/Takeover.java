@@ -321,7 +321,11 @@ final class Takeover {
      */
     void afterFirstPass() {
         Primary primary = m.primaryLoop.primary;
-        if (promotion != null && primary.state() != Primary.State.STEPPING) {
+        // Not before the first step has returned and, across hosts, its checkpoint is in the coordinator: an older
+        // epoch's record may hold the count this takeover resumed from (a step not begun for want of a lease, or a
+        // takeover that leaves its first pass to the loop, has written nothing of this epoch yet; found by a review).
+        if (promotion != null && primary.state() != Primary.State.STEPPING && m.steps.firstDoneNs != 0
+                && (!m.multiHost() || m.healer.written(m.replication.stamp(primary.current())))) {
             WindowTitle.primaryAfterFirstStep(config.windowLabel());
             m.standbyLoop.standby.logPromotion();
             Log.LOG.info(promotion);

@@ -468,6 +468,22 @@ class PrimaryTest {
         assertEquals(Primary.State.FAILED, p.doWork(clock.at(15_000 * MS), true));
     }
 
+    @Test
+    void aHungStepBesideALoopThatStallsNowAndThenStillFails() {
+        LateSteps steps = new LateSteps();
+        Primary p = primaryWithLateSteps(steps, 3 * STEP_NS);
+        p.doWork(clock.at(0), true);
+        long t = 0;
+        Primary.State state = Primary.State.STEPPING;
+        // A pass every 50 ms, and every second one 300 ms late (a GC pause): only those 300 ms are forgiven.
+        while (state == Primary.State.STEPPING && t < 10 * STEP_NS) {
+            t += t % STEP_NS == STEP_NS - 50 * MS ? 300 * MS : 50 * MS;
+            state = p.doWork(clock.at(t), true);
+        }
+        assertEquals(Primary.State.FAILED, state);
+        assertTrue(t <= 3 * STEP_NS + 4 * 300 * MS, "failed at " + t / MS + " ms");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"java.lang.IllegalArgumentException", "java.lang.NullPointerException",
         "java.lang.StackOverflowError", "phoenix.pair.AcceptanceTestFailedException"})
