@@ -142,11 +142,11 @@
  *                is at most what a reader of the checkpoint files gets, and a
  *                standby that promotes on EOF after its handshake holds the last
  *                heartbeat its primary sent (the watch copy is never lost).
- *   PROP_FENCEX  (6, -DHOSTS) across hosts: once a member of another host has
- *                printed in a newer generation, an older member prints only if
- *                it was paused (or starved past a heartbeat timeout) between
- *                its lease check and that print: the lease stops a running
- *                primary before any other host may act.
+ *   PROP_FENCEX  (6, -DHOSTS) across hosts: a member prints only in a generation
+ *                above every generation that has printed on the other host,
+ *                unless it was paused (or starved past a heartbeat timeout)
+ *                between its lease check and that print: the lease stops a
+ *                running primary before any other host may act.
  *   Always on: at most one standby listens at a time; the claim never runs out
  *   of epochs.
  *
@@ -285,7 +285,7 @@ byte gE[NM], gQ[NM], gC[NM];  /* the last (epoch, seq, count) it sent there */
 #define GATT_OFF(s) skip
 #endif
 #ifdef PROP_FENCEX
-byte topGenX, topM;   /* highest generation that has printed, and its member */
+byte topH[2];         /* per host: the highest generation that has printed there */
 #endif
 bool done;            /* a run counted to MAXN (LIVE) */
 
@@ -311,10 +311,8 @@ inline PRINT(n) {
   /* across hosts: once a member of another host has printed in a newer
      epoch, an older member prints only the one number it was about to print
      when it was paused (the lease stops a running one first) */
-  if
-  :: gen[me] < topGenX -> assert(pmid[me] || host[me] == host[topM])
-  :: else -> topGenX = gen[me]; topM = me
-  fi;
+  assert(pmid[me] || gen[me] > topH[1 - host[me]]);
+  topH[host[me]] = MAX(topH[host[me]], gen[me]);
 #endif
 #ifdef PROP_REWIND
   assert(gen[me] != genCtr || n >= maxP[runOf[me]]);

@@ -669,7 +669,7 @@ final class Member {
             if (!listenFailed && !quiet) {
                 listenFailed = true;
                 Log.LOG.error("cannot listen at {}:{} for the members on other hosts: {}; trying again until it "
-                        + "can (another process holds the port: a paused member of this pair, or another program)",
+                        + "can (another program holds the port, or a member of another user or pair)",
                         config.bind(), config.port(), e.toString());
             }
         }

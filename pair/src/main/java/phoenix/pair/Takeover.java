@@ -78,8 +78,8 @@ final class Takeover {
         // read the state: whatever the old primary did before it learned of the fence is in the checkpoint.
         // Listening for other hosts before the claim, and claiming only while listening: once the claim names this
         // member the owner of the epoch, a standby on another host that finds nobody listening at its address
-        // takes that as its death (the port may still be held by a paused old primary of this host: then this
-        // member waits until that one has ended).
+        // takes that as its death (a paused old primary of this host may still listen on the port: SO_REUSEPORT lets
+        // this member listen beside it; only another program holding the port makes it wait).
         m.awaitListeningForOtherHosts();
         times.listeningNs = clock.nanoTime();
         PairState claimed = claim(held, takeover);
