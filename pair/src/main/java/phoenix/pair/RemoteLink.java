@@ -223,9 +223,9 @@ final class RemoteLink {
         }
         HeartbeatCodec codec = StateDir.existing(config.stateDir()).codec();
         EpochStore store = Coordinators.open(config, null);
-        PairMember owner;
-        String ownerEntry;
         try {
+            PairMember owner;
+            String ownerEntry;
             long highest = store.maxCheckpointEpoch();
             java.util.Optional<String> entry = highest == 0 ? java.util.Optional.empty() : store.ownerOf(highest);
             if (entry.isEmpty()) {
@@ -233,32 +233,48 @@ final class RemoteLink {
             }
             owner = PairMember.parse(entry.get());
             ownerEntry = entry.get();
+            int port = (int) OtherHosts.portOf(ownerEntry, config.port());
+            String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":"
+                    + port;
+            Attempt a = connect(owner.bind(), port, codec, ProcessHandle.current().pid(),
+                    PairMember.localHost(), (int) Math.min(wait.toMillis(), 2000));
+            if (a.outcome() != Outcome.CONNECTED) {
+                throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail() + (a.outcome()
+                        == Outcome.REFUSED ? " (nobody listens there: if it was killed, its standbys take over; "
+                        + "stop again in a moment)" : ""));
+            }
+            // The stop mark from here too, before the request: a primary cut off from ZooKeeper cannot write it,
+            // and a standby on another host that missed its STOP would find no mark and take over once the
+            // primary's session ended (found by a review). Only once the primary has answered: a mark beside a
+            // primary that was not asked would end its standbys at its next failure.
+            markStoppedIfReachable(store, config);
+            try (SocketChannel channel = a.channel()) {
+                channel.socket().setSoTimeout((int) Math.max(1, wait.toMillis()));
+                write(channel.socket().getOutputStream(), "STOP " + codec.sign(stopRequestText(a.peerNonce())));
+                InputStream in = channel.socket().getInputStream();
+                while (true) {
+                    String line = readLine(in, System.nanoTime() + wait.toNanos());
+                    java.util.OptionalLong step = ControlProtocol.parseStopped(java.util.List.of(line));
+                    if (step.isPresent()) {
+                        return step;
+                    }
+                }
+            } catch (IOException e) {
+                throw new PairException("asked " + who + " to stop the pair, but heard no end within "
+                        + wait.toMillis() + " ms: " + e.getMessage());
+            }
         } finally {
             store.close();
         }
-        int port = (int) OtherHosts.portOf(ownerEntry, config.port());
-        String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":" + port;
-        Attempt a = connect(owner.bind(), port, codec, ProcessHandle.current().pid(),
-                PairMember.localHost(), (int) Math.min(wait.toMillis(), 2000));
-        if (a.outcome() != Outcome.CONNECTED) {
-            throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail() + (a.outcome()
-                    == Outcome.REFUSED ? " (nobody listens there: if it was killed, its standbys take over; stop "
-                    + "again in a moment)" : ""));
-        }
-        try (SocketChannel channel = a.channel()) {
-            channel.socket().setSoTimeout((int) Math.max(1, wait.toMillis()));
-            write(channel.socket().getOutputStream(), "STOP " + codec.sign(stopRequestText(a.peerNonce())));
-            InputStream in = channel.socket().getInputStream();
-            while (true) {
-                String line = readLine(in, System.nanoTime() + wait.toNanos());
-                java.util.OptionalLong step = ControlProtocol.parseStopped(java.util.List.of(line));
-                if (step.isPresent()) {
-                    return step;
-                }
-            }
-        } catch (IOException e) {
-            throw new PairException("asked " + who + " to stop the pair, but heard no end within " + wait.toMillis()
-                    + " ms: " + e.getMessage());
+    }
+
+    /** Writes the stop mark, or says in the log why it could not: the primary writes it too when it can. */
+    private static void markStoppedIfReachable(EpochStore store, PairConfig config) {
+        try {
+            store.markStopped();
+        } catch (RuntimeException e) {
+            Logs.of(RemoteLink.class).warn("cannot write the stop mark of pair '{}' in {} "
+                    + "from here ({}); the primary writes it when it can", config.name(), store.where(), e.toString());
         }
     }
 
