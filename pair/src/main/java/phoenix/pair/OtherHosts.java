@@ -36,8 +36,13 @@ final class OtherHosts {
         ENDED
     }
 
-    /** How long a primary on another host has to accept a connection and prove the secret. */
-    static final int PROBE_TIMEOUT_MS = 300;
+    /**
+     * How long a primary on another host has to accept a connection and prove the secret (twice this for the whole
+     * handshake). Short: while it tries, this member does not ask the coordinator, so a try that waits on a paused
+     * or cut-off host delays seeing its session end by as much (at 300 ms, up to 600 ms of every second: the spread
+     * of the paused-host takeovers in {@code bench --hosts}). A primary that answers late is only tried again.
+     */
+    static final int PROBE_TIMEOUT_MS = 120;
     /** How often a standby asks the coordinator again while the owner may be acting but does not answer. */
     static final long POLL_NS = 50_000_000L;
     /** How often it tries the owner's address again meanwhile (each try may wait {@link #PROBE_TIMEOUT_MS}). */
