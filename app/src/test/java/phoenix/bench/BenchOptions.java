@@ -39,6 +39,8 @@ final class BenchOptions {
             "                        number for a plain pair and for the pair across hosts side by side",
             "  --hosts-rounds N      rounds of each fault across hosts (default 10; quick 3); the same-host kills",
             "                        take max(N, 10) rounds each (quick 5)",
+            "  --zk-logs DIR         with --hosts: ZooKeeper's transaction logs (which every write waits for) in a new",
+            "                        directory under DIR, such as /dev/shm, instead of beside its data in /tmp",
             "  --help                this text",
             "",
             "prints a Markdown table on stdout, progress on stderr; exits 1 when a pair skipped a number, the",
@@ -51,6 +53,7 @@ final class BenchOptions {
     boolean kv;
     boolean hosts;
     int hostsRounds;
+    Path zkLogs;
     int sameHostKills;
     int kvKills;
     int kvTerms;
@@ -93,6 +96,15 @@ final class BenchOptions {
                     break;
                 case "--hosts":
                     o.hosts = true;
+                    break;
+                case "--zk-logs":
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--zk-logs needs a directory, such as /dev/shm");
+                    }
+                    o.zkLogs = Path.of(args[++i]);
+                    if (!java.nio.file.Files.isDirectory(o.zkLogs)) {
+                        throw new IllegalArgumentException("--zk-logs " + o.zkLogs + ": no such directory");
+                    }
                     break;
                 case "--hosts-rounds":
                     hostsRounds = number(args, ++i, a, 1);

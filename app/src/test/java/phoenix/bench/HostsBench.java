@@ -160,12 +160,19 @@ final class HostsBench {
         Path work = Files.createTempDirectory("phoenix-bench-hosts-");
         cleanup.register(new RemoveTree(work));
         Files.createDirectories(logDir);
+        Path zkLogs = null;
+        if (options.zkLogs != null) {
+            zkLogs = Files.createTempDirectory(options.zkLogs, "phoenix-bench-zk-logs-");
+            cleanup.register(new RemoveTree(zkLogs));
+            progress.printf("hosts: ZooKeeper's transaction logs in %s%n", zkLogs);
+        }
         progress.printf("hosts: making %d hosts (namespaces %s*, %s0/24) and a %d-server ZooKeeper ensemble%n",
                 SERVERS + PAIR_HOSTS, NET_PREFIX, SUBNET, SERVERS);
         try {
             hosts = cleanup.register(PairHosts.builder(work, build.dir).hosts(SERVERS, PAIR_HOSTS)
-                    .network(NET_PREFIX, SUBNET).logs(logDir).pair("bench-" + UUID.randomUUID().toString()
-                    .substring(0, 8), 47_000).session(SESSION).zkPath("/phoenix-bench").build());
+                    .network(NET_PREFIX, SUBNET).logs(logDir).zkLogs(zkLogs)
+                    .pair("bench-" + UUID.randomUUID().toString().substring(0, 8), 47_000).session(SESSION)
+                    .zkPath("/phoenix-bench").build());
             network = hosts.net().toString();
             hosts.startEnsemble();
             Primary p = hosts.startPair();
@@ -380,7 +387,9 @@ final class HostsBench {
                 .append(SERVERS + PAIR_HOSTS).append(" (--coordinator, --bind), session ").append(SESSION.toMillis())
                 .append(" ms, a number every ").append(INTERVAL).append("; the plain pair on this machine's own ")
                 .append("network, same interval; ").append(options.hostsRounds).append(" rounds of each fault, ")
-                .append(options.sameHostKills).append(" same-host kills of each pair, interleaved\n\n");
+                .append(options.sameHostKills).append(" same-host kills of each pair, interleaved")
+                .append(options.zkLogs == null ? "; ZooKeeper's transaction logs beside its data (disk)"
+                        : "; ZooKeeper's transaction logs under " + options.zkLogs).append("\n\n");
         md.append("| measure | n | min | p50 | p90 | max | goal | result |\n");
         md.append("|---|---:|---:|---:|---:|---:|---|:-:|\n");
         for (Row r : rows()) {

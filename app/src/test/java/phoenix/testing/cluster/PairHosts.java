@@ -80,7 +80,7 @@ public final class PairHosts implements AutoCloseable {
 
     private PairHosts(Builder b, Netns net) {
         this.net = net;
-        this.zk = ZkEnsemble.inNamespaces(net, b.work.resolve("zk"), b.servers);
+        this.zk = ZkEnsemble.inNamespaces(net, b.work.resolve("zk"), b.servers).logsIn(b.zkLogs);
         this.pairHosts = IntStream.rangeClosed(b.servers + 1, b.servers + b.pairHosts).toArray();
         this.launcher = b.root.resolve("run-phoenix.sh");
         this.subreaper = b.root.resolve("test-scripts").resolve("subreaper.py");
@@ -113,6 +113,7 @@ public final class PairHosts implements AutoCloseable {
         private final Path work;
         private final Path root;
         private int servers = 3;
+        private Path zkLogs;
         private int pairHosts = 3;
         private String netPrefix = "phx";
         private String subnet;
@@ -127,6 +128,15 @@ public final class PairHosts implements AutoCloseable {
         private Builder(Path work, Path root) {
             this.work = work;
             this.root = root;
+        }
+
+        /**
+         * @param dir where ZooKeeper's transaction logs go ({@link ZkEnsemble#logsIn}), or null: beside the data
+         * @return this
+         */
+        public Builder zkLogs(Path dir) {
+            this.zkLogs = dir;
+            return this;
         }
 
         /**
