@@ -84,6 +84,21 @@
  * {@code Coordinators} loads by name, so that the library itself needs neither. With a coordinator a primary
  * holds a {@code SessionLease}, the time until which ZooKeeper cannot have expired its session: it begins no step
  * after that (asked on the loop, and again on the step thread right before the task's step), and ends as fenced
- * when the session is lost. Both stores pass one contract test.
+ * when the session is lost or a renewal finds a newer epoch in the fence (a renewal confirms the lease only while
+ * the fence holds the primary's epoch). Both stores pass one contract test.
+ *
+ * <h2>Members on other hosts</h2>
+ * With a coordinator and {@link PairConfig.Builder#bind} a start on another host joins the pair as a standby and
+ * watches the owner of the newest epoch over TCP ({@code RemoteLink}: a challenge-response on the pair's secret
+ * both ways, then the heartbeats, each with its HMAC). A claim of epoch E also makes the ephemeral {@code owners/E}
+ * and moves the fence, in one transaction; every checkpoint write checks the fence. When its primary falls silent
+ * or closes the connection, such a standby decides ({@code OtherHosts}): it takes over when the owner of the
+ * newest epoch has no session any more, or when the owner's host refuses the connection (a member listens at its
+ * address before it claims); it watches whoever answers there with a confirmed lease; it waits, asking the
+ * coordinator every 50 ms, while the owner answers without a confirmed lease ({@code NOLEASE}) or not at all. A
+ * claim that finds an epoch above the one the member saw yields ({@code Takeover.Yielded}) and the member watches
+ * the winner. With {@code --bind} a step begins only once the previous one is in the coordinator. The standby on
+ * the primary's own host takes over on the kernel's EOF as without a coordinator. {@code model/phoenix.pml -DHOSTS}
+ * checks this protocol.
  */
 package phoenix.pair;
