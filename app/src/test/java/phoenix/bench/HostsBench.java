@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import phoenix.testing.Kill;
+import phoenix.testing.Ports;
 import phoenix.testing.Sequence;
 import phoenix.testing.cluster.Netns;
 import phoenix.testing.cluster.PairHosts;
@@ -171,7 +172,8 @@ final class HostsBench {
         try {
             hosts = cleanup.register(PairHosts.builder(work, build.dir).hosts(SERVERS, PAIR_HOSTS)
                     .network(NET_PREFIX, SUBNET).logs(logDir).zkLogs(zkLogs)
-                    .pair("bench-" + UUID.randomUUID().toString().substring(0, 8), 47_000).session(SESSION)
+                    .pair("bench-" + UUID.randomUUID().toString().substring(0, 8), Ports.freeUdpPort())
+                    .session(SESSION)
                     .zkPath("/phoenix-bench").build());
             network = hosts.net().toString();
             hosts.startEnsemble();

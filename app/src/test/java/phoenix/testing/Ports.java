@@ -6,8 +6,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Free ports on the loopback address, UDP and TCP. */
@@ -46,9 +44,11 @@ public final class Ports {
     }
 
     /** @return the first port of the kernel's ephemeral range (Linux's default when it cannot be read) */
-    private static int ephemeralLow() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+    static int ephemeralLow() {
+        // Not Files.readString: on this file it returned "3" of "32768\t60999" (JDK 17, Linux 6.18), and every
+        // port picked here fell back to bind(0), inside the range.
+        try (java.io.InputStream in = new java.io.FileInputStream("/proc/sys/net/ipv4/ip_local_port_range")) {
+            String range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32768;

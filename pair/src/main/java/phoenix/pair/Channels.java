@@ -88,11 +88,51 @@ final class Channels {
         try {
             udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         } catch (BindException e) {
-            throw new PairException("port " + port + " on 127.0.0.1 is held by another program; choose "
-                    + "another with --port");
+            closeQuietly(udp);
+            udp = null;
+            String why = String.valueOf(e.getMessage());
+            if (why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                throw new PairException("port " + port + " on 127.0.0.1 is held by another program"
+                        + UdpPorts.describe(port) + "; choose another with --port");
+            }
+            throw new PairException("cannot bind port " + port + " on 127.0.0.1 (" + why + "); choose another with "
+                    + "--port, or check the loopback interface");
         }
         udp.configureBlocking(false);
         udp.register(selector, SelectionKey.OP_READ, udp);
+    }
+
+    /**
+     * Opens the primary's heartbeat sender, bound to 127.0.0.1 on a port the kernel picks, and never on the pair's
+     * own {@code port}. A socket that sends without binding is given a port of the kernel's ephemeral range at its
+     * first datagram; with the pair's port in that range (a {@code --port} given by hand), the kernel could hand
+     * the sender the very port this takeover has just freed, and every new standby would find it held for as long
+     * as this primary lives (seen once in 70 rounds of AcrossHostsIT).
+     *
+     * @param port the pair's heartbeat port
+     * @return the sender, bound
+     */
+    static DatagramChannel openSender(int port) throws IOException {
+        DatagramChannel first = DatagramChannel.open(StandardProtocolFamily.INET);
+        try {
+            first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            if (((InetSocketAddress) first.getLocalAddress()).getPort() != port) {
+                return first;
+            }
+            // While the first holds the pair's port, the kernel cannot hand it out again.
+            DatagramChannel second = DatagramChannel.open(StandardProtocolFamily.INET);
+            try {
+                second.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            } catch (IOException e) {
+                closeQuietly(second);
+                throw e;
+            }
+            closeQuietly(first);
+            return second;
+        } catch (IOException e) {
+            closeQuietly(first);
+            throw e;
+        }
     }
 
     /** Hands each datagram that has arrived on the heartbeat port to {@code onDatagram}, a bounded number per pass. */

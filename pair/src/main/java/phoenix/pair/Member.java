@@ -261,6 +261,15 @@ final class Member {
         // No primary answered and the standby slot was free: no primary exists that could be hung, so there is
         // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
         alone = !spawned && !joining && channels.watch == null;
+        if (!spawned) {
+            int[] ephemeral = UdpPorts.ephemeralRange();
+            if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]) {
+                Log.LOG.warn("port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it unbound, "
+                        + "any program's socket may be given it and keep the pair from being protected again; "
+                        + "choose a port below {} with --port", config.port(), ephemeral[0], ephemeral[1],
+                        ephemeral[0]);
+            }
+        }
         channels.bindHeartbeatPort(config.port());
         channels.serverPath = config.standbySocket();
         channels.listen(channels.serverPath);

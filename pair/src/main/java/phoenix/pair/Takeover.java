@@ -3,8 +3,6 @@ package phoenix.pair;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.DatagramChannel;
 import java.util.Optional;
 import org.slf4j.Logger;
 
@@ -300,7 +298,7 @@ final class Takeover {
             System.err.print("\033]0;" + config.windowLabel() + " primary\007");
             System.err.flush();
         }
-        loop.sender = DatagramChannel.open(StandardProtocolFamily.INET);
+        loop.sender = Channels.openSender(config.port());
         loop.heartbeatTarget = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port());
         loop.spawners = new Spawners(config.standbyCommand(), config.windowLabel() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()),

@@ -27,6 +27,7 @@ import phoenix.pair.PairMember;
 import phoenix.pair.PairStatus;
 import phoenix.pair.ProcessPair;
 import phoenix.testing.Awaits;
+import phoenix.testing.Ports;
 import phoenix.testing.ProcessTracker;
 
 /**
@@ -119,7 +120,7 @@ public final class PairHosts implements AutoCloseable {
         private String subnet;
         private Path logs = Path.of("target", "it-logs");
         private String name = "x-" + UUID.randomUUID().toString().substring(0, 8);
-        private int port = 47_000 + (int) (ProcessHandle.current().pid() % 1000);
+        private int port = Ports.freeUdpPort();
         private Duration session = Duration.ofSeconds(2);
         private Duration settledWithin = Duration.ofSeconds(60);
         private String zkPath = "/phoenix-it";
@@ -172,7 +173,8 @@ public final class PairHosts implements AutoCloseable {
 
         /**
          * @param pairName the pair's name (default {@code x-} and a random part)
-         * @param pairPort the pair's port on every host (default 47000 + the pid modulo 1000)
+         * @param pairPort the pair's port on every host (default a port below the kernel's ephemeral range: see
+         *     {@link Ports#freeUdpPort()})
          * @return this
          */
         public Builder pair(String pairName, int pairPort) {

@@ -1,0 +1,108 @@
+package phoenix.pair;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What Linux's {@code /proc} tells about UDP ports: the kernel's ephemeral range, and who holds a port, for the one
+ * line that says a member could not bind its heartbeat port. Best effort: elsewhere, or for another user's
+ * process, it knows nothing.
+ */
+final class UdpPorts {
+    private static final int MAX_COMMAND = 100;
+
+    private UdpPorts() {
+    }
+
+    /**
+     * @return the kernel's ephemeral range as {@code {first, last}}, or null when it cannot be read (not Linux)
+     */
+    static int[] ephemeralRange() {
+        // Not Files.readString: on this file it returned "3" of "32768\t60999" (JDK 17, Linux 6.18), which
+        // made the tests' port picks fall back into the ephemeral range.
+        try (java.io.InputStream in = new java.io.FileInputStream("/proc/sys/net/ipv4/ip_local_port_range")) {
+            String[] r = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim()
+                    .split("\\s+");
+            return new int[] {Integer.parseInt(r[0]), Integer.parseInt(r[1])};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param port the UDP port
+     * @return {@code " (pid N: COMMAND)"} for each process found holding the port, or {@code ""} when none is found
+     */
+    static String describe(int port) {
+        try {
+            Set<String> inodes = new HashSet<>();
+            for (String table : List.of("/proc/net/udp", "/proc/net/udp6")) {
+                inodes.addAll(socketsOn(port, Path.of(table)));
+            }
+            if (inodes.isEmpty()) {
+                return "";
+            }
+            StringBuilder out = new StringBuilder();
+            try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path proc : procs) {
+                    if (holds(proc, inodes)) {
+                        out.append(" (pid ").append(proc.getFileName()).append(": ").append(command(proc)).append(')');
+                    }
+                }
+            }
+            return out.toString();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** @return the inodes of the sockets bound to {@code port} in one of the kernel's tables */
+    static Set<String> socketsOn(int port, Path table) throws IOException {
+        Set<String> inodes = new HashSet<>();
+        if (!Files.isReadable(table)) {
+            return inodes;
+        }
+        List<String> lines = Files.readAllLines(table);
+        // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...", the
+        // address in hexadecimal, the port after the last colon.
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).trim().split("\\s+");
+            if (f.length > 9) {
+                String local = f[1];
+                if (Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16) == port) {
+                    inodes.add(f[9]);
+                }
+            }
+        }
+        return inodes;
+    }
+
+    private static boolean holds(Path proc, Set<String> inodes) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path fd : fds) {
+                String target = Files.readSymbolicLink(fd).toString();
+                if (target.startsWith("socket:[") && inodes.contains(target.substring(8, target.length() - 1))) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Another user's process, or one that ended meanwhile.
+        }
+        return false;
+    }
+
+    private static String command(Path proc) {
+        try {
+            String c = new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+                    .replaceAll("[\\x00\\s]+", " ").trim();
+            return c.length() > MAX_COMMAND ? c.substring(0, MAX_COMMAND) + "..." : c;
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}

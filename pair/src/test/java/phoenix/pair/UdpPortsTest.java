@@ -1,0 +1,97 @@
+package phoenix.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UdpPortsTest {
+    @TempDir
+    Path dir;
+
+    private static DatagramChannel boundOnLoopback() throws IOException {
+        DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET);
+        c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return c;
+    }
+
+    private static int portOf(DatagramChannel c) throws IOException {
+        return ((InetSocketAddress) c.getLocalAddress()).getPort();
+    }
+
+    @Test
+    void aTableRowIsFoundByItsPortInHexadecimal() throws IOException {
+        Path table = dir.resolve("udp");
+        Files.writeString(table, String.join("\n",
+                "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref",
+                "  101: 0100007F:B9FE 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2",
+                "  102: 00000000:B9FF 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4343 2",
+                ""));
+
+        assertEquals(Set.of("4242"), UdpPorts.socketsOn(0xB9FE, table));
+        assertEquals(Set.of("4343"), UdpPorts.socketsOn(0xB9FF, table));
+        assertEquals(Set.of(), UdpPorts.socketsOn(1234, table));
+        assertEquals(Set.of(), UdpPorts.socketsOn(1234, dir.resolve("none")));
+    }
+
+    @Test
+    void aFailedBindNamesTheProcessThatHoldsThePort() throws IOException {
+        int[] range = UdpPorts.ephemeralRange();
+        org.junit.jupiter.api.Assumptions.assumeTrue(range != null, "not Linux: /proc tells nothing");
+        try (DatagramChannel holder = boundOnLoopback()) {
+            int port = portOf(holder);
+            Channels channels = new Channels(ProcessHandle.current().pid(), dir);
+            channels.open();
+            try {
+                PairException e = assertThrows(PairException.class, () -> channels.bindHeartbeatPort(port));
+                String expected = "port " + port + " on 127.0.0.1 is held by another program (pid "
+                        + ProcessHandle.current().pid() + ": ";
+                assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+                assertTrue(e.getMessage().endsWith("; choose another with --port"), e.getMessage());
+                assertNull(channels.udp);
+            } finally {
+                channels.closeAllButStopRequester();
+                channels.closeStopRequesterAndSelector();
+            }
+        }
+    }
+
+    @Test
+    void theSenderIsBoundOnLoopbackAndNeverOnThePairsPort() throws IOException {
+        int port;
+        try (DatagramChannel pairs = boundOnLoopback()) {
+            port = portOf(pairs);
+        }
+        for (int i = 0; i < 20; i++) {
+            try (DatagramChannel sender = Channels.openSender(port)) {
+                InetSocketAddress local = (InetSocketAddress) sender.getLocalAddress();
+                assertEquals(InetAddress.getLoopbackAddress(), local.getAddress());
+                assertNotEquals(port, local.getPort());
+                assertTrue(local.getPort() > 0);
+            }
+        }
+    }
+
+    @Test
+    void theEphemeralRangeIsReadWhereThereIsOne() {
+        int[] range = UdpPorts.ephemeralRange();
+        if (Files.isReadable(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            assertEquals(2, range.length);
+            assertTrue(range[0] > 0 && range[0] <= range[1], range[0] + "-" + range[1]);
+        } else {
+            assertNull(range);
+        }
+    }
+}
