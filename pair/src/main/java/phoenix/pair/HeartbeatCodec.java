@@ -1,11 +1,8 @@
 package phoenix.pair;
 
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The heartbeat wire format, version 2, big-endian:
@@ -33,16 +30,12 @@ final class HeartbeatCodec {
     static final int MAX_BYTES = MIN_BYTES + Snapshot.MAX_DATA_BYTES;
 
     private final long pairId;
-    private final Mac mac;
+    private final HmacSha256 mac;
 
     HeartbeatCodec(long pairId, byte[] key) {
         this.pairId = pairId;
-        try {
-            this.mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK cannot compute HMAC-SHA256", e);
-        }
+        // Not javax.crypto.Mac: its first use costs a new JVM tens of milliseconds (see HmacSha256).
+        this.mac = new HmacSha256(key);
     }
 
     long pairId() {
