@@ -24,7 +24,6 @@ import org.slf4j.Logger;
  * {@code pkill -f PROGRAM} finds the member JVMs alone, never the windows they run in.
  */
 final class Spawners implements StandbyKeeper.Spawner {
-    private static final Logger LOG = Logs.of(Spawners.class);
     /** The terminal programs tried, in order, when there is a desktop. */
     static final List<String> DESKTOP_TERMINALS = List.of(
             "x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "kitty", "alacritty", "xterm");
@@ -88,7 +87,7 @@ final class Spawners implements StandbyKeeper.Spawner {
                     return t;
                 }
             }
-            LOG.warn("there is a desktop but none of {} is installed; the standby runs in the background",
+            Log.LOG.warn("there is a desktop but none of {} is installed; the standby runs in the background",
                     DESKTOP_TERMINALS);
         }
         return "none";
@@ -197,7 +196,7 @@ final class Spawners implements StandbyKeeper.Spawner {
             pb.environment().putAll(environmentFor(terminal, title, command));
         }
         Process process = pb.start();
-        LOG.info("spawned standby {} pid {}", background ? "in the background as" : "in " + terminal + " as",
+        Log.LOG.info("spawned standby {} pid {}", background ? "in the background as" : "in " + terminal + " as",
                 process.pid());
         return new Started(process, background);
     }
@@ -205,7 +204,7 @@ final class Spawners implements StandbyKeeper.Spawner {
     @Override
     public void failed(StandbyKeeper.Spawned spawned, String why) {
         if (!"none".equals(terminal)) {
-            LOG.warn("terminal {} did not start a standby ({}); standbys now run in the background", terminal, why);
+            Log.LOG.warn("terminal {} did not start a standby ({}); standbys now run in the background", terminal, why);
             terminal = "none";
         }
     }
@@ -249,5 +248,13 @@ final class Spawners implements StandbyKeeper.Spawner {
         public void kill() {
             process.destroyForcibly();
         }
+    }
+
+    /**
+     * The logger, created on first use (see {@link Member}): made with this class, a fresh primary's first spawn
+     * waited 45 ms for the logger's set-up, which the warm-up thread had begun.
+     */
+    private static final class Log {
+        static final Logger LOG = Logs.of(Spawners.class);
     }
 }

@@ -9,7 +9,6 @@ import org.slf4j.Logger;
  * heartbeats), and spawns the next one after an exponential backoff when spawning keeps failing.
  */
 final class StandbyKeeper {
-    private static final Logger LOG = Logs.of(StandbyKeeper.class);
     static final long FIRST_BACKOFF_NS = 100_000_000L;
     static final long MAX_BACKOFF_NS = 30_000_000_000L;
     /** A standby that stayed attached this long was healthy: the next failure starts the backoff afresh. */
@@ -246,16 +245,16 @@ final class StandbyKeeper {
         boolean warn = next == State.UNPROTECTED || next == State.STOPPING;
         if (next == state) {
             if (warn) {
-                LOG.warn("primary's standby keeper, still {}: {}", state, why);
+                Log.LOG.warn("primary's standby keeper, still {}: {}", state, why);
             } else {
-                LOG.info("primary's standby keeper, still {}: {}", state, why);
+                Log.LOG.info("primary's standby keeper, still {}: {}", state, why);
             }
             return;
         }
         if (warn) {
-            LOG.warn("primary's standby keeper {} -> {}: {}", state, next, why);
+            Log.LOG.warn("primary's standby keeper {} -> {}: {}", state, next, why);
         } else {
-            LOG.info("primary's standby keeper {} -> {}: {}", state, next, why);
+            Log.LOG.info("primary's standby keeper {} -> {}: {}", state, next, why);
         }
         state = next;
         stateChangedNs = nowNs;
@@ -275,5 +274,13 @@ final class StandbyKeeper {
 
     long backoffNs() {
         return backoffNs;
+    }
+
+    /**
+     * The logger, created on first use (see {@link Member}): made with this class, a fresh primary's first spawn
+     * waited 45 ms for the logger's set-up, which the warm-up thread had begun.
+     */
+    private static final class Log {
+        static final Logger LOG = Logs.of(StandbyKeeper.class);
     }
 }

@@ -15,7 +15,6 @@ import org.slf4j.Logger;
  * tmux window renames it with {@code tmux rename-window}, on a thread of its own after its first step.
  */
 final class WindowTitle {
-    private static final Logger LOG = Logs.of(WindowTitle.class);
     private static final long TMUX_WAIT_S = 10;
 
     private WindowTitle() {
@@ -51,15 +50,23 @@ final class WindowTitle {
                     .start();
             if (!p.waitFor(TMUX_WAIT_S, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                LOG.warn("'{}' did not end within {} s; the window keeps its name", String.join(" ", cmd),
+                Log.LOG.warn("'{}' did not end within {} s; the window keeps its name", String.join(" ", cmd),
                         TMUX_WAIT_S);
             } else if (p.exitValue() != 0) {
-                LOG.warn("'{}' exited with {}; the window keeps its name", String.join(" ", cmd), p.exitValue());
+                Log.LOG.warn("'{}' exited with {}; the window keeps its name", String.join(" ", cmd), p.exitValue());
             }
         } catch (IOException e) {
-            LOG.warn("cannot rename the tmux window ({}); it keeps its name", e.getMessage());
+            Log.LOG.warn("cannot rename the tmux window ({}); it keeps its name", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The logger, created on first use (see {@link Member}): made with this class, a fresh primary's first spawn
+     * waited 45 ms for the logger's set-up, which the warm-up thread had begun.
+     */
+    private static final class Log {
+        static final Logger LOG = Logs.of(WindowTitle.class);
     }
 }
