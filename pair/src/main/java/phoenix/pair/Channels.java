@@ -91,9 +91,11 @@ final class Channels {
             closeQuietly(udp);
             udp = null;
             String why = String.valueOf(e.getMessage());
-            if (why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
-                throw new PairException("port " + port + " on 127.0.0.1 is held by another program"
-                        + UdpPorts.describe(port) + "; choose another with --port");
+            // The holder first: the exception's text is strerror's, in the locale's language.
+            String holder = UdpPorts.describe(port);
+            if (!holder.isEmpty() || why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                throw new PairException("port " + port + " on 127.0.0.1 is held by another program" + holder
+                        + "; choose another with --port");
             }
             throw new PairException("cannot bind port " + port + " on 127.0.0.1 (" + why + "); choose another with "
                     + "--port, or check the loopback interface");
@@ -116,6 +118,20 @@ final class Channels {
         DatagramChannel first = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
             first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        } catch (IOException e) {
+            closeQuietly(first);
+            throw e;
+        }
+        return avoiding(port, first);
+    }
+
+    /**
+     * @param port the pair's heartbeat port
+     * @param first a sender bound on 127.0.0.1
+     * @return {@code first}, unless it holds {@code port}: then another sender, and {@code first} closed
+     */
+    static DatagramChannel avoiding(int port, DatagramChannel first) throws IOException {
+        try {
             if (((InetSocketAddress) first.getLocalAddress()).getPort() != port) {
                 return first;
             }

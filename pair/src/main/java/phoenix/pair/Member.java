@@ -263,10 +263,12 @@ final class Member {
         alone = !spawned && !joining && channels.watch == null;
         if (!spawned) {
             int[] ephemeral = UdpPorts.ephemeralRange();
-            if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]) {
+            if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]
+                    && !UdpPorts.reserved(config.port())) {
                 Log.LOG.warn("port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it unbound, "
-                        + "any program's socket may be given it and keep the pair from being protected again; "
-                        + "choose a port below {} with --port", config.port(), ephemeral[0], ephemeral[1],
+                        + "any program's socket may be given it (with --bind, a TCP connection's too) and keep the "
+                        + "pair from being protected again; choose a port below {} with --port, or reserve it in "
+                        + "/proc/sys/net/ipv4/ip_local_reserved_ports", config.port(), ephemeral[0], ephemeral[1],
                         ephemeral[0]);
             }
         }

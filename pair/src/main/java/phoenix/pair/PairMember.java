@@ -39,7 +39,7 @@ public record PairMember(long pid, String host, String bind, String role, long w
     /** The host's name as the kernel has it (no DNS look-up), or {@code localhost}. */
     static String localHost() {
         try {
-            String name = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+            String name = UdpPorts.sysctl("kernel/hostname");
             return name.matches("[A-Za-z0-9._-]{1,64}") ? name : "localhost";
         } catch (java.io.IOException e) {
             return "localhost";

@@ -429,8 +429,8 @@ final class StateDir implements EpochStore {
     /**
      * {@code n} bytes from the kernel's random generator, {@code /dev/urandom}, which {@code SecureRandom}'s default
      * reads on Linux and macOS as well; {@code SecureRandom} itself where that file cannot be read. Not
-     * {@code SecureRandom} first: its first use loads and registers the security providers, 25-35 ms of a first
-     * start on the 2-core test machine (JDK 17), for 40 bytes.
+     * {@code SecureRandom} first: its first use loads and registers the security providers, tens of milliseconds
+     * of a first start where nothing had loaded them yet, for 40 bytes.
      */
     static byte[] randomBytes(int n) {
         byte[] out = new byte[n];

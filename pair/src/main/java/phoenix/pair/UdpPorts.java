@@ -23,14 +23,51 @@ final class UdpPorts {
      * @return the kernel's ephemeral range as {@code {first, last}}, or null when it cannot be read (not Linux)
      */
     static int[] ephemeralRange() {
-        // Not Files.readString: on this file it returned "3" of "32768\t60999" (JDK 17, Linux 6.18), which
-        // made the tests' port picks fall back into the ephemeral range.
-        try (java.io.InputStream in = new java.io.FileInputStream("/proc/sys/net/ipv4/ip_local_port_range")) {
-            String[] r = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim()
-                    .split("\\s+");
+        try {
+            String[] r = sysctl("net/ipv4/ip_local_port_range").split("\\s+");
             return new int[] {Integer.parseInt(r[0]), Integer.parseInt(r[1])};
         } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /**
+     * @param port a port
+     * @return whether the administrator reserved it ({@code ip_local_reserved_ports}): the kernel never hands it
+     *     out on its own then
+     */
+    static boolean reserved(int port) {
+        try {
+            return reservedIn(sysctl("net/ipv4/ip_local_reserved_ports"), port);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @return whether {@code list} ("1000-1005,2000", or empty) holds {@code port} */
+    static boolean reservedIn(String list, int port) {
+        for (String item : list.trim().split(",")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            int dash = item.indexOf('-');
+            int low = Integer.parseInt(item.substring(0, dash < 0 ? item.length() : dash).trim());
+            int high = dash < 0 ? low : Integer.parseInt(item.substring(dash + 1).trim());
+            if (port >= low && port <= high) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads {@code /proc/sys/NAME} in one read from its start. Not {@code Files.readString}: on
+     * {@code ip_local_port_range} it returned "3" of "32768\t60999" (JDK 17, Linux 6.18): it reads a file of size 0
+     * one byte first, and such a sysctl answers only a read from offset 0.
+     */
+    static String sysctl(String name) throws IOException {
+        try (java.io.InputStream in = new java.io.FileInputStream("/proc/sys/" + name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
         }
     }
 

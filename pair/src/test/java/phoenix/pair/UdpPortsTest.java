@@ -85,6 +85,31 @@ class UdpPortsTest {
     }
 
     @Test
+    void aSenderGivenThePairsPortIsReplacedAndClosed() throws IOException {
+        DatagramChannel first = boundOnLoopback();
+        int port = portOf(first);
+        try (DatagramChannel sender = Channels.avoiding(port, first)) {
+            assertNotEquals(port, portOf(sender));
+            assertTrue(!first.isOpen(), "the sender holding the pair's port is closed");
+        } finally {
+            first.close();
+        }
+        DatagramChannel other = boundOnLoopback();
+        try (DatagramChannel sender = Channels.avoiding(portOf(other) + 1, other)) {
+            assertTrue(sender == other, "a sender on another port is kept");
+        }
+    }
+
+    @Test
+    void reservedPortsAreReadFromTheKernelsList() {
+        assertTrue(UdpPorts.reservedIn("40000-40010,45000", 40000));
+        assertTrue(UdpPorts.reservedIn("40000-40010,45000", 40010));
+        assertTrue(UdpPorts.reservedIn("40000-40010,45000\n", 45000));
+        assertTrue(!UdpPorts.reservedIn("40000-40010,45000", 40011));
+        assertTrue(!UdpPorts.reservedIn("", 40000));
+    }
+
+    @Test
     void theEphemeralRangeIsReadWhereThereIsOne() {
         int[] range = UdpPorts.ephemeralRange();
         if (Files.isReadable(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
