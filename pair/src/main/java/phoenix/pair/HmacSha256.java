@@ -6,11 +6,12 @@ import java.util.Arrays;
 /**
  * HMAC-SHA256 (RFC 2104 over FIPS 180-4's SHA-256), the pair's heartbeat and proof MAC, without the JDK's
  * cryptography framework. {@code javax.crypto.Mac.getInstance} costs a new JVM 60-90 ms (measured on the 2-core
- * test machine, JDK 17; 21-37 ms on a member's start, where the first Unix-domain socket has loaded part of it):
- * it loads and registers the security providers in order, and the third one, SunEC, is found through a
- * service-loader scan that instantiates every provider of every module, then reads the JCE policy files. A
- * standby computes its codec before it says READY and a first start before its first number, so those milliseconds were a fifth of a member's own start-up. The same MAC computed here costs well under one.
- * HeartbeatCodecTest and HmacSha256Test check every result against {@code javax.crypto.Mac} and RFC 4231.
+ * test machine, JDK 17; 21-37 ms on a member's start, where the first Unix-domain socket has loaded part of it): it
+ * loads and registers the security providers in order, and the third one, SunEC, is found through a service-loader
+ * scan that instantiates every provider of every module, then reads the JCE policy files. A standby computes its
+ * codec before it says READY and a first start before its first number, so those milliseconds were a fifth of a
+ * member's own start-up. The same MAC computed here costs well under one. HeartbeatCodecTest and HmacSha256Test
+ * check every result against {@code javax.crypto.Mac} and RFC 4231.
  *
  * <p>Same use as {@code Mac}: {@link #update} any number of times, then {@link #doFinal}, which starts the next
  * MAC under the same key. Not thread-safe: each codec owns one.
