@@ -523,7 +523,6 @@ final class Member {
         }
     }
 
-    /** Closes in order: the control socket before the watch connection, the stop requester last. */
     /**
      * A person's start with a coordinator, where the coordinator lists a live member of this pair started with
      * another state directory (another host, or this one): this member would be a second pair under the same
@@ -716,6 +715,7 @@ final class Member {
                 clock.nanoTime()));
     }
 
+    /** Closes in order: the control socket before the watch connection, the stop requester last. */
     private void closeAll() {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
