@@ -115,14 +115,19 @@ final class Channels {
      * @return the sender, bound
      */
     static DatagramChannel openSender(int port) throws IOException {
-        DatagramChannel first = DatagramChannel.open(StandardProtocolFamily.INET);
+        return avoiding(port, boundOnLoopback());
+    }
+
+    /** @return a datagram channel bound on 127.0.0.1, on a port the kernel picks */
+    private static DatagramChannel boundOnLoopback() throws IOException {
+        DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
-            first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return c;
         } catch (IOException e) {
-            closeQuietly(first);
+            closeQuietly(c);
             throw e;
         }
-        return avoiding(port, first);
     }
 
     /**
@@ -136,13 +141,7 @@ final class Channels {
                 return first;
             }
             // While the first holds the pair's port, the kernel cannot hand it out again.
-            DatagramChannel second = DatagramChannel.open(StandardProtocolFamily.INET);
-            try {
-                second.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            } catch (IOException e) {
-                closeQuietly(second);
-                throw e;
-            }
+            DatagramChannel second = boundOnLoopback();
             closeQuietly(first);
             return second;
         } catch (IOException e) {
