@@ -46,6 +46,15 @@ final class Channels {
     Path serverPath;
     /** The identity of the socket file this member bound at {@link #serverPath}. */
     private Object serverKey;
+    // A socket bound ahead for a takeover's control socket (bindAhead, on the warm-up's thread), its path and file
+    // identity, the paths listened on since, for which none is bound ahead any more, and whether the member is
+    // closing; guarded by aheadLock.
+    private final Object aheadLock = new Object();
+    private ServerSocketChannel ahead;
+    private Path aheadPath;
+    private Object aheadKey;
+    private boolean aheadOver;
+    private final java.util.Set<Path> listenedOn = new java.util.HashSet<>();
     /** The watch connection: to the primary on a standby, from the standby on a primary; null when there is none. */
     Connection watch;
     /** Whoever asked to stop the pair: left open until this member has closed everything else. */
@@ -172,34 +181,135 @@ final class Channels {
      * Listens on {@code path}. The socket is bound under a name of this member's own, made owner-only there, and
      * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
      * without a listener that only the owner may use. A member never removes the path (see {@link #closeServer});
-     * {@link #ownsServer} tells whether it still names this member's socket.
+     * {@link #ownsServer} tells whether it still names this member's socket. A socket bound ahead for this path
+     * ({@link #bindAhead}) is only renamed.
      */
     void listen(Path path) throws IOException {
-        Path own = path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
-        Files.deleteIfExists(own);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            server.bind(UnixDomainSocketAddress.of(own));
-            Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-------"));
-            serverKey = fileKey(own);
-            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-                // A directory where the socket belongs (made by hand): a rename cannot replace it, unless empty.
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new PairException(path + " is a directory, where this pair's control socket belongs; "
-                            + "remove it", e);
-                }
+        Path own = ownName(path);
+        ServerSocketChannel ready = takeAhead(path);
+        if (ready != null) {
+            try {
+                replace(own, path);
+                server = ready;
+                server.register(selector, SelectionKey.OP_ACCEPT, server);
+                return;
+            } catch (IOException | RuntimeException e) {
+                // Its file was removed or replaced meanwhile (by hand, say): bound anew below.
+                closeQuietly(ready);
+                serverKey = null;
             }
-            Files.move(own, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            closeQuietly(server);
-            server = null;
+        }
+        ServerSocketChannel s = bindOwn(own);
+        try {
+            serverKey = fileKey(own);
+            replace(own, path);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
             Files.deleteIfExists(own);
             throw e;
         }
-        server.configureBlocking(false);
+        server = s;
         server.register(selector, SelectionKey.OP_ACCEPT, server);
+    }
+
+    /**
+     * Binds, ahead of a takeover (in the standby's warm-up), the socket that {@link #listen} will rename onto
+     * {@code path}, the control socket's: the takeover then renames it only, with no open, bind, chmod or stat
+     * between the primary's death and the first number. Nothing connects to it meanwhile (nobody knows the
+     * member's own name but its directory's owner). Does nothing once {@code path} was listened on: a takeover
+     * that came before the warm-up has done it all itself.
+     */
+    void bindAhead(Path path) throws IOException {
+        synchronized (aheadLock) {
+            if (aheadOver || ahead != null || listenedOn.contains(path)) {
+                return;
+            }
+            Path own = ownName(path);
+            ServerSocketChannel s = bindOwn(own);
+            Object key = fileKey(own);
+            if (key == null) {
+                closeQuietly(s);
+                Files.deleteIfExists(own);
+                return;
+            }
+            ahead = s;
+            aheadPath = path;
+            aheadKey = key;
+        }
+    }
+
+    /**
+     * @return the socket bound ahead for {@code path}, now this caller's (its file's identity in {@link #serverKey}),
+     *     or null; a socket bound ahead for another path is closed (its own name is about to be bound again)
+     */
+    private ServerSocketChannel takeAhead(Path path) {
+        synchronized (aheadLock) {
+            listenedOn.add(path);
+            ServerSocketChannel s = ahead;
+            ahead = null;
+            if (s != null && !path.equals(aheadPath)) {
+                closeQuietly(s);
+                s = null;
+            }
+            if (s != null) {
+                serverKey = aheadKey;
+            }
+            return s;
+        }
+    }
+
+    /** Closes a socket bound ahead and never used, and removes its file while it is still this member's. */
+    private void closeAhead() {
+        synchronized (aheadLock) {
+            aheadOver = true;
+            if (ahead == null) {
+                return;
+            }
+            closeQuietly(ahead);
+            ahead = null;
+            Path own = ownName(aheadPath);
+            if (aheadKey.equals(fileKey(own))) {
+                try {
+                    Files.deleteIfExists(own);
+                } catch (IOException ignored) {
+                    // A stale socket file is removed at the next member's start (removeStaleSockets).
+                }
+            }
+        }
+    }
+
+    private Path ownName(Path path) {
+        return path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
+    }
+
+    /** @return a non-blocking socket listening at {@code own}, which is made owner-only */
+    private static ServerSocketChannel bindOwn(Path own) throws IOException {
+        Files.deleteIfExists(own);
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(own));
+            Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-------"));
+            s.configureBlocking(false);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            Files.deleteIfExists(own);
+            throw e;
+        }
+    }
+
+    /** Renames the socket file {@code own} onto {@code path}, atomically, replacing what was there. */
+    private static void replace(Path own, Path path) throws IOException {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            // A directory where the socket belongs (made by hand): a rename cannot replace it, unless empty.
+            try {
+                Files.delete(path);
+            } catch (IOException e) {
+                throw new PairException(path + " is a directory, where this pair's control socket belongs; "
+                        + "remove it", e);
+            }
+        }
+        Files.move(own, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** @return the identity (device and inode) of the file at {@code path}, or null when there is none */
@@ -442,6 +552,7 @@ final class Channels {
      * and binds this path anew), then the clients, the watch connection and the heartbeat port.
      */
     void closeAllButStopRequester() {
+        closeAhead();
         if (server != null) {
             // A member whose path names another's socket (a successor's) leaves it alone.
             try {

@@ -34,14 +34,25 @@ final class Signals {
     private static Receiver receiver;
     private static Object[] standbyHandlers;
     private static Object[] primaryHandlers;
-    private static boolean standbyInstalled;
+    /** How long {@link #awaitPrimary} yields its core before it sleeps on the monitor. */
+    private static final long YIELD_NS = 3_000_000L;
+
+    private static volatile boolean standbyInstalled;
     private static boolean primaryInstalled;
+    // Set once the primary's handlers are in place (after primaryInstalled, which is set before them): read
+    // without the monitor by awaitPrimary's first phase.
+    private static volatile boolean primaryReady;
     // SIGWINCH is also what a terminal sends when its window is resized: only a takeover's own raise counts.
     private static boolean takeoverRaised;
     // sun.misc.Signal.raise and the barrier's Signal, looked up ahead (preparePrimary) so that a takeover does no
     // reflective look-up.
     private static Method raise;
     private static Object barrier;
+    // sun.misc.Signal.handle, its constructor and the Signals of NAMES, looked up by the standby's install: the
+    // primary's install runs on the barrier's thread, which a takeover awaits, and does no look-up.
+    private static Method handle;
+    private static java.lang.reflect.Constructor<?> signalConstructor;
+    private static final Object[] signalObjects = new Object[NAMES.length];
 
     /** What the member does with a signal; runs on the signal's own thread and must return quickly. */
     interface Receiver {
@@ -119,8 +130,18 @@ final class Signals {
      *
      * @return whether the primary's handling is in place (or no standby's ever was)
      */
-    static synchronized boolean awaitPrimary(long maxMillis) {
-        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+    static boolean awaitPrimary(long maxMillis) {
+        long start = System.nanoTime();
+        // First without sleeping: the barrier's thread usually finishes within a few milliseconds, and a thread
+        // woken from wait() waits again for a core (on this 2-core VM, 0.1-1 ms). Thread.yield() rather than a
+        // busy spin, so that the barrier's own thread gets this core when it is the one waiting for it.
+        while (!primaryReady && standbyInstalled && System.nanoTime() - start < YIELD_NS) {
+            Thread.yield();
+        }
+        return awaitPrimarySleeping(start + maxMillis * 1_000_000L);
+    }
+
+    private static synchronized boolean awaitPrimarySleeping(long deadline) {
         boolean interrupted = false;
         while (standbyInstalled && !primaryInstalled) {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
@@ -161,6 +182,7 @@ final class Signals {
         } catch (ReflectiveOperationException | RuntimeException e) {
             Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
         }
+        primaryReady = true;
     }
 
     private static Object[] handlers(boolean asPrimary) {
@@ -242,10 +264,21 @@ final class Signals {
     }
 
     private static void set(String name, Object handler) throws ReflectiveOperationException {
-        Class<?> signalClass = Class.forName("sun.misc.Signal");
-        Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-        Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-        handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
+        if (handle == null) {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            handle = signalClass.getMethod("handle", signalClass, Class.forName("sun.misc.SignalHandler"));
+            signalConstructor = signalClass.getConstructor(String.class);
+        }
+        Object signal = null;
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].equals(name)) {
+                if (signalObjects[i] == null) {
+                    signalObjects[i] = signalConstructor.newInstance(name);
+                }
+                signal = signalObjects[i];
+            }
+        }
+        handle.invoke(null, signal != null ? signal : signalConstructor.newInstance(name), handler);
     }
 
     /** The logger, created on first use. */

@@ -189,9 +189,16 @@ final class Standby {
         }
     }
 
+    // Counted and summed with plain loops: a method reference or a stream's first run links its call site (a
+    // millisecond or more in a new JVM), and a standby's first pass may reject a datagram just as its primary dies.
     private void reject(Rejection why) {
-        rejected.merge(why, 1L, Long::sum);
-        rejectedSinceLog.merge(why, 1L, Long::sum);
+        count(rejected, why);
+        count(rejectedSinceLog, why);
+    }
+
+    private static void count(Map<Rejection, Long> counts, Rejection why) {
+        Long n = counts.get(why);
+        counts.put(why, n == null ? 1L : n + 1);
     }
 
     /** Logs the rejections since the last report, at most once per period unless forced. */
@@ -199,7 +206,10 @@ final class Standby {
         if (rejectedSinceLog.isEmpty() || (!force && nowNs - lastRejectionLogNs < REJECTION_LOG_PERIOD_NS)) {
             return;
         }
-        long total = rejectedSinceLog.values().stream().mapToLong(Long::longValue).sum();
+        long total = 0;
+        for (Long n : rejectedSinceLog.values()) {
+            total += n;
+        }
         Log.LOG.warn("rejected {} datagrams on the heartbeat port in the last {} ms: {}", total,
                 (nowNs - lastRejectionLogNs) / 1_000_000, labels(rejectedSinceLog));
         rejectedSinceLog.clear();
@@ -208,7 +218,9 @@ final class Standby {
 
     static String labels(Map<Rejection, Long> counts) {
         StringBuilder sb = new StringBuilder();
-        counts.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ").append(k.label()).append('=').append(v));
+        for (Map.Entry<Rejection, Long> e : counts.entrySet()) {
+            sb.append(sb.length() == 0 ? "" : " ").append(e.getKey().label()).append('=').append(e.getValue());
+        }
         return sb.toString();
     }
 

@@ -95,11 +95,13 @@ final class Takeover {
         if (config.handleSignals() && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
             Log.LOG.warn("the primary's signal handling was not in place within {} ms; going on", SIGNALS_WAIT_MS);
         }
+        times.signalsNs = clock.nanoTime();
         // The control socket listens before the first step: a step may ask the library for the pair's status,
         // and status and stop must find the pair from its first step on (a fraction of a millisecond).
         m.channels.closeServer();
         m.channels.serverPath = config.controlSocket();
         m.channels.listen(m.channels.serverPath);
+        times.listenedNs = clock.nanoTime();
         m.listenForOtherHosts();
         PrimaryLoop loop = new PrimaryLoop(m);
         m.primaryLoop = loop;
@@ -328,6 +330,7 @@ final class Takeover {
                 && (!m.multiHost() || m.healer.written(m.replication.stamp(primary.current())))) {
             WindowTitle.primaryAfterFirstStep(config.windowLabel());
             m.standbyLoop.standby.logPromotion();
+            m.standbyLoop.standby.logRejections(clock.nanoTime(), true);
             Log.LOG.info(promotion);
             StepThread steps = m.steps;
             if (times.detectedNs != 0 && steps.firstDoneNs != 0) {
