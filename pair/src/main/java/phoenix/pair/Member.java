@@ -61,6 +61,7 @@ final class Member {
     /** The members on other hosts, for a pair with {@code --bind} ({@link OtherHosts}). */
     OtherHosts otherHosts;
     volatile boolean warmedUp;
+    private Thread loggerSetUp;
     // Set as a takeover begins: from then on a signal means "hand over", not "ignored".
     volatile boolean primaryRole;
     // The name of the thread that runs this member: every thread of the member logs under it.
@@ -106,6 +107,11 @@ final class Member {
     Ending run() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
+        // SLF4J is set up beside the start-up (about 60 ms of a new JVM's CPU, mostly the log lines' date format),
+        // on a core the start-up leaves idle, and a standby awaits it before READY (see startStandby).
+        loggerSetUp = new Thread(new LoggerSetUp(), tag);
+        loggerSetUp.setDaemon(true);
+        loggerSetUp.start();
         try {
             channels.open();
             if (!startStandby()) {
@@ -291,8 +297,10 @@ final class Member {
         }
         if (!alone) {
             // Before READY: "protected" means that a takeover now runs as fast as it can. Done after READY, beside
-            // the loop (5-7 ms), a SIGKILL that came right after "protected" found its code cold and took over
-            // 1.5-3x slower. A person's start with nobody to take over from does it after its first number.
+            // the loop, the logger's set-up and the takeover's first runs made a SIGKILL in the first 60 ms after
+            // "protected" take over 2-3x slower (18.6 and 12.9 ms p50 at 0 and 8 ms after it, against 7.0 ms
+            // settled). A person's start with nobody to take over from does it after its first number.
+            awaitLogger();
             prepareTakeover();
             standbyLoop.readAhead();
         }
@@ -305,6 +313,17 @@ final class Member {
         warmUp.setDaemon(true);
         warmUp.start();
         return true;
+    }
+
+    private void awaitLogger() {
+        if (loggerSetUp == null) {
+            return;
+        }
+        try {
+            loggerSetUp.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -343,8 +362,8 @@ final class Member {
 
     /**
      * Runs once beside a new standby's loop: what {@link #prepareTakeover} leaves (a person's start with nobody to
-     * take over from does it here), the spawner's command and the logger (setting SLF4J up costs a new JVM some
-     * 60 ms, mostly the log lines' date format). Touches no state of the loop's.
+     * take over from does it here), the spawner's command and the first log lines. Touches no state of the
+     * loop's.
      */
     private void warmUp() {
         if (alone) {
@@ -786,6 +805,14 @@ final class Member {
      * above all) costs a new JVM some 30 ms, which a standby should spend after it has attached, not before.
      * Each part of the member has one of its own, made the same way.
      */
+    /** Sets SLF4J up: a class, not a lambda (a new JVM's first lambda costs it milliseconds). */
+    private static final class LoggerSetUp implements Runnable {
+        @Override
+        public void run() {
+            Log.LOG.isDebugEnabled();
+        }
+    }
+
     private static final class Log {
         static final Logger LOG = Logs.of(Member.class);
     }
