@@ -188,10 +188,14 @@ final class Channels {
         Path own = ownName(path);
         ServerSocketChannel ready = takeAhead(path);
         if (ready != null) {
+            Path ahead = aheadName(path);
             try {
-                replace(own, path);
+                if (!serverKey.equals(fileKey(ahead))) {
+                    throw new IOException(ahead + " is no longer the socket this member bound");
+                }
+                replace(ahead, path);
+                ready.register(selector, SelectionKey.OP_ACCEPT, ready);
                 server = ready;
-                server.register(selector, SelectionKey.OP_ACCEPT, server);
                 return;
             } catch (IOException | RuntimeException e) {
                 // Its file was removed or replaced meanwhile (by hand, say): bound anew below.
@@ -224,7 +228,7 @@ final class Channels {
             if (aheadOver || ahead != null || listenedOn.contains(path)) {
                 return;
             }
-            Path own = ownName(path);
+            Path own = aheadName(path);
             ServerSocketChannel s = bindOwn(own);
             Object key = fileKey(own);
             if (key == null) {
@@ -240,20 +244,17 @@ final class Channels {
 
     /**
      * @return the socket bound ahead for {@code path}, now this caller's (its file's identity in {@link #serverKey}),
-     *     or null; a socket bound ahead for another path is closed (its own name is about to be bound again)
+     *     or null (none, or one for another path, which stays bound ahead: it has a name of its own)
      */
     private ServerSocketChannel takeAhead(Path path) {
         synchronized (aheadLock) {
             listenedOn.add(path);
+            if (ahead == null || !path.equals(aheadPath)) {
+                return null;
+            }
             ServerSocketChannel s = ahead;
             ahead = null;
-            if (s != null && !path.equals(aheadPath)) {
-                closeQuietly(s);
-                s = null;
-            }
-            if (s != null) {
-                serverKey = aheadKey;
-            }
+            serverKey = aheadKey;
             return s;
         }
     }
@@ -267,7 +268,7 @@ final class Channels {
             }
             closeQuietly(ahead);
             ahead = null;
-            Path own = ownName(aheadPath);
+            Path own = aheadName(aheadPath);
             if (aheadKey.equals(fileKey(own))) {
                 try {
                     Files.deleteIfExists(own);
@@ -280,6 +281,14 @@ final class Channels {
 
     private Path ownName(Path path) {
         return path.resolveSibling(StateDir.SOCKET_PREFIX + pid);
+    }
+
+    /**
+     * @return the own name of a socket bound ahead for {@code path}: not {@link #ownName}, which a standby's socket
+     *     put back by the healer binds again meanwhile
+     */
+    private Path aheadName(Path path) {
+        return path.resolveSibling(StateDir.SOCKET_PREFIX + pid + StateDir.AHEAD_SUFFIX);
     }
 
     /** @return a non-blocking socket listening at {@code own}, which is made owner-only */

@@ -167,6 +167,7 @@ final class Member {
                     // Another member took over first, on another host: this one watches it instead.
                     Log.LOG.info("{}; this member stays a standby", y.getMessage());
                     primaryRole = false;
+                    standbyLoop.standby.logRejections(clock.nanoTime(), true);
                     channels.closeRemotes();
                     OtherHosts.Verdict verdict = otherHosts.await(standbyLoop.standby);
                     if (verdict == OtherHosts.Verdict.ENDED) {
@@ -299,7 +300,8 @@ final class Member {
             // Before READY: "protected" means that a takeover now runs as fast as it can. Done after READY, beside
             // the loop, the logger's set-up and the takeover's first runs made a SIGKILL in the first 60 ms after
             // "protected" take over 2-3x slower (18.6 and 12.9 ms p50 at 0 and 8 ms after it, against 7.0 ms
-            // settled). A person's start with nobody to take over from does it after its first number.
+            // settled). A person's start with nobody to take over from does it on the warm-up's thread, beside its
+            // takeover.
             awaitLogger();
             prepareTakeover();
             standbyLoop.readAhead();
@@ -362,8 +364,8 @@ final class Member {
 
     /**
      * Runs once beside a new standby's loop: what {@link #prepareTakeover} leaves (a person's start with nobody to
-     * take over from does it here), the spawner's command and the first log lines. Touches no state of the
-     * loop's.
+     * take over from does it here, beside its takeover: on objects of its own), with a coordinator its read path
+     * and its claim's read-ahead, the spawner's command and the first log lines. Touches no state of the loop's.
      */
     private void warmUp() {
         if (alone) {
@@ -443,12 +445,15 @@ final class Member {
         if (codec == null) {
             return;
         }
-        Standby scratch = new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime());
+        // A codec of its own (same code, another key): the member's is not thread-safe, and a person's start runs
+        // this beside its takeover, whose loop signs heartbeats with it.
+        HeartbeatCodec own = new HeartbeatCodec(codec.pairId(), new byte[32]);
+        Standby scratch = new Standby(own, timeoutNs, PairState.NONE, clock.nanoTime());
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES);
         PairState state = PairState.NONE.promoted(1);
-        codec.encode(1, pid, state, out);
+        own.encode(1, pid, state, out);
         scratch.onHeartbeat(out, Standby.Path.UDP, clock.nanoTime());
-        codec.encode(2, pid, state, out);
+        own.encode(2, pid, state, out);
         protocol.onPrimaryMessage(new StandbyLoop(this, scratch), ControlProtocol.heartbeat(out), clock.nanoTime());
     }
 
@@ -784,6 +789,10 @@ final class Member {
     private void closeAll() {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
+        if (standbyLoop != null) {
+            // A takeover logs them after its first step; a member that ends before (stopped, gave up) does it here.
+            standbyLoop.standby.logRejections(clock.nanoTime(), true);
+        }
         if (store != null && store != dir) {
             // The last checkpoints first: a restart goes on from them.
             healer.flushCheckpoints(config.sessionTimeout().toNanos());
@@ -800,11 +809,6 @@ final class Member {
         channels.closeStopRequesterAndSelector();
     }
 
-    /**
-     * The logger, created on first use rather than with the class: setting up slf4j-simple (its date format
-     * above all) costs a new JVM some 30 ms, which a standby should spend after it has attached, not before.
-     * Each part of the member has one of its own, made the same way.
-     */
     /** Sets SLF4J up: a class, not a lambda (a new JVM's first lambda costs it milliseconds). */
     private static final class LoggerSetUp implements Runnable {
         @Override
@@ -813,6 +817,11 @@ final class Member {
         }
     }
 
+    /**
+     * The logger, created on first use rather than with the class: setting up slf4j-simple (its date format
+     * above all) costs a new JVM some 60 ms of CPU, which a member spends on a thread of its own beside its
+     * start-up ({@link LoggerSetUp}). Each part of the member has one of its own, made the same way.
+     */
     private static final class Log {
         static final Logger LOG = Logs.of(Member.class);
     }

@@ -266,8 +266,9 @@ final class Signals {
     private static void set(String name, Object handler) throws ReflectiveOperationException {
         if (handle == null) {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
-            handle = signalClass.getMethod("handle", signalClass, Class.forName("sun.misc.SignalHandler"));
+            Method found = signalClass.getMethod("handle", signalClass, Class.forName("sun.misc.SignalHandler"));
             signalConstructor = signalClass.getConstructor(String.class);
+            handle = found;
         }
         Object signal = null;
         for (int i = 0; i < NAMES.length; i++) {

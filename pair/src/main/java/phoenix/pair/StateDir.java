@@ -41,6 +41,8 @@ final class StateDir implements EpochStore {
      * killed in between leaves such a file behind ({@link #removeStaleSockets}).
      */
     static final String SOCKET_PREFIX = "sock-";
+    /** Ends the own name of a socket a standby binds ahead for its takeover's control socket (see Channels). */
+    static final String AHEAD_SUFFIX = "-ahead";
     private static final HexFormat HEX = HexFormat.of();
     /** The one rule for checkpoint names: what {@link #checkpointFile} writes, an epoch from 1 without zeros before. */
     private static final int MAX_EPOCH_DIGITS = 19;
@@ -251,6 +253,9 @@ final class StateDir implements EpochStore {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, named)) {
             for (Path f : files) {
                 String pid = f.getFileName().toString().substring(SOCKET_PREFIX.length());
+                if (pid.endsWith(AHEAD_SUFFIX)) {
+                    pid = pid.substring(0, pid.length() - AHEAD_SUFFIX.length());
+                }
                 if (pid.matches("[1-9][0-9]{0,9}") && !Pids.running(Long.parseLong(pid))) {
                     Files.deleteIfExists(f);
                 }

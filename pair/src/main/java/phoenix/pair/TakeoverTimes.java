@@ -21,7 +21,7 @@ final class TakeoverTimes {
     long claimedNs;
     long fencedNs;
     long readNs;
-    /** When the primary's signal handling was in place (awaited after the read); 0 when not awaited. */
+    /** When the primary's signal handling was in place (awaited after the read; at once without it). */
     long signalsNs;
     /** When the control socket listened at the pair's path. */
     long listenedNs;

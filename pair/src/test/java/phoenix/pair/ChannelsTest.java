@@ -27,6 +27,7 @@ class ChannelsTest {
 
     private Channels channels;
     private Path control;
+    /** The own name of the socket bound ahead. */
     private Path own;
 
     @BeforeEach
@@ -34,7 +35,7 @@ class ChannelsTest {
         channels = new Channels(PID, dir);
         channels.open();
         control = dir.resolve("primary.sock");
-        own = dir.resolve(StateDir.SOCKET_PREFIX + PID);
+        own = dir.resolve(StateDir.SOCKET_PREFIX + PID + StateDir.AHEAD_SUFFIX);
     }
 
     @AfterEach
@@ -86,17 +87,39 @@ class ChannelsTest {
     }
 
     @Test
-    void aSocketBoundAheadForAnotherPathIsClosedAndItsNameReused() throws IOException {
-        channels.bindAhead(control);
+    void theStandbySocketListenedOnAgainLeavesTheSocketBoundAheadInPlace() throws IOException {
         Path standby = dir.resolve("standby.sock");
-
         channels.serverPath = standby;
         channels.listen(standby);
+        channels.bindAhead(control);
+        Object ahead = key(own);
+
+        // The healer puts a removed standby socket back: bound under the member's plain own name, renamed.
+        Files.delete(standby);
+        channels.closeServer();
+        channels.listen(standby);
+        assertTrue(connects(standby));
+        assertEquals(ahead, key(own), "the socket bound ahead has a name of its own");
+
+        channels.closeServer();
+        channels.serverPath = control;
+        channels.listen(control);
+        assertEquals(ahead, key(control));
+        assertTrue(connects(control));
+    }
+
+    @Test
+    void aFileThatReplacedTheSocketBoundAheadIsNotMovedOntoThePath() throws IOException {
+        channels.bindAhead(control);
+        Files.delete(own);
+        Files.writeString(own, "not ours");
+
+        channels.serverPath = control;
+        channels.listen(control);
 
         assertTrue(channels.ownsServer());
-        assertTrue(connects(standby));
-        assertFalse(Files.exists(own, LinkOption.NOFOLLOW_LINKS));
-        assertFalse(Files.exists(control, LinkOption.NOFOLLOW_LINKS));
+        assertTrue(connects(control), "bound anew");
+        assertEquals("not ours", Files.readString(own), "left where it was");
     }
 
     @Test

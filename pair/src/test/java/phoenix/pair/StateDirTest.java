@@ -413,4 +413,24 @@ class StateDirTest {
         dir.clearStopped();
         assertFalse(dir.isStopped());
     }
+
+    @Test
+    void socketsLeftUnderTheOwnNamesOfEndedMembersAreRemovedAndLiveOnesKept() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        long live = ProcessHandle.current().pid();
+        // A pid above the kernel's pid_max: no process has it.
+        long ended = 9_999_999_999L;
+        for (String name : List.of("sock-" + ended, "sock-" + ended + StateDir.AHEAD_SUFFIX, "sock-" + live,
+                "sock-" + live + StateDir.AHEAD_SUFFIX, "sock-x")) {
+            Files.writeString(dir.path().resolve(name), "");
+        }
+
+        dir.removeStaleSockets();
+
+        assertFalse(Files.exists(dir.path().resolve("sock-" + ended)));
+        assertFalse(Files.exists(dir.path().resolve("sock-" + ended + StateDir.AHEAD_SUFFIX)));
+        assertTrue(Files.exists(dir.path().resolve("sock-" + live)));
+        assertTrue(Files.exists(dir.path().resolve("sock-" + live + StateDir.AHEAD_SUFFIX)));
+        assertTrue(Files.exists(dir.path().resolve("sock-x")), "not a member's name: not ours to remove");
+    }
 }
