@@ -26,6 +26,7 @@ final class StandbyLoop {
     private long lastAttachTryNs;
     private long lastAckSentNs;
     private long ackedAccepted;
+    private final long ackIntervalNs;
 
     StandbyLoop(Member m, Standby standby) {
         this.m = m;
@@ -34,6 +35,7 @@ final class StandbyLoop {
         this.config = m.config;
         this.standby = standby;
         this.lastHoldingShownNs = m.clock.nanoTime();
+        this.ackIntervalNs = StandbyKeeper.ackIntervalNs(m.timeoutNs);
     }
 
     HeartbeatCodec codec() {
@@ -165,12 +167,24 @@ final class StandbyLoop {
 
     private void sendAck(long now) {
         Connection watch = channels.watch;
-        if (watch != null && standby.accepted() != ackedAccepted
-                && now - lastAckSentNs >= config.heartbeatInterval().toNanos() / 2) {
+        if (watch != null && ackDue(standby.accepted(), ackedAccepted, lastAckSentNs, now, ackIntervalNs)) {
             watch.send(ControlProtocol.ack(standby.lastSeq()));
             ackedAccepted = standby.accepted();
             lastAckSentNs = now;
         }
+    }
+
+    /**
+     * Whether the standby acknowledges at {@code now}: once it has accepted a heartbeat since its last
+     * acknowledgement (a standby that no longer accepts any must fall silent), and at most every
+     * {@code intervalNs} ({@link StandbyKeeper#ackIntervalNs}).
+     *
+     * @param accepted how many heartbeats it has accepted
+     * @param ackedAccepted how many it had accepted at its last acknowledgement
+     * @param lastAckSentNs when it last acknowledged (0: never)
+     */
+    static boolean ackDue(long accepted, long ackedAccepted, long lastAckSentNs, long now, long intervalNs) {
+        return accepted != ackedAccepted && (lastAckSentNs == 0 || now - lastAckSentNs >= intervalNs);
     }
 
     /**
