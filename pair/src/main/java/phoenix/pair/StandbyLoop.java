@@ -59,7 +59,7 @@ final class StandbyLoop {
         long passStartNs = 0;
         while (true) {
             long top = m.clock.nanoTime();
-            long wake = Channels.earliest(standby.deadlineNs(), m.healer.lastHealNs + Healer.HEAL_PERIOD_NS);
+            long wake = Channels.earliest(standby.deadlineNs(), m.healer.healByNs());
             channels.select(wake - top);
             // How late this pass is: after the wake it slept for, or after the select when it did not sleep; and
             // how long the pass before took, since a pause can land in a pass after it read the clock (then the
