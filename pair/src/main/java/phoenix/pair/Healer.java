@@ -12,6 +12,11 @@ import org.slf4j.Logger;
  */
 final class Healer {
     static final long HEAL_PERIOD_NS = 250_000_000L;
+    /**
+     * How long a due heal may wait for a pass that runs anyway: a loop that wakes for every heartbeat (100 ms by
+     * default) heals on one of those passes rather than waking four more times a second for it alone.
+     */
+    static final long HEAL_SLACK_NS = 100_000_000L;
     private static final long CHECKPOINT_ERROR_LOG_NS = 10_000_000_000L;
 
     private final Member m;
@@ -34,10 +39,16 @@ final class Healer {
         checkpointError = error;
     }
 
+    /** @return when the loop must wake to heal at the latest, as a clock value: a heal is due, plus the slack */
+    long healByNs() {
+        return lastHealNs + HEAL_PERIOD_NS + HEAL_SLACK_NS;
+    }
+
     /**
      * Puts back what someone removed of the state directory under the running pair, checked every quarter
-     * second by one look at this member's control socket: the directory, the secret, the pair's name, the
-     * socket (so that status and stop find the pair), the standby's slot, and the primary's checkpoint.
+     * second or a little later (by {@link #healByNs}) by one look at this member's control socket: the directory,
+     * the secret, the pair's name, the socket (so that status and stop find the pair), the standby's slot, and the
+     * primary's checkpoint.
      */
     void heal(long now) {
         if (now - lastHealNs < HEAL_PERIOD_NS || channels.serverPath == null) {

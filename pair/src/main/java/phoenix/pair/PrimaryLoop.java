@@ -17,7 +17,7 @@ final class PrimaryLoop {
     private static final long STOP_WAIT_NS = 10_000_000_000L;
     private static final long HAND_OVER_WAIT_NS = 200_000_000L;
 
-    /** A primary's loop that did not run for this long (it wakes every HEAL_PERIOD_NS at most) was stalled. */
+    /** A primary's loop that did not run for this long (it wakes at least by Healer.healByNs) was stalled. */
     private static final long LOOP_STALL_NS = 4 * Healer.HEAL_PERIOD_NS;
     private final Member m;
     private final Channels channels;
@@ -50,7 +50,7 @@ final class PrimaryLoop {
         while (true) {
             long now = m.clock.nanoTime();
             long wake = Channels.earliest(Channels.earliest(primary.nextWakeNs(), keeper.nextWakeNs(now)),
-                    healer.lastHealNs + Healer.HEAL_PERIOD_NS);
+                    healer.healByNs());
             if (stopping != null || signals.signalEnding != null) {
                 wake = Channels.earliest(wake, now + 20_000_000L);
             }
@@ -67,7 +67,7 @@ final class PrimaryLoop {
     private Ending primaryPass() throws IOException {
         long now = m.clock.nanoTime();
         if (lastPassNs != 0 && now - lastPassNs > LOOP_STALL_NS) {
-            // The loop wakes at least every HEAL_PERIOD_NS: this member was not running (paused, say).
+            // The loop wakes at least every HEAL_PERIOD_NS + HEAL_SLACK_NS: this member was not running (paused, say).
             keeper.onLoopStalled(now);
         }
         lastPassNs = now;

@@ -14,6 +14,10 @@ final class StandbyKeeper {
     /** A standby that stayed attached this long was healthy: the next failure starts the backoff afresh. */
     static final long HEALTHY_NS = 3_000_000_000L;
     static final long ATTACH_TIMEOUT_NS = 20_000_000_000L;
+    /** The shortest acknowledgement timeout, whatever the takeover timeout. */
+    static final long MIN_ACK_TIMEOUT_NS = 2_000_000_000L;
+    /** Acknowledgements per acknowledgement timeout, at most: a late one still leaves most of the window. */
+    static final long ACKS_PER_TIMEOUT = 8;
 
     /** The keeper's states. */
     enum State {
@@ -61,6 +65,27 @@ final class StandbyKeeper {
     private Spawned spawned;
     private long standbyPid;
     private long lastAckNs;
+
+    /**
+     * How long the primary waits for its standby's next acknowledgement before it takes the standby for hung.
+     *
+     * @param takeoverTimeoutNs the standby's takeover timeout (heartbeat interval times misses)
+     */
+    static long ackTimeoutNs(long takeoverTimeoutNs) {
+        return Math.max(4 * takeoverTimeoutNs, MIN_ACK_TIMEOUT_NS);
+    }
+
+    /**
+     * How often a standby acknowledges heartbeats at most: an eighth of the acknowledgement timeout (250 ms with
+     * the defaults), not every heartbeat, since each acknowledgement wakes the primary's loop and an idle pair's
+     * CPU is mostly such wake-ups. A standby must then be stalled for seven eighths of the timeout, not all of it,
+     * before its primary kills it.
+     *
+     * @param takeoverTimeoutNs the standby's takeover timeout (heartbeat interval times misses)
+     */
+    static long ackIntervalNs(long takeoverTimeoutNs) {
+        return ackTimeoutNs(takeoverTimeoutNs) / ACKS_PER_TIMEOUT;
+    }
 
     StandbyKeeper(Spawner spawner, long ackTimeoutNs, long nowNs) {
         this.spawner = spawner;

@@ -27,6 +27,7 @@ final class StandbyLoop {
     private long lastAckSentNs;
     private long ackedAccepted;
     private final Datagrams datagrams = new Datagrams();
+    private final long ackIntervalNs;
 
     StandbyLoop(Member m, Standby standby) {
         this.m = m;
@@ -35,6 +36,7 @@ final class StandbyLoop {
         this.config = m.config;
         this.standby = standby;
         this.lastHoldingShownNs = m.clock.nanoTime();
+        this.ackIntervalNs = StandbyKeeper.ackIntervalNs(m.timeoutNs);
     }
 
     HeartbeatCodec codec() {
@@ -62,7 +64,7 @@ final class StandbyLoop {
         long passStartNs = 0;
         while (true) {
             long top = m.clock.nanoTime();
-            long wake = Channels.earliest(standby.deadlineNs(), m.healer.lastHealNs + Healer.HEAL_PERIOD_NS);
+            long wake = Channels.earliest(standby.deadlineNs(), m.healer.healByNs());
             channels.select(wake - top);
             // How late this pass is: after the wake it slept for, or after the select when it did not sleep; and
             // how long the pass before took, since a pause can land in a pass after it read the clock (then the
@@ -207,12 +209,24 @@ final class StandbyLoop {
 
     private void sendAck(long now) {
         Connection watch = channels.watch;
-        if (watch != null && standby.accepted() != ackedAccepted
-                && now - lastAckSentNs >= config.heartbeatInterval().toNanos() / 2) {
+        if (watch != null && ackDue(standby.accepted(), ackedAccepted, lastAckSentNs, now, ackIntervalNs)) {
             watch.send(ControlProtocol.ack(standby.lastSeq()));
             ackedAccepted = standby.accepted();
             lastAckSentNs = now;
         }
+    }
+
+    /**
+     * Whether the standby acknowledges at {@code now}: once it has accepted a heartbeat since its last
+     * acknowledgement (a standby that no longer accepts any must fall silent), and at most every
+     * {@code intervalNs} ({@link StandbyKeeper#ackIntervalNs}).
+     *
+     * @param accepted how many heartbeats it has accepted
+     * @param ackedAccepted how many it had accepted at its last acknowledgement
+     * @param lastAckSentNs when it last acknowledged (0: never)
+     */
+    static boolean ackDue(long accepted, long ackedAccepted, long lastAckSentNs, long now, long intervalNs) {
+        return accepted != ackedAccepted && (lastAckSentNs == 0 || now - lastAckSentNs >= intervalNs);
     }
 
     /**

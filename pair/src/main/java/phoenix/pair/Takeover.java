@@ -307,7 +307,7 @@ final class Takeover {
         loop.spawners = new Spawners(config.standbyCommand(), config.windowLabel() + " standby",
                 Spawners.resolve(config.terminal(), System.getenv()),
                 java.util.Map.of(PairConfig.SPAWNED_BY_ENV, m.pid + ":" + config.name()));
-        loop.keeper = new StandbyKeeper(loop.spawners, Math.max(4 * m.timeoutNs, 2_000_000_000L), times.promoteNs);
+        loop.keeper = new StandbyKeeper(loop.spawners, StandbyKeeper.ackTimeoutNs(m.timeoutNs), times.promoteNs);
         if (primaryCreated) {
             promotion = "pid " + m.pid + " is the primary of pair '" + config.name() + "' ("
                     + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()

@@ -1,12 +1,22 @@
 package phoenix.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How the standby's loop measures the time it did not run ({@link StandbyLoop#lateness}). */
+/**
+ * How the standby's loop measures the time it did not run ({@link StandbyLoop#lateness}) and paces its
+ * acknowledgements ({@link StandbyLoop#ackDue}).
+ */
 class StandbyLoopTest {
     private static final long MS = 1_000_000L;
+    /** The defaults: a heartbeat every 100 ms, 5 misses. */
+    private static final long HEARTBEAT_NS = 100 * MS;
+    private static final long TAKEOVER_TIMEOUT_NS = 5 * HEARTBEAT_NS;
 
     @Test
     void aPassThatWokeWhenItMeantToIsOnTime() {
@@ -33,5 +43,68 @@ class StandbyLoopTest {
         long start = Long.MAX_VALUE - 500 * MS;
         long top = start + 3000 * MS;
         assertEquals(3000 * MS, StandbyLoop.lateness(start, top, top, top));
+    }
+
+    @Test
+    void acknowledgesTheFirstAcceptedHeartbeatAtOnce() {
+        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+        assertTrue(StandbyLoop.ackDue(1, 0, 0, 5 * MS, interval));
+        assertFalse(StandbyLoop.ackDue(0, 0, 0, 5 * MS, interval), "nothing accepted yet, nothing to acknowledge");
+    }
+
+    @Test
+    void fallsSilentOnceItAcceptsNoHeartbeat() {
+        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+        assertFalse(StandbyLoop.ackDue(7, 7, 1000 * MS, 9000 * MS, interval),
+                "a standby that accepts nothing must not tell its primary that it does");
+    }
+
+    @Test
+    void acknowledgesFourTimesASecondWithTheDefaultsNotWithEveryHeartbeat() {
+        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+        assertEquals(250 * MS, interval);
+        FakeClock clock = new FakeClock();
+        StandbyKeeper keeper = new StandbyKeeper(new FakeSpawner(), StandbyKeeper.ackTimeoutNs(TAKEOVER_TIMEOUT_NS),
+                clock.nanoTime());
+        keeper.doWork(clock.nanoTime());
+        assertTrue(keeper.onAttached(4242, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        List<Long> acks = new ArrayList<>();
+        long accepted = 0;
+        long ackedAccepted = 0;
+        long lastAckSentNs = 0;
+        // Ten seconds of heartbeats, each accepted a little late, as on a busy machine.
+        for (int i = 1; i <= 100; i++) {
+            long now = clock.advance(HEARTBEAT_NS + (i % 3) * MS);
+            accepted++;
+            if (StandbyLoop.ackDue(accepted, ackedAccepted, lastAckSentNs, now, interval)) {
+                ackedAccepted = accepted;
+                lastAckSentNs = now;
+                acks.add(now);
+                keeper.onAck(now);
+            }
+            assertEquals(StandbyKeeper.State.PROTECTED, keeper.doWork(now));
+            assertTrue(keeper.isProtected(now));
+        }
+        assertTrue(acks.size() >= 30 && acks.size() <= 34, acks.size() + " acknowledgements in 10 s");
+        for (int i = 1; i < acks.size(); i++) {
+            long gap = acks.get(i) - acks.get(i - 1);
+            assertTrue(gap >= interval, "at most one acknowledgement per interval, not " + gap / MS + " ms apart");
+            assertTrue(gap <= interval + HEARTBEAT_NS + 2 * MS,
+                    "the first heartbeat after the interval is acknowledged, not " + gap / MS + " ms apart");
+        }
+    }
+
+    @Test
+    void aPacedStandbyLeavesMostOfTheAcknowledgementTimeout() {
+        // The slowest pace is the interval plus one heartbeat (the first accepted once the interval is over); a
+        // standby stalled for longer than the rest of the acknowledgement timeout is taken for hung, as before.
+        // One miss makes the heartbeat as long as the takeover timeout: the slowest heartbeats for a timeout.
+        for (long timeout : new long[] {100 * MS, TAKEOVER_TIMEOUT_NS, 3000 * MS, 10_000 * MS}) {
+            long interval = StandbyKeeper.ackIntervalNs(timeout);
+            long heartbeat = timeout;
+            assertTrue(interval + heartbeat <= StandbyKeeper.ackTimeoutNs(timeout) / 2,
+                    "pace " + (interval + heartbeat) / MS + " ms for timeout " + timeout / MS + " ms");
+        }
     }
 }
