@@ -94,7 +94,16 @@ final class Signals {
             try {
                 Class<?> signalClass = Class.forName("sun.misc.Signal");
                 barrier = signalClass.getConstructor(String.class).newInstance(BARRIER);
-                raise = signalClass.getMethod("raise", signalClass);
+                Method found = signalClass.getMethod("raise", signalClass);
+                // Called once with no signal, which Signal.raise refuses before it raises anything: a Method's
+                // first invoke makes its accessor (on JDK 18+ a method handle, 3 ms p50 of a JDK 25 takeover's
+                // claim when the raise first ran there).
+                try {
+                    found.invoke(null, (Object) null);
+                } catch (java.lang.reflect.InvocationTargetException refused) {
+                    // Expected: raise(null) throws NullPointerException.
+                }
+                raise = found;
             } catch (ReflectiveOperationException | RuntimeException e) {
                 // primary() looks it up again, and installs the primary's handlers itself if that fails too.
                 raise = null;
