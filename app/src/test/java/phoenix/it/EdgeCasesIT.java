@@ -374,7 +374,7 @@ class EdgeCasesIT extends WithPair {
         pair = new PairHarness().start("--interval", "20ms");
         PairStatus before = pair.awaitProtected();
         Files.createFile(pair.stateDir.resolve("checkpoint-" + (before.epoch() + 5)));
-        // The primary lists the directory four times a second: for two seconds it must stay as it was.
+        // The primary lists the directory every 250-350 ms: for two seconds it must stay as it was.
         Awaits.await("primary pid " + before.primaryPid() + " stays the primary", Duration.ofSeconds(10))
                 .during(Duration.ofSeconds(2)).until(() -> pair.status().map(s -> s.primaryPid()
                         == before.primaryPid() && s.takeovers() == 0).orElse(false));

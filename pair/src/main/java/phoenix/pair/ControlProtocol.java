@@ -16,7 +16,7 @@ import org.slf4j.Logger;
  *   <li>A standby attaches with {@code WATCH pid} on the primary's socket; the primary answers
  *       {@code WELCOME seq pid state} (the handshake), or {@code BUSY} while it has a standby. The standby says
  *       {@code READY} when its start-up is done and {@code ACK seq} for the heartbeats it accepted, at most every
- *       eighth of the primary's acknowledgement timeout ({@link StandbyKeeper#ackIntervalNs}).</li>
+ *       250 ms ({@link StandbyKeeper#ACK_INTERVAL_NS}).</li>
  *   <li>The primary sends {@code HB hex} (each heartbeat, also sent on UDP) and {@code STOP} on the watch
  *       connection; a standby that takes over sends {@code FENCE epoch pid} before it closes the connection.</li>
  * </ul>

@@ -59,7 +59,7 @@ final class Healer {
         EpochStore store = m.store;
         Primary primary = m.primaryLoop == null ? null : m.primaryLoop.primary;
         if (primary != null && store != dir) {
-            // With a coordinator the loop asks it nothing here (a round trip to ZooKeeper four times a second, and
+            // With a coordinator the loop asks it nothing here (a round trip to ZooKeeper every 250-350 ms, and
             // a loop that would wait on it): a member that took over on this host fences this one on the watch
             // connection, the coordinator refuses its next checkpoint once any member has claimed a newer epoch
             // (the fence), and its lease ends its steps when its session can expire.
@@ -100,7 +100,7 @@ final class Healer {
             if (!listenFailureLogged) {
                 listenFailureLogged = true;
                 Log.LOG.warn("cannot listen on {}: {}; status, stop and a new standby cannot reach this member "
-                        + "until it can (trying again four times a second)", channels.serverPath, e.getMessage());
+                        + "until it can (trying again every 250-350 ms)", channels.serverPath, e.getMessage());
             }
             return;
         }

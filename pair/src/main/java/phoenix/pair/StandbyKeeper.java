@@ -16,8 +16,16 @@ final class StandbyKeeper {
     static final long ATTACH_TIMEOUT_NS = 20_000_000_000L;
     /** The shortest acknowledgement timeout, whatever the takeover timeout. */
     static final long MIN_ACK_TIMEOUT_NS = 2_000_000_000L;
-    /** Acknowledgements per acknowledgement timeout, at most: a late one still leaves most of the window. */
-    static final long ACKS_PER_TIMEOUT = 8;
+    /**
+     * How often a standby acknowledges heartbeats at most: an eighth of the shortest acknowledgement timeout
+     * (250 ms), not every heartbeat, since each acknowledgement wakes the primary's loop and an idle pair's CPU is
+     * mostly such wake-ups. A constant, not the standby's own timeout's eighth: the primary's timeout is its own
+     * (at least {@link #MIN_ACK_TIMEOUT_NS}), and a standby started with longer ones must not look hung to it.
+     * The price: the first heartbeat after the interval is acknowledged, so a standby stalled for the
+     * acknowledgement timeout less this interval and one heartbeat may be taken for hung (with the defaults 1.65
+     * s of the 2 s; before, 1.9 s), at worst three quarters of the timeout (see StandbyLoopTest).
+     */
+    static final long ACK_INTERVAL_NS = MIN_ACK_TIMEOUT_NS / 8;
 
     /** The keeper's states. */
     enum State {
@@ -73,18 +81,6 @@ final class StandbyKeeper {
      */
     static long ackTimeoutNs(long takeoverTimeoutNs) {
         return Math.max(4 * takeoverTimeoutNs, MIN_ACK_TIMEOUT_NS);
-    }
-
-    /**
-     * How often a standby acknowledges heartbeats at most: an eighth of the acknowledgement timeout (250 ms with
-     * the defaults), not every heartbeat, since each acknowledgement wakes the primary's loop and an idle pair's
-     * CPU is mostly such wake-ups. A standby must then be stalled for seven eighths of the timeout, not all of it,
-     * before its primary kills it.
-     *
-     * @param takeoverTimeoutNs the standby's takeover timeout (heartbeat interval times misses)
-     */
-    static long ackIntervalNs(long takeoverTimeoutNs) {
-        return ackTimeoutNs(takeoverTimeoutNs) / ACKS_PER_TIMEOUT;
     }
 
     StandbyKeeper(Spawner spawner, long ackTimeoutNs, long nowNs) {

@@ -27,7 +27,6 @@ final class StandbyLoop {
     private long lastAckSentNs;
     private long ackedAccepted;
     private final Datagrams datagrams = new Datagrams();
-    private final long ackIntervalNs;
 
     StandbyLoop(Member m, Standby standby) {
         this.m = m;
@@ -36,7 +35,6 @@ final class StandbyLoop {
         this.config = m.config;
         this.standby = standby;
         this.lastHoldingShownNs = m.clock.nanoTime();
-        this.ackIntervalNs = StandbyKeeper.ackIntervalNs(m.timeoutNs);
     }
 
     HeartbeatCodec codec() {
@@ -209,7 +207,8 @@ final class StandbyLoop {
 
     private void sendAck(long now) {
         Connection watch = channels.watch;
-        if (watch != null && ackDue(standby.accepted(), ackedAccepted, lastAckSentNs, now, ackIntervalNs)) {
+        if (watch != null && ackDue(standby.accepted(), ackedAccepted, lastAckSentNs, now,
+                StandbyKeeper.ACK_INTERVAL_NS)) {
             watch.send(ControlProtocol.ack(standby.lastSeq()));
             ackedAccepted = standby.accepted();
             lastAckSentNs = now;
@@ -219,7 +218,7 @@ final class StandbyLoop {
     /**
      * Whether the standby acknowledges at {@code now}: once it has accepted a heartbeat since its last
      * acknowledgement (a standby that no longer accepts any must fall silent), and at most every
-     * {@code intervalNs} ({@link StandbyKeeper#ackIntervalNs}).
+     * {@code intervalNs} ({@link StandbyKeeper#ACK_INTERVAL_NS}).
      *
      * @param accepted how many heartbeats it has accepted
      * @param ackedAccepted how many it had accepted at its last acknowledgement

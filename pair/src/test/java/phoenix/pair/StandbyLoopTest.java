@@ -47,21 +47,21 @@ class StandbyLoopTest {
 
     @Test
     void acknowledgesTheFirstAcceptedHeartbeatAtOnce() {
-        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+        long interval = StandbyKeeper.ACK_INTERVAL_NS;
         assertTrue(StandbyLoop.ackDue(1, 0, 0, 5 * MS, interval));
         assertFalse(StandbyLoop.ackDue(0, 0, 0, 5 * MS, interval), "nothing accepted yet, nothing to acknowledge");
     }
 
     @Test
     void fallsSilentOnceItAcceptsNoHeartbeat() {
-        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+        long interval = StandbyKeeper.ACK_INTERVAL_NS;
         assertFalse(StandbyLoop.ackDue(7, 7, 1000 * MS, 9000 * MS, interval),
                 "a standby that accepts nothing must not tell its primary that it does");
     }
 
     @Test
-    void acknowledgesFourTimesASecondWithTheDefaultsNotWithEveryHeartbeat() {
-        long interval = StandbyKeeper.ackIntervalNs(TAKEOVER_TIMEOUT_NS);
+    void acknowledgesEveryThirdHeartbeatWithTheDefaultsNotEveryOne() {
+        long interval = StandbyKeeper.ACK_INTERVAL_NS;
         assertEquals(250 * MS, interval);
         FakeClock clock = new FakeClock();
         StandbyKeeper keeper = new StandbyKeeper(new FakeSpawner(), StandbyKeeper.ackTimeoutNs(TAKEOVER_TIMEOUT_NS),
@@ -86,6 +86,7 @@ class StandbyLoopTest {
             assertEquals(StandbyKeeper.State.PROTECTED, keeper.doWork(now));
             assertTrue(keeper.isProtected(now));
         }
+        // The first heartbeat accepted once 250 ms have passed: every third of these 101-103 ms apart.
         assertTrue(acks.size() >= 30 && acks.size() <= 34, acks.size() + " acknowledgements in 10 s");
         for (int i = 1; i < acks.size(); i++) {
             long gap = acks.get(i) - acks.get(i - 1);
@@ -96,15 +97,40 @@ class StandbyLoopTest {
     }
 
     @Test
-    void aPacedStandbyLeavesMostOfTheAcknowledgementTimeout() {
-        // The slowest pace is the interval plus one heartbeat (the first accepted once the interval is over); a
-        // standby stalled for longer than the rest of the acknowledgement timeout is taken for hung, as before.
-        // One miss makes the heartbeat as long as the takeover timeout: the slowest heartbeats for a timeout.
-        for (long timeout : new long[] {100 * MS, TAKEOVER_TIMEOUT_NS, 3000 * MS, 10_000 * MS}) {
-            long interval = StandbyKeeper.ackIntervalNs(timeout);
-            long heartbeat = timeout;
-            assertTrue(interval + heartbeat <= StandbyKeeper.ackTimeoutNs(timeout) / 2,
-                    "pace " + (interval + heartbeat) / MS + " ms for timeout " + timeout / MS + " ms");
+    void aStandbyStalledForThreeQuartersOfTheAcknowledgementTimeoutIsNeverTakenForHung() {
+        // The slowest pace is the interval plus one heartbeat (the first accepted once the interval is over). For
+        // every legal configuration (at least 2 misses; the primary's timeout at least 4 takeover timeouts, at
+        // least 2 s) that leaves at least three quarters of the primary's acknowledgement timeout to a stall.
+        for (long heartbeat : new long[] {10 * MS, 100 * MS, 250 * MS, 1000 * MS, 10_000 * MS}) {
+            for (int misses : new int[] {2, 3, 5, 10}) {
+                long ackTimeout = StandbyKeeper.ackTimeoutNs(heartbeat * misses);
+                long pace = StandbyKeeper.ACK_INTERVAL_NS + heartbeat;
+                assertTrue(4 * pace <= ackTimeout, "pace " + pace / MS + " ms for an acknowledgement timeout of "
+                        + ackTimeout / MS + " ms (heartbeat " + heartbeat / MS + " ms x " + misses + ")");
+            }
         }
+    }
+
+    @Test
+    void aPacedStandbyThatStallsJustBeforeItsNextAcknowledgementIsKilledOnlyAfterTheTimeout() {
+        FakeClock clock = new FakeClock();
+        FakeSpawner spawner = new FakeSpawner();
+        long ackTimeout = StandbyKeeper.ackTimeoutNs(TAKEOVER_TIMEOUT_NS);
+        StandbyKeeper keeper = new StandbyKeeper(spawner, ackTimeout, clock.nanoTime());
+        keeper.doWork(clock.nanoTime());
+        long standbyPid = 4242;
+        assertTrue(keeper.onAttached(standbyPid, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        long lastAck = clock.advance(HEARTBEAT_NS);
+        keeper.onAck(lastAck);
+        // Paced: its next acknowledgement would have come after the interval and a heartbeat; it stalls instead.
+        clock.advance(StandbyKeeper.ACK_INTERVAL_NS + HEARTBEAT_NS - MS);
+        long justBefore = lastAck + ackTimeout - MS;
+        clock.advance(justBefore - clock.nanoTime());
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.doWork(justBefore));
+        assertTrue(spawner.killedPids.isEmpty(), "not hung yet");
+        long timedOut = clock.advance(2 * MS);
+        assertTrue(keeper.doWork(timedOut) != StandbyKeeper.State.PROTECTED);
+        assertEquals(List.of(standbyPid), spawner.killedPids, "killed once its acknowledgements stopped for 2 s");
     }
 }
