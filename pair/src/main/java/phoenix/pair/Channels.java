@@ -46,9 +46,9 @@ final class Channels {
     Path serverPath;
     /** The identity of the socket file this member bound at {@link #serverPath}. */
     private Object serverKey;
-    // A socket bound ahead for a takeover's control socket (bindAhead, on the warm-up's thread), its path and file
-    // identity, the paths listened on since, for which none is bound ahead any more, and whether the member is
-    // closing; guarded by aheadLock.
+    // A socket bound ahead for a takeover's control socket (bindAhead: before READY, or for a person's start on
+    // the warm-up's thread), its path and file identity, the paths listened on since, for which none is bound
+    // ahead any more, and whether the member is closing; guarded by aheadLock.
     private final Object aheadLock = new Object();
     private ServerSocketChannel ahead;
     private Path aheadPath;
@@ -217,11 +217,11 @@ final class Channels {
     }
 
     /**
-     * Binds, ahead of a takeover (in the standby's warm-up), the socket that {@link #listen} will rename onto
+     * Binds, ahead of a takeover (a standby's Member#prepareTakeover), the socket that {@link #listen} will rename onto
      * {@code path}, the control socket's: the takeover then renames it only, with no open, bind, chmod or stat
      * between the primary's death and the first number. Nothing connects to it meanwhile (nobody knows the
      * member's own name but its directory's owner). Does nothing once {@code path} was listened on: a takeover
-     * that came before the warm-up has done it all itself.
+     * that came first (a person's start prepares beside its takeover) has done it all itself.
      */
     void bindAhead(Path path) throws IOException {
         synchronized (aheadLock) {

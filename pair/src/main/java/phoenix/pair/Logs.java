@@ -5,8 +5,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where the engine's loggers come from. SLF4J is set up once, in this class's initializer: a thread that asks
- * for a logger while another is setting SLF4J up would get a stand-in and a warning on stderr, and a standby
- * sets SLF4J up beside its loop (it costs a new JVM some 30 ms). Through here the second thread waits instead.
+ * for a logger while another is setting SLF4J up would get a stand-in and a warning on stderr, and a member
+ * sets SLF4J up on a thread of its own beside its start-up (it costs a new JVM some 60 ms of CPU). Through here
+ * the second thread waits instead.
  */
 final class Logs {
     static {

@@ -432,8 +432,8 @@ final class Primary {
     }
 
     /**
-     * The logger, created on first use rather than with the class: a takeover that begins before the standby's
-     * warm-up has set up slf4j must not wait for it before its first step.
+     * The logger, created on first use rather than with the class: a takeover that begins before slf4j is set up
+     * (a person's start sets it up beside its takeover) must not wait for it before its first step.
      */
     private static final class Log {
         static final Logger LOG = Logs.of(Primary.class);

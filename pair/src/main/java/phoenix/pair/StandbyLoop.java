@@ -103,12 +103,7 @@ final class StandbyLoop {
             }
             Standby.State state = standby.doWork(now);
             if (state != Standby.State.WATCHING || notNeeded || signals.signalEnding != null) {
-                m.times.detectedNs = now;
-                if (state != Standby.State.PROMOTED) {
-                    // A takeover's logs wait until after its first step (Takeover#afterFirstPass).
-                    standby.logRejections(now, true);
-                }
-                return state;
+                return ended(now);
             }
         }
     }

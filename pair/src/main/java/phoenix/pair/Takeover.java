@@ -52,7 +52,7 @@ final class Takeover {
     boolean promote() throws IOException {
         long now = clock.nanoTime();
         times.promoteNs = now;
-        // Started by the warm-up already, unless the takeover came first.
+        // Started by prepareTakeover already (before READY), unless the takeover came first.
         m.steps.startIfNeeded();
         m.primaryRole = true;
         if (config.handleSignals()) {

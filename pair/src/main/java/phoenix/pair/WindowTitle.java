@@ -64,7 +64,7 @@ final class WindowTitle {
 
     /**
      * The logger, created on first use (see {@link Member}): made with this class, a fresh primary's first spawn
-     * waited 45 ms for the logger's set-up, which the warm-up thread had begun.
+     * waited 45 ms for the logger's set-up, which another thread had begun.
      */
     private static final class Log {
         static final Logger LOG = Logs.of(WindowTitle.class);
