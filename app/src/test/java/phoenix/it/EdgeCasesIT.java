@@ -462,4 +462,71 @@ class EdgeCasesIT extends WithPair {
         crc.update(body.getBytes(StandardCharsets.US_ASCII));
         Files.writeString(file, body + " crc32c=" + String.format("%08x", crc.getValue()) + "\n");
     }
+
+    /**
+     * A SIGTERM sent to a new primary the moment its first number appears ends it, as any primary's does: it must
+     * not meet the standby's handling, which ignores SIGTERM (a new primary installs its own before it shows
+     * itself; see Signals). Each round the primary is paused, its output drained, then SIGKILLed, so that the
+     * next line on stdout is the new primary's first; the test sends SIGTERM from the thread that read it. (A 3 s
+     * takeover timeout: the standby must not time the paused primary out while its output drains.)
+     */
+    @Test
+    void aSigtermSentTheMomentANewPrimaryPrintsItsFirstNumberEndsIt() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms", "--misses", "30");
+        int rounds = 6;
+        List<String> delays = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            PairStatus before = pair.awaitProtected();
+            long next = before.standbyPid();
+            Kill.signal(before.primaryPid(), "STOP");
+            awaitQuiet(pair);
+            int seen = pair.lines().size();
+            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+            pair.onNextLine(() -> {
+                ProcessHandle.of(next).ifPresent(ProcessHandle::destroy);
+                sent.set(System.nanoTime());
+            });
+            long killedNs = System.nanoTime();
+            Kill.signal(before.primaryPid(), "KILL");
+            // The new primary waits for a standby of its own, hands over to it and ends.
+            String round = "round " + i + ", new primary pid " + next;
+            boolean ended = true;
+            try {
+                Awaits.await(round + " ends", Duration.ofSeconds(30)).until(() -> !ProcStat.running(next));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                ended = false;
+            }
+            List<Long> arrivals = pair.arrivals();
+            delays.add(String.format(java.util.Locale.ROOT, "SIGTERM %.1f ms after the SIGKILL, %.3f ms after line %d",
+                    (sent.get() - killedNs) / 1e6, (sent.get() - arrivals.get(seen)) / 1e6, seen));
+            String log = pair.memberLog();
+            assertTrue(ended, round + " still runs 30 s after the SIGTERM sent at its first number " + delays + "\n"
+                    + log);
+            assertFalse(log.contains("[phoenix " + next + "] WARN standby ignores SIGTERM"),
+                    round + ": the SIGTERM met the standby's handling " + delays + "\n" + log);
+            assertTrue(log.contains("[phoenix " + next + "] WARN primary ends on SIGTERM"),
+                    round + ": ended on the SIGTERM " + delays + "\n" + log);
+            assertTrue(log.contains("[phoenix " + next + "] INFO pid " + next + " is the primary of pair"),
+                    round + ": took over first\n" + log);
+        }
+        PairStatus last = pair.awaitProtected();
+        assertTrue(last.takeovers() >= 2L * rounds, "two takeovers a round: " + last + " " + delays);
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem() + "\n" + pair.memberLog());
+    }
+
+    /** Waits until no line has arrived for 200 ms: a paused primary's last numbers are all read. */
+    private static void awaitQuiet(PairHarness pair) {
+        int[] seen = {-1};
+        long[] since = {System.nanoTime()};
+        Awaits.await("the paused primary's output drained", Duration.ofSeconds(10)).until(() -> {
+            int n = pair.lines().size();
+            if (n != seen[0]) {
+                seen[0] = n;
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return System.nanoTime() - since[0] >= 200_000_000L;
+        });
+    }
 }

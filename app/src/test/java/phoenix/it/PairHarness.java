@@ -50,6 +50,8 @@ final class PairHarness implements AutoCloseable {
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
     private final List<List<String>> starts = Collections.synchronizedList(new ArrayList<>());
     private Process root;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onNextLine =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     PairHarness() throws IOException {
         this(null);
@@ -209,11 +211,23 @@ final class PairHarness implements AutoCloseable {
                     lines.add(line);
                     arrivalNs.add(now);
                 }
+                Runnable action = onNextLine.getAndSet(null);
+                if (action != null) {
+                    action.run();
+                }
                 own.add(line);
             }
         } catch (IOException e) {
             // The pipe closed with the last member.
         }
+    }
+
+    /**
+     * Runs {@code action} once, on the thread that reads the pair's stdout, as soon as the next line has arrived
+     * (before the line after it is read): to act the moment a number appears.
+     */
+    void onNextLine(Runnable action) {
+        onNextLine.set(action);
     }
 
     PairConfig config() {

@@ -46,6 +46,9 @@ final class Channels {
     Path serverPath;
     /** The identity of the socket file this member bound at {@link #serverPath}. */
     private Object serverKey;
+    // Taken and checked by prepareListen, for listen to rename (loop thread only).
+    private ServerSocketChannel prepared;
+    private Path preparedPath;
     // A socket bound ahead for a takeover's control socket (bindAhead: before READY, or for a person's start on
     // the warm-up's thread), its path and file identity, the paths listened on since, for which none is bound
     // ahead any more, and whether the member is closing; guarded by aheadLock.
@@ -182,23 +185,22 @@ final class Channels {
      * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
      * without a listener that only the owner may use. A member never removes the path (see {@link #closeServer});
      * {@link #ownsServer} tells whether it still names this member's socket. A socket bound ahead for this path
-     * ({@link #bindAhead}) is only renamed.
+     * ({@link #bindAhead}) is only renamed, and checked first unless {@link #prepareListen} did.
      */
     void listen(Path path) throws IOException {
         Path own = ownName(path);
-        ServerSocketChannel ready = takeAhead(path);
+        ServerSocketChannel ready = prepared != null && path.equals(preparedPath) ? prepared : prepareAhead(path);
+        prepared = null;
+        preparedPath = null;
         if (ready != null) {
-            Path ahead = aheadName(path);
             try {
-                if (!serverKey.equals(fileKey(ahead))) {
-                    throw new IOException(ahead + " is no longer the socket this member bound");
-                }
-                replace(ahead, path);
+                Files.move(aheadName(path), path, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
                 ready.register(selector, SelectionKey.OP_ACCEPT, ready);
                 server = ready;
                 return;
             } catch (IOException | RuntimeException e) {
-                // Its file was removed or replaced meanwhile (by hand, say): bound anew below.
+                // Its file was removed meanwhile (by hand, say): bound anew below.
                 closeQuietly(ready);
                 serverKey = null;
             }
@@ -214,6 +216,32 @@ final class Channels {
         }
         server = s;
         server.register(selector, SelectionKey.OP_ACCEPT, server);
+    }
+
+    /**
+     * The part of {@link #listen} that shows nothing, for a takeover to do while it waits for its signal handling
+     * (see Takeover#promote): the socket bound ahead for {@code path} taken and checked (still this member's file;
+     * no directory where it goes). Only its rename then remains for {@code listen}.
+     */
+    void prepareListen(Path path) {
+        prepared = prepareAhead(path);
+        preparedPath = prepared != null ? path : null;
+    }
+
+    /** @return the socket bound ahead for {@code path}, once checked; null when none is (usable) */
+    private ServerSocketChannel prepareAhead(Path path) {
+        ServerSocketChannel ready = takeAhead(path);
+        if (ready == null) {
+            return null;
+        }
+        if (!serverKey.equals(fileKey(aheadName(path))) || Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            // Removed or replaced by hand, or a directory where the socket goes: listen binds anew (and says what
+            // is wrong with the path).
+            closeQuietly(ready);
+            serverKey = null;
+            return null;
+        }
+        return ready;
     }
 
     /**
@@ -562,6 +590,11 @@ final class Channels {
      */
     void closeAllButStopRequester() {
         closeAhead();
+        if (prepared != null) {
+            // Taken for a listen that never came (its file is removed at the next member's start).
+            closeQuietly(prepared);
+            prepared = null;
+        }
         if (server != null) {
             // A member whose path names another's socket (a successor's) leaves it alone.
             try {

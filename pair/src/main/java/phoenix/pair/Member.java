@@ -731,6 +731,19 @@ final class Member {
     }
 
     /** Whether the pair may have members on other hosts: it names a coordinator, and this member a --bind. */
+    /**
+     * The standby's loop found its primary gone (the watch connection's end, or the heartbeats' timeout): the
+     * primary's signal handling is raised now rather than at the takeover's start (see {@link Signals}), so that
+     * the JVM's thread for it runs beside everything up to the read. Only where every way on from here is the
+     * takeover or this member's end: across hosts the member may yet go back to watching (another host's member
+     * is alive, or claimed first), and it raises at the takeover's start.
+     */
+    void primaryGone() {
+        if (config.handleSignals() && !multiHost()) {
+            Signals.primary(signals);
+        }
+    }
+
     boolean multiHost() {
         return config.bind() != null && store != null && store != dir;
     }

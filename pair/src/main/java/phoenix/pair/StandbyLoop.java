@@ -110,6 +110,10 @@ final class StandbyLoop {
 
     private Standby.State ended(long now) {
         m.times.detectedNs = now;
+        if (standby.state() == Standby.State.PROMOTED) {
+            // Raised already when the watch connection's end was read; the heartbeats' timeout raises it here.
+            m.primaryGone();
+        }
         if (signals.pending()) {
             onStandbySignal();
         }
@@ -195,6 +199,9 @@ final class StandbyLoop {
                     }
                     standby.onPrimaryGone(now, "primary" + (primaryPid > 0 ? " pid " + primaryPid : "")
                             + " closed its watch connection: its process has ended");
+                    if (standby.state() == Standby.State.PROMOTED) {
+                        m.primaryGone();
+                    }
                 }
             }
         }

@@ -56,7 +56,8 @@ final class Takeover {
         m.steps.startIfNeeded();
         m.primaryRole = true;
         if (config.handleSignals()) {
-            // The primary's handling of signals, raised before the claim and awaited before the control socket and
+            // The primary's handling of signals, raised before the claim (by the standby's loop already, as it found
+            // its primary gone, unless across hosts: Member#primaryGone) and awaited before the control socket and
             // the first number: a SIGTERM or SIGINT that reached this member before it saw its primary gone (pkill
             // -f signals both) is taken up before the barrier and ignored, and one sent by someone who saw the new
             // primary meets the primary's handler. Raised after the first number (to spare the claim the barrier
@@ -92,14 +93,18 @@ final class Takeover {
         times.fencedNs = clock.nanoTime();
         PairState start = read(held, epoch, takeover);
         times.readNs = clock.nanoTime();
+        // The control socket listens before the first step: a step may ask the library for the pair's status,
+        // and status and stop must find the pair from its first step on. What shows nothing yet (the standby's
+        // socket closed, the one bound ahead taken and checked) comes before the wait for the signal handling;
+        // its rename onto the pair's path, which shows this member as the primary, after it.
+        m.channels.closeServer();
+        m.channels.serverPath = config.controlSocket();
+        m.channels.prepareListen(m.channels.serverPath);
+        times.preparedNs = clock.nanoTime();
         if (config.handleSignals() && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
             Log.LOG.warn("the primary's signal handling was not in place within {} ms; going on", SIGNALS_WAIT_MS);
         }
         times.signalsNs = clock.nanoTime();
-        // The control socket listens before the first step: a step may ask the library for the pair's status,
-        // and status and stop must find the pair from its first step on (a fraction of a millisecond).
-        m.channels.closeServer();
-        m.channels.serverPath = config.controlSocket();
         m.channels.listen(m.channels.serverPath);
         times.listenedNs = clock.nanoTime();
         m.listenForOtherHosts();

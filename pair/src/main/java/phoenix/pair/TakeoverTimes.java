@@ -21,6 +21,8 @@ final class TakeoverTimes {
     long claimedNs;
     long fencedNs;
     long readNs;
+    /** When the control socket was ready to be renamed onto the pair's path (before the signal handling's wait). */
+    long preparedNs;
     /** When the primary's signal handling was in place (awaited after the read; at once without it). */
     long signalsNs;
     /** When the control socket listened at the pair's path. */
@@ -39,17 +41,18 @@ final class TakeoverTimes {
         long listening = listeningNs != 0 ? listeningNs : promoteNs;
         long highest = highestNs != 0 ? highestNs : listening;
         long base = baseNs != 0 ? baseNs : highest;
-        long signals = signalsNs != 0 ? signalsNs : readNs;
+        long prepared = preparedNs != 0 ? preparedNs : readNs;
+        long signals = signalsNs != 0 ? signalsNs : prepared;
         long listened = listenedNs != 0 ? listenedNs : signals;
         return String.format(Locale.ROOT, "%d us: detected->promote %d, of which stop mark %d, claim %d, of which "
                 + "listening %d, newest epoch %d, base %d, claim's transaction %d, fence %d, read %d, "
-                + "to step thread %d, of which signal handling %d, control socket %d, "
+                + "to step thread %d, of which control socket prepared %d, signal handling %d, control socket %d, "
                 + "handoff %d, first step %d; the rest of the takeover %d after it",
                 (doneNs - detectedNs) / 1000, (promoteNs - detectedNs) / 1000, stopMarkTookNs / 1000,
                 (claimedNs - promoteNs) / 1000, (listening - promoteNs) / 1000, (highest - listening) / 1000,
                 (base - highest) / 1000, (claimedNs - base) / 1000,
                 (fencedNs - claimedNs) / 1000, (readNs - fencedNs) / 1000, (beginNs - readNs) / 1000,
-                (signals - readNs) / 1000, (listened - signals) / 1000,
+                (prepared - readNs) / 1000, (signals - prepared) / 1000, (listened - signals) / 1000,
                 (startNs - beginNs) / 1000, (doneNs - startNs) / 1000, (finishedNs - restFrom) / 1000);
     }
 }
