@@ -27,6 +27,8 @@ final class Member {
     private static final long PREFLIGHT_TIMEOUT_MS = 3000;
     /** How long a spawned standby waits for its primary to put back a removed secret before it makes one. */
     private static final long SECRET_WAIT_MS = 2000;
+    // How long a standby waits before READY for its rehearsal of the signal barrier (1-2 ms normally).
+    private static final long REHEARSAL_WAIT_MS = 100;
     /** How often a member asks again a coordinator that did not answer. */
     static final long COORDINATOR_RETRY_NS = 100_000_000L;
 
@@ -337,6 +339,11 @@ final class Member {
     private void prepareTakeover() {
         if (config.handleSignals()) {
             Signals.preparePrimary();
+            if (!alone) {
+                // Raised first and awaited last, the rest of the preparation beside it; not beside a person's
+                // start's takeover, which raises the barrier itself.
+                Signals.rehearseBarrier();
+            }
         }
         steps.startIfNeeded();
         for (Class<?> c : new Class<?>[] {Primary.class, Primary.State.class, StandbyKeeper.class,
@@ -360,6 +367,9 @@ final class Member {
         }
         // The stop mark's stat, as a spawned standby's takeover asks it first (its code paths loaded and linked).
         dir.isStopped();
+        if (config.handleSignals() && !alone) {
+            Signals.awaitRehearsal(REHEARSAL_WAIT_MS);
+        }
     }
 
     /**
