@@ -22,8 +22,15 @@ import org.slf4j.Logger;
  * itself: raised after the first number instead, to spare the claim the thread the JVM starts for the signal, it
  * let a SIGTERM sent just after that number meet the standby's handler (6 of 7 tries), and raised before the claim
  * without the wait, 2 of 7. The JVM starts a thread for every signal it hands to Java: raise to handler takes
- * 0.8-1.5 ms even on an idle machine (JDK 17, this 2-core VM), longer than the claim and the read beside which it
- * runs, hence the raise before the takeover begins rather than at its start.
+ * 0.8-1.5 ms even on an idle machine (JDK 17, this 2-core VM), about as long as the claim and the read beside
+ * which it runs, hence the raise before the takeover begins rather than at its start, and a rehearsal of it
+ * before READY ({@link #rehearseBarrier}), since a JVM's first signal takes the longest.
+ *
+ * <p>SIGWINCH is also what a terminal sends when its window is resized. Which SIGWINCH's handler may install the
+ * primary's handlers is told by its thread's id: the JVM makes the threads in the order it hands the signals
+ * over, thread ids only grow, and the takeover makes a thread (never started) just before its raise. Any
+ * SIGWINCH handed over after that is a barrier; one handed over before it (the rehearsal's, a resize's) is not,
+ * even when its thread runs after the takeover began.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
