@@ -497,7 +497,8 @@ class EdgeCasesIT extends WithPair {
                 ended = false;
             }
             List<Long> arrivals = pair.arrivals();
-            delays.add(String.format(java.util.Locale.ROOT, "SIGTERM %.1f ms after the SIGKILL, %.3f ms after line %d",
+            delays.add(sent.get() == 0 || arrivals.size() <= seen ? "no number after the SIGKILL"
+                    : String.format(java.util.Locale.ROOT, "SIGTERM %.1f ms after the SIGKILL, %.3f ms after line %d",
                     (sent.get() - killedNs) / 1e6, (sent.get() - arrivals.get(seen)) / 1e6, seen));
             String log = pair.memberLog();
             assertTrue(ended, round + " still runs 30 s after the SIGTERM sent at its first number " + delays + "\n"

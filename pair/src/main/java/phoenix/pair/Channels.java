@@ -189,7 +189,10 @@ final class Channels {
      */
     void listen(Path path) throws IOException {
         Path own = ownName(path);
-        ServerSocketChannel ready = prepared != null && path.equals(preparedPath) ? prepared : prepareAhead(path);
+        if (prepared != null && !path.equals(preparedPath)) {
+            dropPrepared();
+        }
+        ServerSocketChannel ready = prepared != null ? prepared : prepareAhead(path);
         prepared = null;
         preparedPath = null;
         if (ready != null) {
@@ -226,6 +229,22 @@ final class Channels {
     void prepareListen(Path path) {
         prepared = prepareAhead(path);
         preparedPath = prepared != null ? path : null;
+    }
+
+    /** Closes the socket {@link #prepareListen} took, and removes its file while it is still this member's. */
+    private void dropPrepared() {
+        closeQuietly(prepared);
+        Path own = aheadName(preparedPath);
+        if (serverKey != null && serverKey.equals(fileKey(own))) {
+            try {
+                Files.deleteIfExists(own);
+            } catch (IOException ignored) {
+                // A stale socket file is removed at the next member's start (removeStaleSockets).
+            }
+        }
+        serverKey = null;
+        prepared = null;
+        preparedPath = null;
     }
 
     /** @return the socket bound ahead for {@code path}, once checked; null when none is (usable) */
@@ -591,9 +610,8 @@ final class Channels {
     void closeAllButStopRequester() {
         closeAhead();
         if (prepared != null) {
-            // Taken for a listen that never came (its file is removed at the next member's start).
-            closeQuietly(prepared);
-            prepared = null;
+            // Taken for a listen that never came.
+            dropPrepared();
         }
         if (server != null) {
             // A member whose path names another's socket (a successor's) leaves it alone.

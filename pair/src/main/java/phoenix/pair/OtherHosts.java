@@ -91,7 +91,7 @@ final class OtherHosts {
         long lastLogNs = m.clock.nanoTime();
         while (true) {
             if (m.signals.pending()) {
-                m.standbyLoop.onStandbySignal();
+                m.standbyLoop.onStandbySignal(false);
             }
             if (m.signals.signalEnding != null) {
                 return Verdict.ENDED;

@@ -4,7 +4,8 @@ import org.slf4j.Logger;
 
 /**
  * Where signals arrive: on the signal's own thread, which only counts the signal and wakes the loop; the loop
- * takes it up in order with everything else ({@link StandbyLoop#onStandbySignal}, {@link PrimaryLoop#onPrimarySignal}).
+ * takes it up in order with everything else ({@link StandbyLoop#onStandbySignal},
+ * {@link PrimaryLoop#onPrimarySignal}).
  */
 final class SignalInbox implements Signals.Receiver {
     private final Channels channels;
@@ -13,6 +14,10 @@ final class SignalInbox implements Signals.Receiver {
     /** How many signals the loop has taken up; read and written by the loop thread only. */
     int signalsHandled;
     private int lastSignal;
+    /** How many SIGHUPs met the standby's handler (the others counted met the primary's). */
+    private int standbyHangUps;
+    /** How many of those the standby's loop has taken up; read and written by the loop thread only. */
+    int hangUpsHandled;
     /** How the member ends because of a signal, once one has been taken up; loop thread only. */
     Ending signalEnding;
 
@@ -41,8 +46,15 @@ final class SignalInbox implements Signals.Receiver {
         synchronized (this) {
             signalsSeen++;
             lastSignal = number;
+            if (!asPrimary) {
+                standbyHangUps++;
+            }
         }
         channels.wakeup();
+    }
+
+    synchronized int standbyHangUps() {
+        return standbyHangUps;
     }
 
     synchronized int signalsSeen() {

@@ -12,25 +12,25 @@ import org.slf4j.Logger;
  * and ends on SIGHUP; a primary hands over and ends on all three.
  *
  * <p>The role is the handler's, not the member's at the time the handler runs. {@code pkill -f PROGRAM} signals
- * primary and standby microseconds apart; the JVM hands a signal to Java milliseconds later, on one thread, the
- * lowest number first, and looks its handler up only then. So a standby that takes over does not swap its
- * handlers itself: it raises SIGWINCH (numbered above the three, unused by the JVM), whose handler installs the
- * primary's. By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover
- * has met the standby's handler, and a signal meant for the old primary does not end the new one. The raise
- * comes as soon as the standby's loop finds its primary gone (its reflective look-ups made ahead,
- * {@link #preparePrimary}), and the takeover waits for it to have run ({@link #awaitPrimary}) before it shows
- * itself: raised after the first number instead, to spare the claim the thread the JVM starts for the signal, it
- * let a SIGTERM sent just after that number meet the standby's handler (6 of 7 tries), and raised before the claim
- * without the wait, 2 of 7. The JVM starts a thread for every signal it hands to Java: raise to handler takes
- * 0.8-1.5 ms even on an idle machine (JDK 17, this 2-core VM), about as long as the claim and the read beside
- * which it runs, hence the raise before the takeover begins rather than at its start, and a rehearsal of it
- * before READY ({@link #rehearseBarrier}), since a JVM's first signal takes the longest.
+ * primary and standby microseconds apart; the JVM hands a signal to Java milliseconds later, on one thread, the lowest
+ * number first, and looks its handler up only then. So a standby that takes over does not swap its handlers itself: it
+ * raises a barrier signal (SIGPWR, numbered above the three, unused by the JVM), whose handler installs the primary's.
+ * By the time that runs, every SIGINT, SIGTERM or SIGHUP that reached the member before the takeover has met the
+ * standby's handler, and a signal meant for the old primary does not end the new one. The raise comes as soon as the
+ * standby's loop finds its primary gone (across hosts, where the member may yet go back to watching, at the takeover's
+ * start; its reflective look-ups made ahead, {@link #preparePrimary}), and the takeover waits for it to have run
+ * ({@link #awaitPrimary}) before it shows itself: raised after the first number instead, to spare the claim the thread
+ * the JVM starts for the signal, it let a SIGTERM sent just after that number meet the standby's handler (6 of 7
+ * tries), and raised before the claim without the wait, 2 of 7. The JVM starts a thread for every signal it hands to
+ * Java: raise to handler takes 0.8-1.5 ms even on an idle machine (JDK 17, this 2-core VM), about as long as the claim
+ * and the read beside which it runs, hence the raise before the takeover begins rather than at its start, and a
+ * rehearsal before READY ({@link #rehearseBarrier}), since a JVM's first signal takes the longest.
  *
- * <p>SIGWINCH is also what a terminal sends when its window is resized. Which SIGWINCH's handler may install the
- * primary's handlers is told by its thread's id: the JVM makes the threads in the order it hands the signals
- * over, thread ids only grow, and the takeover makes a thread (never started) just before its raise. Any
- * SIGWINCH handed over after that is a barrier; one handed over before it (the rehearsal's, a resize's) is not,
- * even when its thread runs after the takeover began.
+ * <p>The barrier is SIGPWR, which nothing else sends to a member (on Linux the kernel and init send it to init
+ * only), so that only the takeover's own raise can install the primary's handlers: SIGWINCH, which a terminal
+ * sends whenever its window is resized, was the barrier before, and a resize handed to Java just before a takeover
+ * but handled after it began would have installed them early. The rehearsal raises SIGWINCH, whose handler only
+ * counts. Where the JVM knows no SIGPWR, SIGWINCH is the barrier and there is no rehearsal.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
@@ -38,8 +38,13 @@ import org.slf4j.Logger;
 final class Signals {
     /** The signals a member handles. */
     private static final String[] NAMES = {"INT", "TERM", "HUP"};
-    /** Raised by a standby that takes over; numbered above SIGINT, SIGTERM and SIGHUP, unused by the JVM. */
-    private static final String BARRIER = "WINCH";
+    /**
+     * Raised by a standby that takes over, and by nothing else: numbered above SIGINT, SIGTERM and SIGHUP, unused
+     * by the JVM, sent by no terminal (Linux's SIGPWR goes to init only). Where there is no SIGPWR, SIGWINCH.
+     */
+    private static final String BARRIER = "PWR";
+    /** The rehearsal's signal (a terminal's resize sends it too), and the barrier where there is no SIGPWR. */
+    private static final String REHEARSAL = "WINCH";
 
     private static Receiver receiver;
     private static Object[] standbyHandlers;
@@ -53,13 +58,7 @@ final class Signals {
     // without the monitor by awaitPrimary's first phase.
     private static volatile boolean primaryReady;
     private static boolean takeoverRaised;
-    // The id of a thread made just before the takeover's raise. The JVM makes a thread for each signal it hands
-    // to Java, in the order it hands them over, and thread ids only grow: a barrier's handler whose thread's id is
-    // above this mark was handed over after the takeover began (any SIGWINCH then will do: a terminal's resize
-    // too), and one below it before (a rehearsal's, or a resize's just before the takeover), which must not
-    // install the primary's handlers even if its thread runs after the takeover began.
-    private static long takeoverMark = Long.MAX_VALUE;
-    /** How many barriers' handlers ran without installing the primary's handlers (the rehearsal waits for one). */
+    /** How many SIGWINCHes' handlers ran (the rehearsal waits for its own). */
     private static int idleBarriers;
     /** idleBarriers when the rehearsal raised its barrier; -1 before it did. */
     private static int rehearsalFrom = -1;
@@ -67,6 +66,9 @@ final class Signals {
     // reflective look-up.
     private static Method raise;
     private static Object barrier;
+    private static Object rehearsal;
+    // The barrier's signal: BARRIER, or REHEARSAL where the JVM does not know BARRIER (then no rehearsal).
+    private static String barrierName = BARRIER;
     // sun.misc.Signal.handle, its constructor and the Signals of NAMES, looked up by the standby's install: the
     // primary's install runs on the barrier's thread, which a takeover awaits, and does no look-up.
     private static Method handle;
@@ -97,7 +99,13 @@ final class Signals {
             for (int i = 0; i < NAMES.length; i++) {
                 set(NAMES[i], standbyHandlers[i]);
             }
-            set(BARRIER, proxy(BARRIER, null, false));
+            try {
+                set(BARRIER, proxy(BARRIER, null, false));
+            } catch (ReflectiveOperationException | RuntimeException noSuchSignal) {
+                // No SIGPWR here (macOS, say): SIGWINCH is the barrier, and there is no rehearsal.
+                barrierName = REHEARSAL;
+            }
+            set(REHEARSAL, proxy(REHEARSAL, null, false));
             standbyInstalled = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
@@ -112,7 +120,8 @@ final class Signals {
         if (raise == null) {
             try {
                 Class<?> signalClass = Class.forName("sun.misc.Signal");
-                barrier = signalClass.getConstructor(String.class).newInstance(BARRIER);
+                barrier = signalClass.getConstructor(String.class).newInstance(barrierName);
+                rehearsal = signalClass.getConstructor(String.class).newInstance(REHEARSAL);
                 Method found = signalClass.getMethod("raise", signalClass);
                 // Called once with no signal, which Signal.raise refuses before it raises anything: a Method's
                 // first invoke makes its accessor (on JDK 18+ a method handle, 3 ms p50 of a JDK 25 takeover's
@@ -145,7 +154,6 @@ final class Signals {
             // Raised already: by the standby's loop as it found its primary gone, before the takeover began.
             return;
         }
-        takeoverMark = markThread();
         takeoverRaised = true;
         try {
             if (raise == null) {
@@ -194,9 +202,12 @@ final class Signals {
         return !standbyInstalled || primaryInstalled;
     }
 
-    /** The barrier's handler: installs the primary's handlers if it was handed over after the takeover began. */
-    private static synchronized void onBarrier() {
-        if (takeoverRaised && currentThreadId() > takeoverMark) {
+    /**
+     * A SIGPWR's or SIGWINCH's handler: the barrier installs the primary's handlers once a takeover raised it;
+     * a SIGWINCH (the rehearsal's, a terminal's resize) counts only, unless it stands in for the barrier.
+     */
+    private static synchronized void onBarrier(String name) {
+        if (takeoverRaised && name.equals(barrierName)) {
             installPrimary();
         } else {
             idleBarriers++;
@@ -204,52 +215,42 @@ final class Signals {
         }
     }
 
-    /** @return the id of a thread made (never started) to mark this moment in the order of thread ids */
-    @SuppressWarnings("deprecation") // Thread.getId: threadId() is JDK 19+, and the same number
-    private static long markThread() {
-        return new Thread(null, null, "phoenix takeover mark", 0, false).getId();
-    }
-
-    /** @return the calling thread's id (a signal's handler: its order among the signals handed to Java) */
-    @SuppressWarnings("deprecation") // as above
-    private static long currentThreadId() {
-        return Thread.currentThread().getId();
-    }
-
     /**
-     * Raises the barrier once with no takeover behind it, whose handler then does nothing: a JVM's first signal
-     * handed to Java takes its dispatch path and the handler's code for the first time (raise to handler 1.3-1.6
-     * ms in a probe JVM with the members' flags, JDK 17, against 0.75-0.93 ms for the next ones), and a takeover's
-     * barrier should not be that first one. A standby calls it before READY, with its own handlers in place and no
-     * takeover begun (otherwise it does nothing), and {@link #awaitRehearsal} once the rest of its preparation is
-     * done.
+     * Raises SIGWINCH once, whose handler counts it and does nothing else: a JVM's first signal handed to Java takes
+     * its dispatch path and the handlers' code for the first time (raise to handler 1.3-1.6 ms in a probe JVM with
+     * the members' flags, JDK 17, against 0.75-0.93 ms for the next ones), and a takeover's barrier should not be
+     * that first one. Not the barrier's own signal: a rehearsal handled late must not install anything. A standby
+     * calls it before READY, with its own handlers in place and no takeover begun (otherwise it does nothing), and
+     * {@link #awaitRehearsal} once the rest of its preparation is done.
      */
     static synchronized void rehearseBarrier() {
-        if (!standbyInstalled || takeoverRaised || primaryInstalled || rehearsalFrom >= 0) {
+        if (!standbyInstalled || takeoverRaised || primaryInstalled || rehearsalFrom >= 0
+                || barrierName.equals(REHEARSAL)) {
             return;
         }
-        // The mark's first run too (a takeover makes one before its raise).
-        markThread();
         try {
             if (raise == null) {
                 preparePrimary();
             }
             int before = idleBarriers;
-            raise.invoke(null, barrier);
+            raise.invoke(null, rehearsal);
             rehearsalFrom = before;
         } catch (ReflectiveOperationException | RuntimeException e) {
             // Only a rehearsal: the takeover raises it anyway.
         }
     }
 
-    /** Waits, at most {@code maxMillis}, until the barrier raised by {@link #rehearseBarrier} has run. */
+    /**
+     * Waits, at most {@code maxMillis}, until the signal raised by {@link #rehearseBarrier} has been handled (or a
+     * terminal's resize meanwhile: the dispatch path has run either way).
+     */
     static synchronized void awaitRehearsal(long maxMillis) {
         if (rehearsalFrom < 0) {
             return;
         }
         long deadline = System.nanoTime() + maxMillis * 1_000_000L;
         boolean interrupted = false;
-        while (idleBarriers == rehearsalFrom && !takeoverRaised) {
+        while (idleBarriers == rehearsalFrom) {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
             if (leftMs <= 0) {
                 break;
@@ -315,7 +316,7 @@ final class Signals {
 
     /**
      * A handler for {@code name}: delivers {@code delivered} with the role, or, for {@code delivered} null (the
-     * barrier), installs the primary's handlers.
+     * barrier, the rehearsal), installs the primary's handlers or counts ({@link #onBarrier}).
      */
     private static Object proxy(String name, String delivered, boolean asPrimary) {
         try {
@@ -347,7 +348,7 @@ final class Signals {
             switch (method.getName()) {
                 case "handle":
                     if (delivered == null) {
-                        onBarrier();
+                        onBarrier(name);
                     } else {
                         deliver(delivered, asPrimary);
                     }

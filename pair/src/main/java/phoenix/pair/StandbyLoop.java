@@ -99,7 +99,7 @@ final class StandbyLoop {
                 m.attachLate();
             }
             if (signals.pending()) {
-                onStandbySignal();
+                onStandbySignal(false);
             }
             Standby.State state = standby.doWork(now);
             if (state != Standby.State.WATCHING || notNeeded || signals.signalEnding != null) {
@@ -115,7 +115,7 @@ final class StandbyLoop {
             m.primaryGone();
         }
         if (signals.pending()) {
-            onStandbySignal();
+            onStandbySignal(standby.state() == Standby.State.PROMOTED);
         }
         if (standby.state() != Standby.State.PROMOTED) {
             // A takeover's logs wait until after its first step (Takeover#afterFirstPass).
@@ -156,16 +156,31 @@ final class StandbyLoop {
         return channels.stopRequester != null;
     }
 
-    /** SIGHUP (its window closed) ends a standby; SIGINT and SIGTERM never get here (see onSignal). */
-    void onStandbySignal() {
+    /**
+     * Takes up the signals that reached this member while it is a standby: a SIGHUP ends it; a SIGINT or SIGTERM that
+     * met the primary's handlers (a member that went back to watching after a takeover on another host) is ignored,
+     * as a standby's is. As the loop hands over to a takeover ({@code takingOver}), the signals that met the primary's
+     * handlers (installed by the barrier raised as the loop found its primary gone) are left for the new primary.
+     */
+    void onStandbySignal(boolean takingOver) {
         int number;
+        boolean hungUp;
         synchronized (signals) {
+            int hangUps = signals.standbyHangUps();
+            hungUp = hangUps != signals.hangUpsHandled;
+            if (takingOver && !hungUp) {
+                return;
+            }
             signals.signalsHandled = signals.signalsSeen();
+            signals.hangUpsHandled = hangUps;
             number = signals.lastSignal();
         }
-        if (number == 1) {
+        if (hungUp || number == 1) {
             Log.LOG.warn("standby ends on SIGHUP (its terminal closed)");
             signals.signalEnding = Ending.HUNG_UP;
+        } else {
+            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'",
+                    number == 2 ? "INT" : "TERM");
         }
     }
 

@@ -23,7 +23,7 @@ final class TakeoverTimes {
     long readNs;
     /** When the control socket was ready to be renamed onto the pair's path (before the signal handling's wait). */
     long preparedNs;
-    /** When the primary's signal handling was in place (awaited after the read; at once without it). */
+    /** When the primary's signal handling was in place (awaited after the control socket's preparation). */
     long signalsNs;
     /** When the control socket listened at the pair's path. */
     long listenedNs;
