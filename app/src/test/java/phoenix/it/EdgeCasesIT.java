@@ -468,11 +468,15 @@ class EdgeCasesIT extends WithPair {
      * not meet the standby's handling, which ignores SIGTERM (a new primary installs its own before it shows
      * itself; see Signals). Each round the primary is paused, its output drained, then SIGKILLed, so that the
      * next line on stdout is the new primary's first; the test sends SIGTERM from the thread that read it. (A 3 s
-     * takeover timeout: the standby must not time the paused primary out while its output drains.)
+     * takeover timeout: the standby must not time the paused primary out while its output drains.) The barrier
+     * that installs a new primary's handlers is held back 50 ms (a test-only property of the members): normally it
+     * is done before the first number anyway, and only a takeover that showed itself without waiting for it would
+     * then fail here, every round.
      */
     @Test
     void aSigtermSentTheMomentANewPrimaryPrintsItsFirstNumberEndsIt() throws Exception {
-        pair = new PairHarness().start("--interval", "20ms", "--misses", "30");
+        pair = new PairHarness().environment("JAVA_TOOL_OPTIONS", "-Dphoenix.testing.barrierDelayMs=50")
+                .start("--interval", "20ms", "--misses", "30");
         int rounds = 6;
         List<String> delays = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {

@@ -50,6 +50,7 @@ final class PairHarness implements AutoCloseable {
     private final List<Long> arrivalNs = Collections.synchronizedList(new ArrayList<>());
     private final List<List<String>> starts = Collections.synchronizedList(new ArrayList<>());
     private Process root;
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private final java.util.concurrent.atomic.AtomicReference<Runnable> onNextLine =
             new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -71,6 +72,12 @@ final class PairHarness implements AutoCloseable {
         base = Files.createTempDirectory("phoenix-it-");
         stateDir = stateDirName == null ? base.resolve("state") : base.resolve(stateDirName);
         log = base.resolve("members.log");
+    }
+
+    /** Sets an environment variable for the members started from now on (and the standbys they spawn). */
+    PairHarness environment(String variable, String value) {
+        environment.put(variable, value);
+        return this;
     }
 
     /** Starts the first member with {@code --terminal none} and the given extra options. */
@@ -123,8 +130,9 @@ final class PairHarness implements AutoCloseable {
 
     /** Starts {@code command} as the pair's first member, under the subreaper; its stdout is read line by line. */
     PairHarness startCommand(List<String> command) throws IOException {
-        root = processes.startSubreaper(
-                underSubreaper(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())));
+        ProcessBuilder builder = underSubreaper(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        root = processes.startSubreaper(builder);
         List<String> own = Collections.synchronizedList(new ArrayList<>());
         starts.add(own);
         Process started = root;

@@ -49,6 +49,12 @@ final class Signals {
     private static Receiver receiver;
     private static Object[] standbyHandlers;
     private static Object[] primaryHandlers;
+    /**
+     * For tests only (fault injection): how long the barrier's handler sleeps before it installs the primary's
+     * handlers, from the system property {@code phoenix.testing.barrierDelayMs} (0: not at all), so that a test can
+     * show that a takeover shows itself only once they are installed, however late that is.
+     */
+    private static final long BARRIER_DELAY_MS = Long.getLong("phoenix.testing.barrierDelayMs", 0L);
     /** How long {@link #awaitPrimary} yields its core before it sleeps on the monitor. */
     private static final long YIELD_NS = 3_000_000L;
 
@@ -206,7 +212,18 @@ final class Signals {
      * A SIGPWR's or SIGWINCH's handler: the barrier installs the primary's handlers once a takeover raised it;
      * a SIGWINCH (the rehearsal's, a terminal's resize) counts only, unless it stands in for the barrier.
      */
-    private static synchronized void onBarrier(String name) {
+    private static void onBarrier(String name) {
+        if (BARRIER_DELAY_MS > 0 && name.equals(barrierName)) {
+            try {
+                Thread.sleep(BARRIER_DELAY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        onBarrierNow(name);
+    }
+
+    private static synchronized void onBarrierNow(String name) {
         if (takeoverRaised && name.equals(barrierName)) {
             installPrimary();
         } else {
