@@ -475,8 +475,9 @@ class EdgeCasesIT extends WithPair {
      */
     @Test
     void aSigtermSentTheMomentANewPrimaryPrintsItsFirstNumberEndsIt() throws Exception {
-        pair = new PairHarness().environment("JAVA_TOOL_OPTIONS", "-Dphoenix.testing.barrierDelayMs=50")
-                .start("--interval", "20ms", "--misses", "30");
+        String options = System.getenv("JAVA_TOOL_OPTIONS");
+        pair = new PairHarness().environment("JAVA_TOOL_OPTIONS", (options == null ? "" : options + " ")
+                + "-Dphoenix.testing.barrierDelayMs=50").start("--interval", "20ms", "--misses", "30");
         int rounds = 6;
         List<String> delays = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {

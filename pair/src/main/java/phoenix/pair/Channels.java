@@ -204,8 +204,7 @@ final class Channels {
                 return;
             } catch (IOException | RuntimeException e) {
                 // Its file was removed meanwhile (by hand, say): bound anew below.
-                closeQuietly(ready);
-                serverKey = null;
+                discardAhead(ready, path);
             }
         }
         ServerSocketChannel s = bindOwn(own);
@@ -233,8 +232,15 @@ final class Channels {
 
     /** Closes the socket {@link #prepareListen} took, and removes its file while it is still this member's. */
     private void dropPrepared() {
-        closeQuietly(prepared);
-        Path own = aheadName(preparedPath);
+        discardAhead(prepared, preparedPath);
+        prepared = null;
+        preparedPath = null;
+    }
+
+    /** Closes a socket bound ahead for {@code path}, and removes its file while it is still this member's. */
+    private void discardAhead(ServerSocketChannel s, Path path) {
+        closeQuietly(s);
+        Path own = aheadName(path);
         if (serverKey != null && serverKey.equals(fileKey(own))) {
             try {
                 Files.deleteIfExists(own);
@@ -243,8 +249,6 @@ final class Channels {
             }
         }
         serverKey = null;
-        prepared = null;
-        preparedPath = null;
     }
 
     /** @return the socket bound ahead for {@code path}, once checked; null when none is (usable) */
@@ -253,11 +257,15 @@ final class Channels {
         if (ready == null) {
             return null;
         }
-        if (!serverKey.equals(fileKey(aheadName(path))) || Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            // Removed or replaced by hand, or a directory where the socket goes: listen binds anew (and says what
-            // is wrong with the path).
+        if (!serverKey.equals(fileKey(aheadName(path)))) {
+            // Removed or replaced by hand: listen binds anew.
             closeQuietly(ready);
             serverKey = null;
+            return null;
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            // A directory where the socket goes: listen binds anew, and says what is wrong with the path.
+            discardAhead(ready, path);
             return null;
         }
         return ready;

@@ -169,6 +169,9 @@ final class Member {
                     // Another member took over first, on another host: this one watches it instead.
                     Log.LOG.info("{}; this member stays a standby", y.getMessage());
                     primaryRole = false;
+                    if (config.handleSignals()) {
+                        Signals.standbyAgain();
+                    }
                     standbyLoop.standby.logRejections(clock.nanoTime(), true);
                     channels.closeRemotes();
                     OtherHosts.Verdict verdict = otherHosts.await(standbyLoop.standby);
@@ -331,8 +334,8 @@ final class Member {
     }
 
     /**
-     * Makes a takeover fast, while nothing is at stake: the primary's signal handlers made ahead and the signal
-     * barrier that installs them raised once (a JVM's first signal is its slowest), the code a
+     * Makes a takeover fast, while nothing is at stake: the primary's signal handlers made ahead and the JVM's
+     * signal dispatch rehearsed with a SIGWINCH (a JVM's first signal is its slowest), the code a
      * takeover needs loaded and run once (class loading and first calls cost a new JVM milliseconds each, which a
      * takeover should not pay between the death and the first number), and its control socket bound ahead.
      * A standby runs it before it says READY (5-7 ms on JDK 17 with the archive).

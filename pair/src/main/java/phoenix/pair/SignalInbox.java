@@ -14,10 +14,13 @@ final class SignalInbox implements Signals.Receiver {
     /** How many signals the loop has taken up; read and written by the loop thread only. */
     int signalsHandled;
     private int lastSignal;
-    /** How many SIGHUPs met the standby's handler (the others counted met the primary's). */
+    /** How many SIGHUPs arrived, whichever handlers they met. */
+    private int hangUps;
+    /** How many SIGHUPs met the standby's handler (every other signal counted met the primary's). */
     private int standbyHangUps;
-    /** How many of those the standby's loop has taken up; read and written by the loop thread only. */
+    /** How many of each the standby's loop has taken up; read and written by the loop thread only. */
     int hangUpsHandled;
+    int standbyHangUpsHandled;
     /** How the member ends because of a signal, once one has been taken up; loop thread only. */
     Ending signalEnding;
 
@@ -46,11 +49,18 @@ final class SignalInbox implements Signals.Receiver {
         synchronized (this) {
             signalsSeen++;
             lastSignal = number;
-            if (!asPrimary) {
-                standbyHangUps++;
+            if (number == 1) {
+                hangUps++;
+                if (!asPrimary) {
+                    standbyHangUps++;
+                }
             }
         }
         channels.wakeup();
+    }
+
+    synchronized int hangUps() {
+        return hangUps;
     }
 
     synchronized int standbyHangUps() {

@@ -30,7 +30,8 @@ import org.slf4j.Logger;
  * only), so that only the takeover's own raise can install the primary's handlers: SIGWINCH, which a terminal
  * sends whenever its window is resized, was the barrier before, and a resize handed to Java just before a takeover
  * but handled after it began would have installed them early. The rehearsal raises SIGWINCH, whose handler only
- * counts. Where the JVM knows no SIGPWR, SIGWINCH is the barrier and there is no rehearsal.
+ * counts. Where the JVM knows no SIGPWR, SIGWINCH is the barrier, with that race, and there is no rehearsal. A
+ * member that yields to a member on another host ({@link #standbyAgain}) goes back to the standby's handlers.
  *
  * <p>Reached by reflection on {@code sun.misc.Signal} (module jdk.unsupported, in every JDK from 9 to 25), which
  * keeps the build free of its compile-time warning; where it is missing the JVM's own handling stays.
@@ -64,12 +65,15 @@ final class Signals {
     // without the monitor by awaitPrimary's first phase.
     private static volatile boolean primaryReady;
     private static boolean takeoverRaised;
-    /** How many SIGWINCHes' handlers ran (the rehearsal waits for its own). */
+    /**
+     * How many barrier handlers ran without installing anything: SIGWINCH's (the rehearsal waits for its own), and
+     * a SIGPWR's with no takeover raised.
+     */
     private static int idleBarriers;
     /** idleBarriers when the rehearsal raised its barrier; -1 before it did. */
     private static int rehearsalFrom = -1;
-    // sun.misc.Signal.raise and the barrier's Signal, looked up ahead (preparePrimary) so that a takeover does no
-    // reflective look-up.
+    // sun.misc.Signal.raise and the barrier's and the rehearsal's Signals, looked up ahead (preparePrimary) so that
+    // a takeover does no reflective look-up.
     private static Method raise;
     private static Object barrier;
     private static Object rehearsal;
@@ -168,6 +172,38 @@ final class Signals {
             raise.invoke(null, barrier);
         } catch (ReflectiveOperationException | RuntimeException e) {
             installPrimary();
+        }
+    }
+
+    /**
+     * Installs the primary's handling now, without the barrier: for a takeover whose barrier did not run within its
+     * wait (a SIGPWR blocked in the signal mask the JVM was started with never reaches Java), so that the new
+     * primary does not keep the standby's handlers for good.
+     */
+    static synchronized void installPrimaryNow() {
+        if (standbyInstalled) {
+            installPrimary();
+        }
+    }
+
+    /**
+     * Puts the standby's handling back: for a member that went on to take over but yielded to a member on another
+     * host before it showed itself. Every signal handed to Java from now on meets the standby's handlers, and its
+     * next takeover raises a barrier of its own.
+     */
+    static synchronized void standbyAgain() {
+        if (!standbyInstalled || !takeoverRaised) {
+            return;
+        }
+        takeoverRaised = false;
+        primaryReady = false;
+        primaryInstalled = false;
+        try {
+            for (int i = 0; i < NAMES.length; i++) {
+                set(NAMES[i], standbyHandlers[i]);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.LOG.warn("cannot set the handling of signals: {}", e.toString());
         }
     }
 

@@ -166,16 +166,18 @@ final class StandbyLoop {
         int number;
         boolean hungUp;
         synchronized (signals) {
-            int hangUps = signals.standbyHangUps();
-            hungUp = hangUps != signals.hangUpsHandled;
-            if (takingOver && !hungUp) {
+            int standbyHangUps = signals.standbyHangUps();
+            if (takingOver && standbyHangUps == signals.standbyHangUpsHandled) {
                 return;
             }
+            int hangUps = signals.hangUps();
+            hungUp = hangUps != signals.hangUpsHandled;
             signals.signalsHandled = signals.signalsSeen();
             signals.hangUpsHandled = hangUps;
+            signals.standbyHangUpsHandled = standbyHangUps;
             number = signals.lastSignal();
         }
-        if (hungUp || number == 1) {
+        if (hungUp) {
             Log.LOG.warn("standby ends on SIGHUP (its terminal closed)");
             signals.signalEnding = Ending.HUNG_UP;
         } else {

@@ -102,7 +102,11 @@ final class Takeover {
         m.channels.prepareListen(m.channels.serverPath);
         times.preparedNs = clock.nanoTime();
         if (config.handleSignals() && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
-            Log.LOG.warn("the primary's signal handling was not in place within {} ms; going on", SIGNALS_WAIT_MS);
+            // Its barrier never ran (a signal mask that blocks it, say): installed now, so that this primary does
+            // not ignore SIGTERM for good.
+            Signals.installPrimaryNow();
+            Log.LOG.warn("the primary's signal handling was not in place within {} ms; installed it without waiting "
+                    + "further", SIGNALS_WAIT_MS);
         }
         times.signalsNs = clock.nanoTime();
         m.channels.listen(m.channels.serverPath);
