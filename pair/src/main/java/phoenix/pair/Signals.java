@@ -226,8 +226,17 @@ final class Signals {
     }
 
     private static synchronized boolean awaitPrimarySleeping(long deadline) {
+        sleepUntil(false, deadline);
+        return !standbyInstalled || primaryInstalled;
+    }
+
+    /**
+     * Waits on the monitor, which the caller holds, until the primary's handlers are installed (or, for {@code
+     * rehearsal}, the rehearsal's signal was handled), at most until {@code deadline}.
+     */
+    private static void sleepUntil(boolean rehearsal, long deadline) {
         boolean interrupted = false;
-        while (standbyInstalled && !primaryInstalled) {
+        while (rehearsal ? idleBarriers == rehearsalFrom : standbyInstalled && !primaryInstalled) {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
             if (leftMs <= 0) {
                 break;
@@ -241,7 +250,6 @@ final class Signals {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        return !standbyInstalled || primaryInstalled;
     }
 
     /**
@@ -298,24 +306,8 @@ final class Signals {
      * terminal's resize meanwhile: the dispatch path has run either way).
      */
     static synchronized void awaitRehearsal(long maxMillis) {
-        if (rehearsalFrom < 0) {
-            return;
-        }
-        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
-        boolean interrupted = false;
-        while (idleBarriers == rehearsalFrom) {
-            long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-            if (leftMs <= 0) {
-                break;
-            }
-            try {
-                Signals.class.wait(leftMs);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (rehearsalFrom >= 0) {
+            sleepUntil(true, System.nanoTime() + maxMillis * 1_000_000L);
         }
     }
 
