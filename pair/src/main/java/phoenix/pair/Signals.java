@@ -22,7 +22,7 @@ import org.slf4j.Logger;
  * ({@link #awaitPrimary}) before it shows itself: raised after the first number instead, to spare the claim the thread
  * the JVM starts for the signal, it let a SIGTERM sent just after that number meet the standby's handler (6 of 7
  * tries), and raised before the claim without the wait, 2 of 7. The JVM starts a thread for every signal it hands to
- * Java: raise to handler takes 0.8-1.5 ms even on an idle machine (JDK 17, this 2-core VM), about as long as the claim
+ * Java: raise to handler takes 0.75-1.6 ms even on an idle machine (JDK 17, this 2-core VM), about as long as the claim
  * and the read beside which it runs, hence the raise before the takeover begins rather than at its start, and a
  * rehearsal before READY ({@link #rehearseBarrier}), since a JVM's first signal takes the longest.
  *
@@ -278,8 +278,8 @@ final class Signals {
 
     /**
      * Raises SIGWINCH once, whose handler counts it and does nothing else: a JVM's first signal handed to Java takes
-     * its dispatch path and the handlers' code for the first time (raise to handler 1.3-1.6 ms in a probe JVM with
-     * the members' flags, JDK 17, against 0.75-0.93 ms for the next ones), and a takeover's barrier should not be
+     * its dispatch path and the handlers' code for the first time (raise to handler 1.37-1.59 ms in a probe JVM with
+     * the members' flags, JDK 17, against 0.75-1.30 ms for the next ones), and a takeover's barrier should not be
      * that first one. Not the barrier's own signal: a rehearsal handled late must not install anything. A standby
      * calls it before READY, with its own handlers in place and no takeover begun (otherwise it does nothing), and
      * {@link #awaitRehearsal} once the rest of its preparation is done.
