@@ -1,5 +1,6 @@
 package phoenix.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,7 +100,15 @@ public final class Main {
                     PairConfig withCommand = configure(o).port(config.port()).stateDir(config.stateDir())
                             .standbyCommand(memberCommand(o.standbyArgs(config), config, program.mainClass()))
                             .build();
-                    return primary.run(withCommand, o).exitCode();
+                    // A member's log lines get their time of day from its stderr (see TimeOfDayStderr); what
+                    // this command line itself says after the member ended, or before, does not.
+                    PrintStream stderr = TimeOfDayStderr.install();
+                    try {
+                        return primary.run(withCommand, o).exitCode();
+                    } finally {
+                        System.err.flush();
+                        System.setErr(stderr);
+                    }
             }
         } catch (UsageException | PairException e) {
             System.err.println(program.tag() + ": " + e.getMessage());

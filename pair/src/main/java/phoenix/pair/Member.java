@@ -109,8 +109,8 @@ final class Member {
     Ending run() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
-        // SLF4J is set up beside the start-up (about 60 ms of a new JVM's CPU, mostly the log lines' date format),
-        // on a core the start-up leaves idle, and a standby awaits it before READY (see startStandby).
+        // SLF4J is set up beside the start-up (tens of milliseconds of a new JVM's CPU, see Logs), on a core the
+        // start-up leaves idle, and a standby awaits it before READY (see startStandby).
         loggerSetUp = new Thread(new LoggerSetUp(), tag);
         loggerSetUp.setDaemon(true);
         loggerSetUp.start();
@@ -845,9 +845,9 @@ final class Member {
     }
 
     /**
-     * The logger, created on first use rather than with the class: setting up slf4j-simple (its date format
-     * above all) costs a new JVM some 60 ms of CPU, which a member spends on a thread of its own beside its
-     * start-up ({@link LoggerSetUp}). Each part of the member has one of its own, made the same way.
+     * The logger, created on first use rather than with the class: setting SLF4J up costs a new JVM tens of
+     * milliseconds of CPU ({@link Logs}), which a member spends on a thread of its own beside its start-up
+     * ({@link LoggerSetUp}). Each part of the member has one of its own, made the same way.
      */
     private static final class Log {
         static final Logger LOG = Logs.of(Member.class);
