@@ -102,12 +102,12 @@ public final class Main {
                             .build();
                     // A member's log lines get their time of day from its stderr (see TimeOfDayStderr); what
                     // this command line itself says after the member ended, or before, does not.
-                    PrintStream stderr = TimeOfDayStderr.install();
+                    PrintStream plain = TimeOfDayStderr.install();
                     try {
                         return primary.run(withCommand, o).exitCode();
                     } finally {
                         System.err.flush();
-                        System.setErr(stderr);
+                        System.setErr(plain);
                     }
             }
         } catch (UsageException | PairException e) {

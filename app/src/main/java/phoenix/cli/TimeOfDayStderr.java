@@ -1,22 +1,24 @@
 package phoenix.cli;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
+import java.util.Arrays;
 import java.util.TimeZone;
 import java.util.function.LongSupplier;
 
 /**
- * A member's stderr, each line begun with the local time of day as {@code HH:mm:ss.SSS} and a space, and each
- * flush written in one {@code write(2)}. The log lines' time of day is put here instead of by slf4j-simple's own
- * {@code dateTimeFormat}: that is a {@code java.text.SimpleDateFormat}, whose first creation loads the JDK's CLDR
- * calendar and symbol data, 40-50 ms of a new JVM's CPU (JDK 17, this project's flags and archive; of a logger
- * set-up of about 60), and a standby sets its logger up before it says READY, so every start and re-protection
- * paid it. This costs the time zone's rules (about 5 ms, at the first line) and a few arithmetic operations a
- * line. Lines look as they did: {@code 12:34:56.789 [phoenix 4242] INFO ...}.
+ * A member's stderr, each line begun with the local time of day as {@code HH:mm:ss.SSS} and a space: the log
+ * lines' time of day is put here instead of by slf4j-simple's own {@code dateTimeFormat}, which is a {@code
+ * java.text.SimpleDateFormat}, whose first creation loads the JDK's CLDR calendar and symbol data: 40-50 ms of a
+ * new JVM's CPU (JDK 17, this project's flags and archive; the whole logger's set-up cost 55-70 with it, 30-35
+ * without), and a standby sets its logger up before it says READY, so every start and re-protection paid it.
+ * This costs the time zone's rules (about 5 ms, looked up ahead on a thread of its own) and a few divisions a
+ * line. Log lines look as they did ({@code 12:34:56.789 [phoenix 4242] INFO ...}); the continuation lines of a
+ * message (a stack trace's) now get a time too. A terminal's operating-system command at a line's start (the
+ * window title a new primary sets: ESC ] ... BEL or ESC \) is no line and goes through unstamped. The JVM's own
+ * output (thread dumps, its warnings) does not pass through {@code System.err} and carries no time.
  */
 final class TimeOfDayStderr extends OutputStream {
     private static final int MS_PER_DAY = 86_400_000;
@@ -25,12 +27,26 @@ final class TimeOfDayStderr extends OutputStream {
     /** Beyond this a line still unfinished is written out in parts. */
     private static final int MAX_PENDING = 8192;
 
+    /** Where the stream is in what it was given. */
+    private enum State {
+        /** At a line's start: nothing of the line has arrived. */
+        START,
+        /** At a line's start, an ESC arrived: an operating-system command if ']' follows, else a line. */
+        START_ESC,
+        /** Inside an operating-system command at a line's start (ESC ] ...), until BEL or ESC \. */
+        COMMAND,
+        /** Inside such a command, an ESC arrived: a backslash ends the command. */
+        COMMAND_ESC,
+        /** Inside a line, stamped. */
+        LINE
+    }
+
     private final OutputStream sink;
     private final LongSupplier clock;
     private TimeZone zone;
     private byte[] pending = new byte[256];
     private int size;
-    private boolean atLineStart = true;
+    private State state = State.START;
 
     /**
      * @param sink where the stamped lines go
@@ -44,15 +60,19 @@ final class TimeOfDayStderr extends OutputStream {
     }
 
     /**
-     * Makes {@code System.err} stamp its lines until the returned stream is put back with {@link System#setErr}.
+     * Makes {@code System.err} stamp its lines, written to the stderr in place (a line goes out in one {@code
+     * write(2)} up to 8 KB, as before), until the returned stream is put back with {@link System#setErr}. The time
+     * zone is looked up ahead on a daemon thread: a person's start logs before its first number.
      *
      * @return the stderr that was in place
      */
     static PrintStream install() {
         PrintStream before = System.err;
-        before.flush();
-        System.setErr(new PrintStream(new TimeOfDayStderr(new FileOutputStream(FileDescriptor.err),
-                System::currentTimeMillis, null), true, charsetOf()));
+        Thread zoneAhead = new Thread(TimeZone::getDefault, "time zone");
+        zoneAhead.setDaemon(true);
+        zoneAhead.start();
+        System.setErr(new PrintStream(new TimeOfDayStderr(before, System::currentTimeMillis, null), true,
+                charsetOf()));
         return before;
     }
 
@@ -78,54 +98,72 @@ final class TimeOfDayStderr extends OutputStream {
 
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
-        int end = off + len;
-        int from = off;
-        while (from < end) {
-            if (atLineStart && b[from] == ESC) {
-                // A terminal's control sequence, such as the window title a new primary sets (ESC ] 0 ; ... BEL),
-                // is no line: it goes through as it is, and the line that follows is stamped.
-                int to = from + 1;
-                while (to < end && b[to] != BEL && b[to] != '\n') {
-                    to++;
-                }
-                if (to < end && b[to] == BEL) {
-                    to++;
-                }
-                append(b, from, to - from);
-                from = to;
-                continue;
-            }
-            if (atLineStart) {
-                stamp(clock.getAsLong());
-                atLineStart = false;
-            }
-            int to = from;
-            while (to < end && b[to] != '\n') {
-                to++;
-            }
-            if (to < end) {
-                to++;
-                atLineStart = true;
-            }
-            append(b, from, to - from);
-            from = to;
+        for (int i = off; i < off + len; i++) {
+            accept(b[i]);
         }
         if (size > MAX_PENDING) {
             flush();
         }
     }
 
+    private void accept(byte b) {
+        switch (state) {
+            case START:
+                if (b == ESC) {
+                    state = State.START_ESC;
+                    return;
+                }
+                stamp(clock.getAsLong());
+                line(b);
+                return;
+            case START_ESC:
+                if (b == ']') {
+                    append(ESC);
+                    append(b);
+                    state = State.COMMAND;
+                    return;
+                }
+                stamp(clock.getAsLong());
+                append(ESC);
+                line(b);
+                return;
+            case COMMAND:
+            case COMMAND_ESC:
+                append(b);
+                if (b == BEL || b == '\n' || (state == State.COMMAND_ESC && b == '\\')) {
+                    state = State.START;
+                } else {
+                    state = b == ESC ? State.COMMAND_ESC : State.COMMAND;
+                }
+                return;
+            default:
+                line(b);
+        }
+    }
+
+    private void line(byte b) {
+        append(b);
+        state = b == '\n' ? State.START : State.LINE;
+    }
+
+    /**
+     * Writes what was given since the last flush, in one write. What a failing stderr did not take is dropped, as
+     * the JDK's own stderr drops it: nothing piles up behind a closed pipe.
+     */
     @Override
     public synchronized void flush() throws IOException {
-        if (size > 0) {
-            sink.write(pending, 0, size);
+        try {
+            if (size > 0) {
+                sink.write(pending, 0, size);
+            }
+        } finally {
             size = 0;
         }
         sink.flush();
     }
 
-    /** Appends {@code HH:mm:ss.SSS } for the wall-clock time {@code millis} in the default time zone. */
-    void stamp(long millis) {
+    /** Appends {@code HH:mm:ss.SSS } for the wall-clock time {@code millis} in this stream's time zone. */
+    private void stamp(long millis) {
         if (zone == null) {
             zone = TimeZone.getDefault();
         }
@@ -149,13 +187,20 @@ final class TimeOfDayStderr extends OutputStream {
         s[at + 1] = (byte) ('0' + value % 10);
     }
 
+    private void append(byte b) {
+        room(1);
+        pending[size++] = b;
+    }
+
     private void append(byte[] b, int off, int len) {
-        if (size + len > pending.length) {
-            byte[] bigger = new byte[Math.max(pending.length * 2, size + len)];
-            System.arraycopy(pending, 0, bigger, 0, size);
-            pending = bigger;
-        }
+        room(len);
         System.arraycopy(b, off, pending, size, len);
         size += len;
+    }
+
+    private void room(int len) {
+        if (size + len > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, size + len));
+        }
     }
 }

@@ -1,6 +1,9 @@
 package phoenix.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TimeZone;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,6 +70,62 @@ class TimeOfDayStderrTest {
     }
 
     @Test
+    void aTitleEndedByStringTerminatorOrSplitAcrossWritesStaysWhole() {
+        PrintStream err = stream("UTC");
+        err.print("\033");
+        err.print("]0;phoenix demo");
+        err.print(" primary\033\\");
+        err.println("INFO one");
+        err.print("\033]2;x\007INFO two\n");
+        assertEquals("\033]0;phoenix demo primary\033\\12:34:56.789 INFO one\n\033]2;x\00712:34:56.789 INFO two\n",
+                sink.text());
+    }
+
+    @Test
+    void aLineThatBeginsWithAnotherEscapeSequenceIsStampedBeforeIt() {
+        PrintStream err = stream("UTC");
+        err.println("\033[31mWARN red\033[0m");
+        err.print("\033");
+        err.print("[1mbold\r\n");
+        assertEquals("12:34:56.789 \033[31mWARN red\033[0m\n12:34:56.789 \033[1mbold\r\n", sink.text());
+    }
+
+    @Test
+    void whatAFailingStderrDidNotTakeIsDroppedNotPiledUp() throws IOException {
+        sink.failing = true;
+        TimeOfDayStderr out = new TimeOfDayStderr(sink, clock::get, TimeZone.getTimeZone("UTC"));
+        for (int i = 0; i < 100; i++) {
+            out.write("lost\n".getBytes(StandardCharsets.US_ASCII));
+            assertThrows(IOException.class, out::flush);
+        }
+        sink.failing = false;
+        out.write("kept\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertEquals(List.of("12:34:56.789 kept\n"), sink.writes);
+    }
+
+    @Test
+    void installStampsWhatGoesToTheStderrInPlaceUntilItIsPutBack() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream before = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        System.setErr(before);
+        try {
+            PrintStream plain = TimeOfDayStderr.install();
+            assertSame(before, plain);
+            System.err.println("[phoenix 42] INFO stamped");
+            System.err.flush();
+            System.setErr(plain);
+            System.err.println("phoenix: not stamped");
+        } finally {
+            System.setErr(original);
+        }
+        String[] lines = captured.toString(StandardCharsets.UTF_8).split("\n");
+        assertTrue(lines[0].matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[phoenix 42\\] INFO stamped"), lines[0]);
+        assertEquals("phoenix: not stamped", lines[1]);
+    }
+
+    @Test
     void eachFlushIsOneWriteAndNothingIsWrittenBeforeIt() throws IOException {
         TimeOfDayStderr out = new TimeOfDayStderr(sink, clock::get, TimeZone.getTimeZone("UTC"));
         out.write("one\ntwo\n".getBytes(StandardCharsets.US_ASCII));
@@ -80,7 +140,7 @@ class TimeOfDayStderrTest {
     void aVeryLongLineIsWrittenWithoutWaitingForItsEnd() throws IOException {
         TimeOfDayStderr out = new TimeOfDayStderr(sink, clock::get, TimeZone.getTimeZone("UTC"));
         byte[] chunk = new byte[5000];
-        java.util.Arrays.fill(chunk, (byte) 'x');
+        Arrays.fill(chunk, (byte) 'x');
         out.write(chunk);
         assertEquals(0, sink.writes.size());
         out.write(chunk);
@@ -91,15 +151,19 @@ class TimeOfDayStderrTest {
     /** Records each write as one string. */
     private static final class Sink extends OutputStream {
         final List<String> writes = new ArrayList<>();
+        boolean failing;
         private final ByteArrayOutputStream all = new ByteArrayOutputStream();
 
         @Override
-        public void write(int b) {
+        public void write(int b) throws IOException {
             write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
-        public void write(byte[] b, int off, int len) {
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (failing) {
+                throw new IOException("Broken pipe");
+            }
             writes.add(new String(b, off, len, StandardCharsets.UTF_8));
             all.write(b, off, len);
         }
