@@ -32,7 +32,12 @@ public record Program(String tag, String script, Class<?> mainClass, String summ
 
     /** @return the option named {@code name}, or null when this program has none of that name */
     OwnOption ownOption(String name) {
-        return ownOptions.stream().filter(o -> o.name().equals(name)).findFirst().orElse(null);
+        for (OwnOption o : ownOptions) {
+            if (o.name().equals(name)) {
+                return o;
+            }
+        }
+        return null;
     }
 
     /**

@@ -53,7 +53,7 @@ class OptionsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"5", "10 ms", "-1s", "0ms", "2h", "", "ms", "1.s", ".5s", "1e3ms", "0.5ms", "61m",
-        "1,5s"})
+        "1,5s", "1.5.5s", "1.5sm", "s5", "1msms", "\uff11s"})
     void refusesADurationThatIsNotOneOrOutOfRange(String text) {
         UsageException e = refused("--heartbeat", text);
 

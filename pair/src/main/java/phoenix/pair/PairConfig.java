@@ -45,12 +45,6 @@ public final class PairConfig {
     /** The ZooKeeper session timeout a member asks for when it names a coordinator. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(2);
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
-    // zk://HOST:PORT[,HOST:PORT...]/PATH: hosts are names or IPv4 addresses (IPv6 in brackets), the path's
-    // segments are what a pair name may be.
-    private static final Pattern COORDINATOR = Pattern.compile(
-            "zk://(?:(?:[A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5},?)+"
-            + "(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
     // sun_path is 108 bytes on Linux (104 on macOS) including the terminating NUL.
     private static final int MAX_SOCKET_PATH_BYTES = 103;
 
@@ -163,7 +157,7 @@ public final class PairConfig {
 
     /** {@return how long a standby waits for a heartbeat before it takes over: misses times the heartbeat} */
     public Duration takeoverTimeout() {
-        return heartbeatInterval.multipliedBy(misses);
+        return Duration.ofNanos(heartbeatInterval.toNanos() * misses);
     }
 
     /** {@return where a new standby runs: {@code auto}, {@code none} or the name of a terminal program} */
@@ -261,6 +255,16 @@ public final class PairConfig {
                 + " ms, heartbeat every " + heartbeatInterval.toMillis() + " ms, takeover after " + misses
                 + " misses" + (coordinator == null ? "" : ", coordinator " + coordinator + ", session timeout "
                 + sessionTimeout.toMillis() + " ms") + ")";
+    }
+
+    /**
+     * zk://HOST:PORT[,HOST:PORT...]/PATH: hosts are names or IPv4 addresses (IPv6 in brackets), the path's segments
+     * are what a pair name may be. Compiled at the first check of a coordinator, not with every configuration.
+     */
+    private static final class Coordinator {
+        static final Pattern PATTERN = Pattern.compile(
+                "zk://(?:(?:[A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5},?)+"
+                + "(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
     }
 
     /** Collects a pair's settings; {@link #build()} checks them all at once. */
@@ -485,7 +489,7 @@ public final class PairConfig {
          * @throws PairException naming the first setting that is out of range and what is accepted
          */
         public PairConfig build() {
-            if (!NAME.matcher(name).matches()) {
+            if (!isName(name)) {
                 throw new PairException("pair name '" + name + "' is not accepted; use 1 to 40 letters, digits, "
                         + "'.', '_' or '-', starting with a letter or digit");
             }
@@ -498,7 +502,7 @@ public final class PairConfig {
             if (misses < 2 || misses > 100) {
                 throw new PairException("misses " + misses + " is out of range; use 2 to 100");
             }
-            Duration takeover = heartbeatInterval.multipliedBy(misses);
+            Duration takeover = Duration.ofNanos(heartbeatInterval.toNanos() * misses);
             if (takeover.compareTo(MIN_TAKEOVER_TIMEOUT) < 0) {
                 long heartbeatMs = heartbeatInterval.toMillis();
                 long smallestMisses = (MIN_TAKEOVER_TIMEOUT.toMillis() + heartbeatMs - 1) / heartbeatMs;
@@ -512,12 +516,12 @@ public final class PairConfig {
                 spawnedBy = spawnedByFromEnvironment(name, System.getenv(SPAWNED_BY_ENV));
             }
             if (windowLabel != null
-                    && (windowLabel.isBlank() || windowLabel.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+                    && (windowLabel.isBlank() || hasControl(windowLabel))) {
                 throw new PairException("window label '" + windowLabel.replaceAll("\\p{Cntrl}", "?") + "' must be "
                         + "printable text (it is written into a terminal's title escape sequence)");
             }
             requireBetween("session timeout", sessionTimeout, Duration.ofSeconds(1), Duration.ofSeconds(60));
-            if (coordinator != null && !COORDINATOR.matcher(coordinator).matches()) {
+            if (coordinator != null && !Coordinator.PATTERN.matcher(coordinator).matches()) {
                 throw new PairException("coordinator '" + coordinator.replaceAll("\\p{Cntrl}", "?") + "' is not "
                         + "accepted; use zk://HOST:PORT[,HOST:PORT...]/PATH, for example zk://127.0.0.1:2181/phoenix");
             }
@@ -619,6 +623,34 @@ public final class PairConfig {
             } catch (java.net.UnknownHostException e) {
                 return false;
             }
+        }
+
+        /**
+         * Whether {@code name} is 1 to 40 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit.
+         * By hand, not with a regular expression: a JVM's first pattern costs every member's start 3 ms of CPU.
+         */
+        static boolean isName(String name) {
+            if (name.isEmpty() || name.length() > 40) {
+                return false;
+            }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                boolean alnum = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+                if (!alnum && (i == 0 || c != '.' && c != '_' && c != '-')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean hasControl(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static void requireBetween(String what, Duration value, Duration min, Duration max) {

@@ -95,7 +95,7 @@ class PairConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "-lead", ".hidden", "has space", "slash/inside", "\u00fcber",
+    @ValueSource(strings = {"", "-lead", ".hidden", "_lead", "has space", "slash/inside", "\u00fcber", "tab\there",
         "12345678901234567890123456789012345678901"})
     void refusesABadName(String name) {
         assertRefused(builder(name), "pair name '" + name + "'", "1 to 40");
