@@ -43,7 +43,7 @@ class OptionsTest {
 
     @ParameterizedTest
     @CsvSource({"10ms, 10", "1s, 1000", "1.5s, 1500", "2m, 120000", "250ms, 250", "1ms, 1", "60m, 3600000",
-        "1.25ms, 1.25", "0.5s, 500", "3S, 3000"})
+        "1.25ms, 1.25", "0.5s, 500", "3S, 3000", "1.5S, 1500", "2M, 120000", "' 10ms ', 10", "007ms, 7"})
     void readsADurationWrittenWithAUnit(String text, double millis) {
         Duration expected = Duration.ofNanos(Math.round(millis * 1e6));
 

@@ -433,4 +433,16 @@ class StateDirTest {
         assertTrue(Files.exists(dir.path().resolve("sock-" + live + StateDir.AHEAD_SUFFIX)));
         assertTrue(Files.exists(dir.path().resolve("sock-x")), "not a member's name: not ours to remove");
     }
+
+    // ---- the sockets members leave ------------------------------------------------------------------------
+
+    @Test
+    void aPidInASocketsNameIsOneToTenDigitsNotStartingWithZero() {
+        for (String pid : new String[] {"1", "4242", "9999999999"}) {
+            assertTrue(StateDir.isPid(pid), pid);
+        }
+        for (String text : new String[] {"", "0", "042", "12345678901", "12a", "-1", "+1", "\u0661", "1 "}) {
+            assertFalse(StateDir.isPid(text), text);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package phoenix.pair;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -44,6 +45,15 @@ class UdpPortsTest {
         assertEquals(Set.of("4343"), UdpPorts.socketsOn(0xB9FF, table));
         assertEquals(Set.of(), UdpPorts.socketsOn(1234, table));
         assertEquals(Set.of(), UdpPorts.socketsOn(1234, dir.resolve("none")));
+    }
+
+    @Test
+    void theEphemeralRangeIsTwoNumbersApartByWhiteSpace() {
+        assertArrayEquals(new int[] {32768, 60999}, UdpPorts.rangeIn("32768\t60999"));
+        assertArrayEquals(new int[] {1024, 65535}, UdpPorts.rangeIn(" 1024   65535\n"));
+        assertThrows(NumberFormatException.class, () -> UdpPorts.rangeIn("32768"));
+        assertThrows(NumberFormatException.class, () -> UdpPorts.rangeIn("32768-60999"));
+        assertThrows(NumberFormatException.class, () -> UdpPorts.rangeIn(""));
     }
 
     @Test
