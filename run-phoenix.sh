@@ -114,19 +114,20 @@ if [[ "$OSTYPE" == linux* ]] && [ -n "$java_major" ] && [ "$java_major" -ge 17 ]
   && [ "$java_major" -le 25 ]; then
   flags+=(-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider)
 fi
-# JDK 17-25: the JVM's own periodic wake-ups made rare (every 10 s). An idle pair's CPU is mostly wake-ups (about
-# 0.1 ms of CPU each on a shared VM), and each JVM had 4 a second of its monitor deflation thread (checks at
-# AsyncDeflationInterval, 250 ms), 1 of its VM thread (a cleanup safepoint at GuaranteedSafepointInterval, 1 s;
-# 0, never, from JDK 25 on) and on JDK 25 1 of its service thread (ServiceThreadCleanupInterval, 1 s): about 0.1 %
-# of a core of the pair's 0.9 (2026-12-06). Still every 10 s, not never: the deflation of idle monitors (and on
-# JDK 17 releases older than 17.0.8, whose deflation thread waits GuaranteedSafepointInterval, any deflation)
-# and the service thread's cleanups happen, only later. These are diagnostic options, named only for the JDKs
-# they were checked on; other JDKs keep their defaults.
+# JDK 17-25: two of the JVM's own periodic wake-ups made rare (every 10 s). An idle pair's CPU is mostly wake-ups
+# (about 0.1 ms of CPU each on a shared VM), and each JVM had 4 a second of its monitor deflation thread (checks
+# at AsyncDeflationInterval, 250 ms) and 1 of its VM thread (a cleanup safepoint at GuaranteedSafepointInterval,
+# 1 s, until JDK 22; 0, never, from JDK 23 on) or, from JDK 23 on, of its service thread
+# (ServiceThreadCleanupInterval, 1 s): about 0.1 % of a core of the pair's 0.6-0.9 (2026-12-06). Still every 10 s,
+# not never: the deflation of idle monitors (on JDK 17 before 17.0.8 and on 18-20, whose deflation thread waits
+# GuaranteedSafepointInterval, any deflation) and the service thread's cleanups happen, only later. Diagnostic
+# options, which a JVM that does not know them refuses to start with: named only where they exist, as checked on
+# 17.0.15 and 25.0.3 (JDK 23 and 24 keep their service thread's default, unchecked); other JDKs keep theirs.
 if [ -n "$java_major" ] && [ "$java_major" -ge 17 ] 2>/dev/null && [ "$java_major" -le 25 ]; then
   flags+=(-XX:+UnlockDiagnosticVMOptions -XX:AsyncDeflationInterval=10000)
-  if [ "$java_major" -lt 25 ]; then
+  if [ "$java_major" -lt 23 ]; then
     flags+=(-XX:GuaranteedSafepointInterval=10000)
-  else
+  elif [ "$java_major" -eq 25 ]; then
     flags+=(-XX:ServiceThreadCleanupInterval=10000)
   fi
 fi
