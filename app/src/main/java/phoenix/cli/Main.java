@@ -119,7 +119,8 @@ public final class Main {
     private static PairConfig.Builder configure(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).fresh(o.fresh)
-                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly).coordinator(o.coordinator).bind(o.bind)
+                .stepTimeout(o.stepTimeout).heartbeatOnly(o.heartbeatOnly).spare(o.spare)
+                .coordinator(o.coordinator).bind(o.bind)
                 .sessionTimeout(o.sessionTimeout)
                 // The windows' titles say phoenix: the library's own default would be the pair's name alone.
                 .windowLabel("phoenix " + o.name);

@@ -49,6 +49,7 @@ public final class Options {
     String terminal = "auto";
     boolean fresh;
     boolean heartbeatOnly;
+    boolean spare;
     boolean json;
     long crashAt;
     Duration stepTimeout = PairConfig.DEFAULT_STEP_TIMEOUT;
@@ -179,6 +180,13 @@ public final class Options {
                         throw new UsageException("--terminal takes auto, none or a terminal program such as xterm");
                     }
                     break;
+                case "--spare":
+                    String spare = value != null ? value : next(args, ++i, arg);
+                    if (!spare.equals("on") && !spare.equals("off")) {
+                        throw new UsageException("--spare takes on or off (given '" + spare + "')");
+                    }
+                    o.spare = spare.equals("on");
+                    break;
                 case "--crash-at":
                     o.crashAt = longValue(arg, value != null ? value : next(args, ++i, arg), 1, Long.MAX_VALUE,
                             "a number from 1 up");
@@ -306,6 +314,9 @@ public final class Options {
         if (heartbeatOnly) {
             out.add("--heartbeat-only");
         }
+        if (spare) {
+            out.addAll(List.of("--spare", "on"));
+        }
         if (config.coordinator() != null) {
             out.addAll(List.of("--coordinator", config.coordinator(), "--session-timeout",
                     millis(config.sessionTimeout())));
@@ -361,6 +372,10 @@ public final class Options {
                 "  --bind ADDR          with --coordinator: this host's IP address, on which members on other hosts",
                 "                       reach this one (TCP, the pair's --port); a start on another host then joins",
                 "                       the running pair as a standby (default: no members on other hosts)",
+                "  --spare on|off       on: the standby keeps a spare, a third process started and prepared ahead",
+                "                       that becomes the standby as soon as the standby takes over or ends, so that",
+                "                       the pair is protected again in milliseconds (a third window on a desktop;",
+                "                       not with --coordinator, nor for services) (default: off)",
                 "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
                 "                       pairs (for comparisons: takeover after a crash then waits for the timeout)"));
         for (Program.OwnOption opt : p.ownOptions()) {

@@ -59,6 +59,9 @@ final class Measure {
         start = System.nanoTime();
         takeovers(Setup.DEFAULT, options.takeovers, options.hangs);
         results.phaseNs.put("takeovers " + Setup.DEFAULT.label, System.nanoTime() - start);
+        start = System.nanoTime();
+        spareTakeovers();
+        results.phaseNs.put("takeovers with a spare", System.nanoTime() - start);
         // The idle pairs start here and warm up while the peer-like takeovers (seconds each, where a percent of
         // background load does not show) and the stress phase run: an idle pair is one that has run a while, and
         // for its first half minute a member still compiles its heartbeat path.
@@ -128,13 +131,32 @@ final class Measure {
     // ---- takeovers ----------------------------------------------------------------------------------------
 
     private void takeovers(Setup s, int perSignal, int hangs) throws IOException, InterruptedException {
-        Results.Config out = results.of(s);
-        try (BenchPair pair = pair(s, "takeovers", s.withInterval("10ms"))) {
+        takeovers(s, results.of(s), "takeovers", s.withInterval("10ms"), perSignal, hangs);
+    }
+
+    /**
+     * The default configuration's SIGKILL and SIGTERM takeovers again, with a spare ({@code --spare on}): the same
+     * rows against the same run's floors, and the spare's own CPU and memory while it waits.
+     */
+    private void spareTakeovers() throws IOException, InterruptedException {
+        List<String> opts = new ArrayList<>(Setup.DEFAULT.withInterval("10ms"));
+        opts.addAll(List.of("--spare", "on"));
+        takeovers(Setup.DEFAULT, results.spare, "spare", opts, options.takeovers, 0);
+    }
+
+    private void takeovers(Setup s, Results.Config out, String phase, List<String> opts, int perSignal, int hangs)
+            throws IOException, InterruptedException {
+        boolean spare = out == results.spare;
+        String label = spare ? "with a spare" : s.label;
+        try (BenchPair pair = pair(s, phase, opts)) {
             pair.start();
             progress.printf("%s: pair %s started (%s), %d SIGKILL and %d SIGTERM takeovers, %d SIGSTOP%n",
-                    s.label, pair.name, String.join(" ", s.withInterval("10ms")), perSignal, perSignal, hangs);
-            if (s == Setup.DEFAULT) {
+                    label, pair.name, String.join(" ", opts), perSignal, perSignal, hangs);
+            if (s == Setup.DEFAULT && !spare) {
                 floors(pair);
+            }
+            if (spare) {
+                spareAlone(pair);
             }
             // Alternate the signals and the settle times, so that a machine that gets busier halfway skews all
             // alike.
@@ -144,7 +166,7 @@ final class Measure {
                 Results.Takeover t = takeover(pair, s, signal, settleMs);
                 ("KILL".equals(signal) ? out.kill : out.term).add(t);
                 progress.printf(Locale.ROOT, "%s: SIG%s %d/%d (%d ms after protected): next number after %s ms, "
-                        + "protected again after %s ms%s%s%n", s.label, signal, i / 2 + 1, perSignal, settleMs,
+                        + "protected again after %s ms%s%s%n", label, signal, i / 2 + 1, perSignal, settleMs,
                         Report.ms(t.latencyMs()),
                         Report.ms(t.reprotectMs()), t.late() > 0 ? " (the old primary printed " + t.late()
                         + " number(s) after the signal)" : "", t.attributed() ? ""
@@ -159,9 +181,31 @@ final class Measure {
                         + Report.ms(h.endedMs()) + " ms" : "did NOT end within 2 s", h.printedAfterResume());
             }
             pair.stop();
-            out.sequences.add(pair.sequence("takeovers"));
+            out.sequences.add(pair.sequence(phase));
             out.takeoverTimes.addAll(pair.takeoverTimes());
         }
+    }
+
+    /**
+     * The spare while it waits: its CPU over 10 s (every thread's, from the kernel's schedstat, in ns) and its RSS,
+     * once the pair has had a spare for 3 s.
+     */
+    private void spareAlone(BenchPair pair) throws InterruptedException {
+        PairStatus st = pair.awaitStatus(x -> x.isProtected() && x.sparePid() > 0, "protected with a spare",
+                PROTECTED_WITHIN, 20_000_000L).status();
+        Thread.sleep(3000);
+        long pid = st.sparePid();
+        Map<String, Long> cpu0 = Procs.threadCpuNs(pid);
+        long t0 = System.nanoTime();
+        Thread.sleep(10_000);
+        Map<String, Long> cpu1 = Procs.threadCpuNs(pid);
+        long t1 = System.nanoTime();
+        if (!cpu0.isEmpty() && !cpu1.isEmpty() && ProcStat.running(pid)) {
+            results.spareCpuPct = 100.0 * Procs.cpuNsBetween(cpu0, cpu1) / (t1 - t0);
+            results.spareRssMb = Procs.rssKb(pid) / 1024.0;
+        }
+        progress.printf(Locale.ROOT, "with a spare: spare pid %d waited with %.3f %% of a core, RSS %.1f MB%n", pid,
+                results.spareCpuPct, results.spareRssMb);
     }
 
     /**
@@ -345,7 +389,8 @@ final class Measure {
                 since(pair, BenchPair.EventKind.PRIMARY_SIGNALLED, t0, t0),
                 since(pair, BenchPair.EventKind.PROMOTED, t0, t0), since(pair, BenchPair.EventKind.PRIMARY, t0, t0),
                 since(pair, BenchPair.EventKind.SPAWNED, t0, takeoverNs),
-                since(pair, BenchPair.EventKind.ATTACHED, t0, takeoverNs), first.attributed(), first.late());
+                since(pair, BenchPair.EventKind.ATTACHED, t0, takeoverNs), first.attributed(), first.late(),
+                before.sparePid() > 0);
     }
 
     /**

@@ -66,6 +66,39 @@ final class Procs {
         return out;
     }
 
+    /**
+     * The CPU time of each live thread of the process, from {@code /proc/PID/task/TID/schedstat} (ns, the kernel's
+     * own account, finer than clock ticks): for a process that is almost always blocked. Compare two readings
+     * thread by thread ({@link #cpuNsBetween}): a thread that ended in between takes its time with it.
+     *
+     * @return nanoseconds by thread id; empty when the process is gone
+     */
+    static Map<String, Long> threadCpuNs(long pid) {
+        Map<String, Long> out = new HashMap<>();
+        try (Stream<Path> list = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path t : list.toList()) {
+                try {
+                    out.put(t.getFileName().toString(),
+                            Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]));
+                } catch (IOException | RuntimeException e) {
+                    // A thread that ended meanwhile.
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new HashMap<>();
+        }
+        return out;
+    }
+
+    /** @return the CPU the threads alive at both readings spent in between, in ns (a thread new since: all) */
+    static long cpuNsBetween(Map<String, Long> before, Map<String, Long> after) {
+        long sum = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return sum;
+    }
+
     /** @return the resident set size (VmRSS) in kB, or -1 when the process is gone */
     static long rssKb(long pid) {
         try {

@@ -142,6 +142,7 @@ final class Report {
                 + "default takeovers and measured after the stress phase, once they have run at least 45 s.");
         line("");
         floorTable(d);
+        spareTable();
         line("## Both configurations side by side (every settle time together)");
         line("");
         line("| measure | default | peer-like | peer / default | goal | default | peer-like |");
@@ -314,6 +315,56 @@ final class Report {
         line("");
         archive();
         insideTakeover(d.takeoverTimes, "the step returns its number");
+    }
+
+    /** The default configuration again with a spare ({@code --spare on}), against the same floors. */
+    private void spareTable() {
+        Results.Config c = r.spare;
+        if (c.kill.isEmpty() && c.term.isEmpty()) {
+            return;
+        }
+        Samples death = Samples.of(r.deathFloorMs);
+        Samples start = Samples.of(r.startFloorMs);
+        line("## With a spare (`--spare on`), against the same floors");
+        line("");
+        line("The default configuration with a third member, started and prepared ahead, that becomes the standby "
+                + "when the standby takes over; the standby then spawns the next spare in the background. Measured "
+                + "right after the default's takeovers, the same way.");
+        line("");
+        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
+        line("|---|---:|---:|---:|---:|---|:-:|");
+        for (String sig : List.of("KILL", "TERM")) {
+            for (int settle : r.options.settleMs) {
+                List<Results.Takeover> ts = ("KILL".equals(sig) ? c.kill : c.term).stream()
+                        .filter(t -> t.settleMs() == settle).toList();
+                Samples s = samples(ts, Results.Takeover::latencyMs);
+                String name = "SIG" + sig + " -> next number, " + settle + " ms after protected";
+                if ("KILL".equals(sig)) {
+                    double p50 = death.median() + 2;
+                    double p99 = death.percentile(99) + 8;
+                    floorRow(name, s, String.format(Locale.ROOT, "p50 <= %s, p99 <= %s (floor + 2, + 8)", ms(p50),
+                            ms(p99)), s.median() <= p50 && s.percentile(99) <= p99);
+                } else {
+                    floorRow(name, s, "p50 <= 4", s.median() <= 4);
+                }
+            }
+        }
+        double startGoal = start.median() + 40;
+        Samples re = samples(c.takeovers(), Results.Takeover::reprotectMs);
+        floorRow("re-protection: first number -> status protected (all takeovers)", re,
+                "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
+        floorRow("... of them, the status before the signal named a prepared spare", samples(c.takeovers().stream()
+                .filter(Results.Takeover::spareReady).toList(), Results.Takeover::reprotectMs), "", null);
+        floorRow("... of them, the next spare was still starting (the rest of its start)", samples(c.takeovers()
+                .stream().filter(t -> !t.spareReady()).toList(), Results.Takeover::reprotectMs), "", null);
+        line("");
+        line(String.format(Locale.ROOT, "The spare while it waits (10 s, every thread): %s %% of a core; RSS %s MB. "
+                + "Gaps in this pair's sequence: %d.", Double.isNaN(r.spareCpuPct) ? "not measured"
+                : String.format(Locale.ROOT, "%.3f", r.spareCpuPct), Double.isNaN(r.spareRssMb) ? "not measured"
+                : String.format(Locale.ROOT, "%.1f", r.spareRssMb), c.sequences.stream().filter(q -> !q.ok())
+                .count()));
+        line("");
+        insideTakeover(c.takeoverTimes, "the step returns its number");
     }
 
     /**
@@ -580,6 +631,12 @@ final class Report {
         for (Results.Config c : r.configs.values()) {
             configs.put(c.setup.name().toLowerCase(Locale.ROOT), config(c));
         }
+        Map<String, Object> spare = config(r.spare);
+        spare.put("label", "default with a spare");
+        spare.put("options", String.join(" ", Setup.DEFAULT.withInterval("10ms")) + " --spare on");
+        spare.put("spareCpuPct", r.spareCpuPct);
+        spare.put("spareRssMb", r.spareRssMb);
+        configs.put("spare", spare);
         doc.put("configurations", configs);
         List<Object> goals = new ArrayList<>();
         for (Goal g : goals()) {
@@ -728,6 +785,7 @@ final class Report {
             s.put("attachedMs", t.attachedMs());
             s.put("attributed", t.attributed());
             s.put("lateNumbersOfOldPrimary", t.late());
+            s.put("spareReady", t.spareReady());
             return s;
         }));
         return m;

@@ -19,6 +19,11 @@ final class Results {
     final long startedNs = System.nanoTime();
     final long startedMillis = System.currentTimeMillis();
     final Map<Setup, Config> configs = new EnumMap<>(Setup.class);
+    /** The default configuration with a spare ({@code --spare on}), measured after the default's takeovers. */
+    final Config spare = new Config(Setup.DEFAULT);
+    /** The spare's own CPU (% of a core) while it waits, and its RSS (MB): NaN until measured. */
+    double spareCpuPct = Double.NaN;
+    double spareRssMb = Double.NaN;
     final List<Double> killCommandMs = new ArrayList<>();
     final List<Double> jvmStartMs = new ArrayList<>();
     final List<Double> deathFloorMs = new ArrayList<>();
@@ -55,7 +60,8 @@ final class Results {
     }
 
     boolean sequencesOk() {
-        return configs.values().stream().flatMap(c -> c.sequences.stream()).allMatch(SequenceCheck::ok);
+        return configs.values().stream().flatMap(c -> c.sequences.stream()).allMatch(SequenceCheck::ok)
+                && spare.sequences.stream().allMatch(SequenceCheck::ok);
     }
 
     /** @return the fresh starts' spawn -> first number, with the member's own command line */
@@ -111,9 +117,11 @@ final class Results {
      * @param attachedMs the first number to the new primary's log line that the new standby attached
      * @param attributed whether the new primary's first number was found by the count it announced in its log
      * @param late how many numbers the old primary printed after the signal, before the new primary's first
+     * @param spareReady whether the status before the signal named a prepared spare ({@code --spare on})
      */
     record Takeover(String signal, int settleMs, double latencyMs, double reprotectMs, double signalLoggedMs,
-            double detectedMs, double promotedMs, double spawnedMs, double attachedMs, boolean attributed, int late) {
+            double detectedMs, double promotedMs, double spawnedMs, double attachedMs, boolean attributed, int late,
+            boolean spareReady) {
     }
 
     /**

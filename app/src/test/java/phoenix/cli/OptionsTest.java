@@ -212,7 +212,25 @@ class OptionsTest {
     private static PairConfig config(Options o) {
         return PairConfig.builder(o.name).port(o.port).stateDir(o.stateDir).stepInterval(o.interval)
                 .heartbeatInterval(o.heartbeat).misses(o.misses).terminal(o.terminal).stepTimeout(o.stepTimeout)
-                .coordinator(o.coordinator).bind(o.bind).sessionTimeout(o.sessionTimeout).build();
+                .coordinator(o.coordinator).bind(o.bind).sessionTimeout(o.sessionTimeout).spare(o.spare).build();
+    }
+
+    @Test
+    void givesTheSpawnedStandbyItsSpareAndNoneWhenOff() {
+        Options on = parse("--name", "sp-1", "--spare", "on");
+        assertTrue(on.spare);
+        Options back = Options.parse(on.standbyArgs(config(on)).toArray(new String[0]));
+        assertTrue(back.spare, "the standby, and the spare it runs, keep a spare too");
+        assertEquals(config(on).toString(), config(back).toString());
+        assertFalse(parse("--spare=off").spare);
+        assertFalse(new Options().standbyArgs(config(new Options())).contains("--spare"), "off: none passed on");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"yes", "1", "ON", ""})
+    void refusesASpareOtherThanOnOrOff(String value) {
+        UsageException e = refused("--spare", value);
+        assertTrue(e.getMessage().contains("--spare takes on or off"), e.getMessage());
     }
 
     @Test

@@ -15,7 +15,7 @@ public final class PairStatuses {
      * Asks the pair, in this process.
      *
      * @param config names the pair and its state directory
-     * @param memberPids told each member pid the status names (primary, standby), e.g. {@link
+     * @param memberPids told each member pid the status names (primary, standby, spare), e.g. {@link
      *     ProcessTracker#track(long)}, so that the test can kill it at its end
      * @return the status, or empty when no member answers
      */
@@ -27,6 +27,9 @@ public final class PairStatuses {
             }
             if (st.standbyPid() > 0) {
                 memberPids.accept(st.standbyPid());
+            }
+            if (st.sparePid() > 0) {
+                memberPids.accept(st.sparePid());
             }
         });
         return s;

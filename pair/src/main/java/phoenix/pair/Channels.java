@@ -96,9 +96,29 @@ final class Channels {
     }
 
     void bindHeartbeatPort(int port) throws IOException {
+        bindHeartbeatPort(port, 0);
+    }
+
+    /**
+     * Binds the heartbeat port, trying again every 2 ms for up to {@code retryNs} while it is held: a member that
+     * has just taken the standby slot may find the port of the standby before it not yet closed (a process's end
+     * closes its files in the kernel's order, not the order it took them in).
+     */
+    void bindHeartbeatPort(int port, long retryNs) throws IOException {
+        long until = System.nanoTime() + retryNs;
         udp = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
-            udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            while (true) {
+                try {
+                    udp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                    break;
+                } catch (BindException e) {
+                    if (System.nanoTime() - until >= 0) {
+                        throw e;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+                }
+            }
         } catch (BindException e) {
             closeQuietly(udp);
             udp = null;
@@ -178,6 +198,22 @@ final class Channels {
     void closeHeartbeatPort() {
         closeQuietly(udp);
         udp = null;
+        // So that the port is free before the standby slot is (a spare takes both at once).
+        flushCloses();
+    }
+
+    /**
+     * A channel registered with the selector keeps its socket until the selector's next operation deregisters it:
+     * done now, for the channels closed so far. What it finds ready stays in the selected keys for the loop.
+     */
+    void flushCloses() {
+        try {
+            if (selector != null && selector.isOpen()) {
+                selector.selectNow();
+            }
+        } catch (IOException e) {
+            // The sockets are then released at the loop's next select or the selector's close.
+        }
     }
 
     /**
@@ -419,6 +455,23 @@ final class Channels {
         channel.configureBlocking(false);
         watch = register(new Connection(channel, Connection.Kind.TO_PRIMARY));
         return true;
+    }
+
+    /**
+     * Connects a spare to its standby's socket at {@code path}.
+     *
+     * @return the connection, or null when nobody listens there
+     */
+    Connection connectSpare(Path path) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            channel.close();
+            return null;
+        }
+        channel.configureBlocking(false);
+        return register(new Connection(channel, Connection.Kind.SPARE));
     }
 
     /**

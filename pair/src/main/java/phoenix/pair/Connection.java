@@ -37,6 +37,8 @@ final class Connection {
         TO_PRIMARY,
         /** The primary side of a watch connection, on the primary. */
         FROM_STANDBY,
+        /** A spare's connection to its standby, on either end ({@link PairConfig#spare}). */
+        SPARE,
         /** A TCP connection from another host that has not proved yet that it holds the pair's secret. */
         REMOTE_PENDING,
         /** A standby on another host, authenticated, watching this primary over TCP. */

@@ -17,6 +17,10 @@ import org.slf4j.Logger;
  *       {@code WELCOME seq pid state} (the handshake), or {@code BUSY} while it has a standby. The standby says
  *       {@code READY} when its start-up is done and {@code ACK seq} for the heartbeats it accepted, at most every
  *       250 ms ({@link StandbyKeeper#ACK_INTERVAL_NS}).</li>
+ *   <li>A spare ({@link PairConfig#spare}) says {@code SPARE pid} on its standby's socket once it is prepared, and
+ *       keeps the connection open while it waits; the standby tells its primary {@code SPARE pid} on the watch
+ *       connection (and {@code SPARE 0} when the spare has ended), and sends {@code STOP} to the spare when the
+ *       pair is stopped.</li>
  *   <li>The primary sends {@code HB hex} (each heartbeat, also sent on UDP) and {@code STOP} on the watch
  *       connection; a standby that takes over sends {@code FENCE epoch pid} before it closes the connection.</li>
  * </ul>
@@ -68,6 +72,23 @@ final class ControlProtocol {
 
     static String welcome(long seq, long primaryPid, PairState state) {
         return "WELCOME " + seq + " " + primaryPid + " " + StateDir.formatCheckpoint(state).trim();
+    }
+
+    static String spare(long sparePid) {
+        return "SPARE " + sparePid;
+    }
+
+    /** @return the pid in a {@code SPARE pid} line, or -1 when the line is not one */
+    static long parseSpare(String line) {
+        if (!line.startsWith("SPARE ")) {
+            return -1;
+        }
+        try {
+            long pid = Long.parseLong(line.substring(6));
+            return pid >= 0 ? pid : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     static String stop() {
@@ -123,8 +144,7 @@ final class ControlProtocol {
                     // Never sent across hosts: it would end this standby, on a line without the pair's HMAC.
                     break;
                 }
-                Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
-                loop.notNeeded = true;
+                loop.onBusy(now);
                 break;
             case "STOP":
                 Connection watch = channels.watch;
@@ -149,7 +169,8 @@ final class ControlProtocol {
                 Status s = new Status();
                 s.put("role", "standby").put("pid", pid).put("name", config.name())
                         .put("epoch", standby.last().epoch()).put("step", standby.last().snapshot().step())
-                        .put("primaryPid", standby.primaryPid()).put("rejected", Standby.labels(standby.rejected()));
+                        .put("primaryPid", standby.primaryPid()).put("sparePid", loop.sparePid())
+                        .put("rejected", Standby.labels(standby.rejected()));
                 channels.reply(c, s.lines());
                 break;
             case "STOP":
@@ -159,6 +180,11 @@ final class ControlProtocol {
                 c.send(stopped(standby.last().snapshot().step()));
                 break;
             default:
+                long sparePid = parseSpare(line);
+                if (sparePid > 0) {
+                    loop.onSpare(c, sparePid, now);
+                    break;
+                }
                 channels.reply(c, List.of("ERROR unknown request"));
                 break;
         }
@@ -180,6 +206,8 @@ final class ControlProtocol {
             }
         } else if (words[0].equals("ACK")) {
             loop.keeper.onAck(now);
+        } else if (parseSpare(line) >= 0) {
+            loop.keeper.onSpare(parseSpare(line));
         } else if (words[0].equals("FENCE") && words.length == 3) {
             loop.primary.onFence(Long.parseLong(words[1]), Long.parseLong(words[2]), now);
         } else {
@@ -224,6 +252,7 @@ final class ControlProtocol {
         status.put("role", "primary").put("pid", pid).put("name", config.name()).put("epoch", s.epoch())
                 .put("step", s.snapshot().step()).put("takeovers", s.takeovers())
                 .put("protected", keeper.isProtected(now)).put("standbyPid", keeper.standbyPid())
+                .put("sparePid", keeper.sparePid())
                 .put("state", primary.state().name().toLowerCase(Locale.ROOT))
                 .put("streak", s.streak()).put("stepAtTakeover", s.stepAtTakeover())
                 .put("spawnFailures", keeper.failures()).put("checkpointError", loop.healer.checkpointError());

@@ -74,6 +74,12 @@ final class Member {
     final ReplicaHolder holder = new ReplicaHolder();
     /** The service a service pair's primary runs; null for a task. */
     private ServiceTask service;
+    /** The standby's spare, when it keeps one ({@link Spares}). */
+    final Spares spares = new Spares(this);
+    /** Whether the takeover's preparation is done (a spare does it before it waits). */
+    private boolean prepared;
+    /** How a spare ended without becoming the standby; null otherwise. */
+    private Ending spareEnding;
 
     Member(PairConfig config, PairTask task, NanoClock clock) {
         this.config = config;
@@ -90,6 +96,10 @@ final class Member {
     /** A member of a service pair: its primary runs {@code service} instead of stepping a task. */
     Member(PairConfig config, PairService service, NanoClock clock) {
         this(config, new ServiceTask(service), clock);
+        if (config.spare()) {
+            throw new PairException("a spare is for pairs of steps (PairTask) so far: leave out --spare for a "
+                    + "service");
+        }
         this.service = (ServiceTask) task;
         this.service.bind(replication, holder);
     }
@@ -99,6 +109,11 @@ final class Member {
         if (service != null) {
             service.stop(why);
         }
+    }
+
+    /** {@return whether this member's pair runs a service rather than steps} */
+    boolean isService() {
+        return service != null;
     }
 
     /** A service pair's primary never steps again after the step that started its service. */
@@ -117,13 +132,16 @@ final class Member {
         try {
             channels.open();
             if (!startStandby()) {
-                return Ending.NOT_NEEDED;
+                return spareEnding != null ? spareEnding : Ending.NOT_NEEDED;
             }
             while (true) {
                 if (!alone) {
                     Standby.State end = standbyLoop.run();
                     if (signals.signalEnding != null) {
-                        if (end == Standby.State.PROMOTED) {
+                        if (end == Standby.State.PROMOTED && spares.connection != null) {
+                            Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: its spare pid {} "
+                                    + "takes over from the checkpoint", spares.pid);
+                        } else if (end == Standby.State.PROMOTED) {
                             Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
                                     + "step {}, kept in the checkpoint; start it again to go on",
                                     standbyLoop.standby.last().snapshot().step());
@@ -132,6 +150,7 @@ final class Member {
                     }
                     boolean notNeeded = standbyLoop.notNeeded;
                     if (end == Standby.State.STOPPED || notNeeded) {
+                        spares.stop(notNeeded ? "this standby is not needed" : "pair stopping");
                         return notNeeded ? Ending.NOT_NEEDED : Ending.STOPPED;
                     }
                     // A spawned standby must not take over a pair stopped while it started. With a coordinator
@@ -145,6 +164,7 @@ final class Member {
                     times.stopMarkTookNs = clock.nanoTime() - stopMarkFrom;
                     if (stopped) {
                         Log.LOG.info("the pair was stopped while this standby started; not taking over");
+                        spares.stop("pair stopping");
                         return Ending.STOPPED;
                     }
                     if (multiHost() && !watchedLocally) {
@@ -164,6 +184,7 @@ final class Member {
                     return takeover.promote() ? primaryLoop.run() : Ending.GAVE_UP;
                 } catch (Takeover.Stopped s) {
                     Log.LOG.info("the pair was stopped while this standby started; not taking over");
+                    spares.stop("pair stopping");
                     return Ending.STOPPED;
                 } catch (Takeover.Yielded y) {
                     // Another member took over first, on another host: this one watches it instead.
@@ -248,14 +269,21 @@ final class Member {
                         store.where(), c.snapshot().step(), c.epoch()));
             }
         }
-        standbySlot = takeStandbySlot(spawned);
-        if (standbySlot == null) {
-            return false;
+        if (config.spareOf() != 0 && !multiHost()) {
+            spareEnding = awaitSlotAsSpare();
+            if (spareEnding != null) {
+                return false;
+            }
+        } else {
+            standbySlot = takeStandbySlot(spawned);
+            if (standbySlot == null) {
+                return false;
+            }
         }
         // The standby's signal handling, made beside the rest of the start-up and in place before READY: from READY
         // on the pair counts as protected, and `pkill -f PROGRAM` then must end the primary alone.
         Thread handlers = null;
-        if (config.handleSignals()) {
+        if (config.handleSignals() && !prepared) {
             handlers = new Thread(() -> Signals.standby(signals), tag);
             handlers.setDaemon(true);
             handlers.start();
@@ -287,7 +315,8 @@ final class Member {
                         ephemeral[0]);
             }
         }
-        channels.bindHeartbeatPort(config.port());
+        // A spawned member tries again for a moment: the standby before it may still be closing the port.
+        channels.bindHeartbeatPort(config.port(), spawned ? 1_000_000_000L : 0);
         channels.serverPath = config.standbySocket();
         channels.listen(channels.serverPath);
         if (codec == null) {
@@ -308,7 +337,9 @@ final class Member {
             // settled). A person's start with nobody to take over from does it on the warm-up's thread, beside its
             // takeover.
             awaitLogger();
-            prepareTakeover();
+            if (!prepared) {
+                prepareTakeover();
+            }
             standbyLoop.readAhead();
         }
         if (channels.watch != null) {
@@ -320,6 +351,147 @@ final class Member {
         warmUp.setDaemon(true);
         warmUp.start();
         return true;
+    }
+
+    /**
+     * A spare's start ({@link PairConfig#spare}): what a standby does before READY is done now, while nothing is at
+     * stake (the signal handling, the secret, the logger, the takeover's rehearsals and its control socket bound
+     * ahead); then it tells its standby it is prepared and waits for the standby's slot, which the standby frees as
+     * it takes over or ends, without a thread awake: one blocks in the kernel's lock, the loop in its selector. With
+     * the slot it goes on as a spawned standby does, attaching to the primary. It ends when told to stop, on SIGHUP,
+     * or when its standby has ended and the slot stays taken (another standby has it).
+     *
+     * @return null once this member holds the slot; otherwise how it ends
+     */
+    private Ending awaitSlotAsSpare() throws IOException {
+        signals.role = "spare";
+        if (config.handleSignals()) {
+            Signals.standby(signals);
+        }
+        codec = dir.codec(SECRET_WAIT_MS);
+        standbyLoop = new StandbyLoop(this, new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime()));
+        awaitLogger();
+        prepareTakeover();
+        prepared = true;
+        if (store == dir && dir.isStopped()) {
+            // The pair was stopped while this spare started (its standby is gone, or going).
+            Log.LOG.info("spare ends: the pair was stopped");
+            return Ending.STOPPED;
+        }
+        SlotWait wait = new SlotWait();
+        Thread waiter = new Thread(wait, tag);
+        waiter.setDaemon(true);
+        waiter.start();
+        Connection link = channels.connectSpare(config.standbySocket());
+        long endedNs = 0;
+        if (link != null) {
+            link.send(ControlProtocol.spare(pid));
+            Log.LOG.info("spare pid {} of pair '{}': prepared; becomes the standby when standby pid {} takes over or "
+                    + "ends", pid, config.name(), config.spareOf());
+        } else {
+            endedNs = clock.nanoTime();
+        }
+        boolean adopted = false;
+        try {
+            while (true) {
+                long now = clock.nanoTime();
+                channels.select(endedNs == 0 ? 60_000_000_000L : endedNs + SLOT_WAIT_NS - now);
+                channels.selector.selectedKeys().clear();
+                if (link != null) {
+                    for (String line : link.readLines()) {
+                        if (line.equals(ControlProtocol.stop())) {
+                            Log.LOG.info("spare ends: the pair is stopping");
+                            return Ending.STOPPED;
+                        }
+                        if (line.equals("BUSY")) {
+                            Log.LOG.warn("standby pid {} has a spare already; this one is not needed",
+                                    config.spareOf());
+                            return Ending.NOT_NEEDED;
+                        }
+                    }
+                    if (link.atEof()) {
+                        // Its standby took over or ended: the slot follows at once, unless another member has it.
+                        endedNs = clock.nanoTime();
+                        channels.closeConnection(link);
+                        link = null;
+                    }
+                }
+                if (signals.pending()) {
+                    standbyLoop.onStandbySignal(false);
+                }
+                if (signals.signalEnding != null) {
+                    return signals.signalEnding;
+                }
+                FileLock lock = wait.lock;
+                if (lock != null) {
+                    standbySlot = lock;
+                    // A stop tells the spare before its standby frees the slot: a STOP, or the mark.
+                    if (link != null) {
+                        for (String line : link.readLines()) {
+                            if (line.equals(ControlProtocol.stop())) {
+                                return Ending.STOPPED;
+                            }
+                        }
+                    }
+                    if (store == dir && dir.isStopped()) {
+                        Log.LOG.info("spare ends: the pair was stopped");
+                        return Ending.STOPPED;
+                    }
+                    if (link != null) {
+                        channels.closeConnection(link);
+                    }
+                    adopted = true;
+                    signals.role = "standby";
+                    if (ownWindow) {
+                        // The window was opened as the spare's; say in its title what it is now.
+                        System.err.print("\033]0;" + config.windowLabel() + " standby\007");
+                        System.err.flush();
+                        WindowTitle.renameOwnTmuxWindow(config.windowLabel() + " standby");
+                    }
+                    Log.LOG.info("spare pid {} takes the standby's slot: attaching as the standby", pid);
+                    return null;
+                }
+                if (endedNs != 0 && clock.nanoTime() - endedNs >= SLOT_WAIT_NS) {
+                    Log.LOG.warn("standby pid {} is no longer there to register with, and another member holds the "
+                            + "standby slot of pair '{}' for {} ms: this spare is not needed", config.spareOf(),
+                            config.name(), SLOT_WAIT_NS / 1_000_000);
+                    return Ending.NOT_NEEDED;
+                }
+            }
+        } finally {
+            if (!adopted) {
+                wait.cancel();
+                waiter.interrupt();
+            }
+        }
+    }
+
+    /** Waits for the standby slot on a thread of its own and wakes the loop when it has it. */
+    private final class SlotWait implements Runnable {
+        volatile FileLock lock;
+        private volatile boolean cancelled;
+
+        @Override
+        public void run() {
+            Optional<FileLock> taken = dir.lockStandbySlot();
+            if (taken.isPresent()) {
+                lock = taken.get();
+                if (cancelled) {
+                    // The spare ended meanwhile: the slot goes back at once, not at the process's end.
+                    Channels.closeQuietly(lock.channel());
+                }
+                channels.wakeup();
+            }
+        }
+
+        /** The spare ends without the slot: one taken after all is given back. */
+        void cancel() {
+            cancelled = true;
+            FileLock taken = lock;
+            if (taken != null) {
+                Channels.closeQuietly(taken.channel());
+            }
+        }
     }
 
     private void awaitLogger() {
@@ -602,7 +774,19 @@ final class Member {
      */
     void attachLate() throws IOException {
         if (config.spawnedBy() != 0 && channels.watch == null && !everWatched && connectToPrimary()) {
+            watchedLocally = true;
             Log.LOG.info("attached to the primary after a late start of its control socket");
+            channels.watch.send(ControlProtocol.ready());
+        }
+    }
+
+    /**
+     * Connects to the primary again after it answered BUSY ({@link StandbyLoop#onBusy}), and says READY again: its
+     * start-up is done. A primary that no longer answers is left to the heartbeats' timeout.
+     */
+    void watchAgain() throws IOException {
+        if (channels.watch == null && connectToPrimary()) {
+            watchedLocally = true;
             channels.watch.send(ControlProtocol.ready());
         }
     }
@@ -830,6 +1014,9 @@ final class Member {
         if (primaryLoop != null) {
             Channels.closeQuietly(primaryLoop.sender);
         }
+        // The sockets closed above are released at the selector's next operation: done now, before the slot, so
+        // that a spare taking the slot finds this member's watch connection ended, and the port free.
+        channels.flushCloses();
         if (standbySlot != null) {
             Channels.closeQuietly(standbySlot.channel());
         }

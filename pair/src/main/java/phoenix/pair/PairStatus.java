@@ -21,10 +21,11 @@ import java.util.Map;
  * @param crashLoopStreak how many takeovers in a row happened without progress; 0 when none
  * @param rejected the standby's count of refused datagrams by reason
  * @param checkpointError why the checkpoint cannot be written, empty when it can
+ * @param sparePid the standby's spare's pid ({@link PairConfig#spare}), 0 when there is none
  */
 public record PairStatus(String name, long step, long epoch, boolean isProtected, long primaryPid,
         String primaryState, long standbyPid, long takeovers, int crashLoopStreak, Map<String, Long> rejected,
-        String checkpointError) {
+        String checkpointError, long sparePid) {
 
     /**
      * Copies the map so that the record stays immutable.
@@ -40,9 +41,31 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
      * @param crashLoopStreak how many takeovers in a row happened without progress
      * @param rejected the standby's count of refused datagrams by reason, copied
      * @param checkpointError why the checkpoint cannot be written, empty when it can
+     * @param sparePid the standby's spare's pid, 0 when there is none
      */
     public PairStatus {
         rejected = Map.copyOf(rejected);
+    }
+
+    /**
+     * A status without a spare.
+     *
+     * @param name the pair's name
+     * @param step the last step the pair completed
+     * @param epoch the primary's epoch
+     * @param isProtected whether a standby is attached and acknowledging heartbeats
+     * @param primaryPid the primary's pid, 0 when there is none
+     * @param primaryState the primary's role state
+     * @param standbyPid the standby's pid, 0 when there is none
+     * @param takeovers how many times a standby took over
+     * @param crashLoopStreak how many takeovers in a row happened without progress
+     * @param rejected the standby's count of refused datagrams by reason, copied
+     * @param checkpointError why the checkpoint cannot be written, empty when it can
+     */
+    public PairStatus(String name, long step, long epoch, boolean isProtected, long primaryPid, String primaryState,
+            long standbyPid, long takeovers, int crashLoopStreak, Map<String, Long> rejected, String checkpointError) {
+        this(name, step, epoch, isProtected, primaryPid, primaryState, standbyPid, takeovers, crashLoopStreak,
+                rejected, checkpointError, 0);
     }
 
     static PairStatus of(String name, Status primary, Status standby) {
@@ -63,11 +86,16 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
             // and nothing that has exited protects the pair.
             standbyPid = 0;
         }
+        // The standby knows its spare first; a primary only from what its standby said.
+        long sparePid = standby != null ? standby.getLong("sparePid") : primary.getLong("sparePid");
+        if (!Pids.running(sparePid)) {
+            sparePid = 0;
+        }
         return new PairStatus(name, main.getLong("step"), main.getLong("epoch"),
                 primary != null && standbyRuns && Boolean.parseBoolean(primary.get("protected")),
                 primary != null ? primary.getLong("pid") : 0, primary != null ? primary.get("state") : "",
                 standbyPid, main.getLong("takeovers"), (int) (primary != null ? primary.getLong("streak") : 0),
-                rejected, primary != null ? primary.get("checkpointError") : "");
+                rejected, primary != null ? primary.get("checkpointError") : "", sparePid);
     }
 
     /** {@return the status as one JSON object on one line, with the step in a field named {@code step}} */
@@ -104,6 +132,7 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
         } else {
             sb.append("null");
         }
+        sb.append(",\"spare\":").append(sparePid > 0 ? "{\"pid\":" + sparePid + "}" : "null");
         sb.append(",\"takeovers\":").append(takeovers).append(",\"crashLoop\":");
         if (crashLoopStreak > 0) {
             sb.append('{').append(stepField).append(':').append(step + 1).append(",\"streak\":").append(crashLoopStreak)
@@ -134,6 +163,10 @@ public record PairStatus(String name, long step, long epoch, boolean isProtected
         sb.append("  primary  ").append(primaryPid > 0 ? "pid " + primaryPid + " (" + primaryState + ")" : "none")
                 .append('\n');
         sb.append("  standby  ").append(standbyPid > 0 ? "pid " + standbyPid : "none").append('\n');
+        if (sparePid > 0) {
+            sb.append("  spare    pid ").append(sparePid).append(" (prepared; becomes the standby when the standby "
+                    + "takes over or ends)\n");
+        }
         sb.append("  ").append(isProtected ? "protected: a standby holds the state and will take over"
                 : "NOT protected: no standby is ready to take over").append('\n');
         if (crashLoopStreak > 0) {

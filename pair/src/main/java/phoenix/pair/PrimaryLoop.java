@@ -252,6 +252,14 @@ final class PrimaryLoop {
             return;
         }
         Connection c = (Connection) attachment;
+        if (c.kind() == Connection.Kind.SPARE) {
+            // The connection of the spare this member kept as a standby: nothing on it is for a primary.
+            c.readLines();
+            if (c.atEof()) {
+                channels.closeConnection(c);
+            }
+            return;
+        }
         if (c.kind() == Connection.Kind.REMOTE_PENDING || c.kind() == Connection.Kind.FROM_REMOTE) {
             onRemoteKey(c, now);
             return;

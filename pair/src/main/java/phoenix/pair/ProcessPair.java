@@ -169,12 +169,12 @@ public final class ProcessPair {
         long step = answer.map(ControlProtocol::parseStopped).orElse(OptionalLong.empty())
                 .orElse(before.get().step());
         long deadline = System.nanoTime() + wait.toNanos();
-        for (long pid : new long[] {before.get().primaryPid(), before.get().standbyPid()}) {
+        for (long pid : new long[] {before.get().primaryPid(), before.get().standbyPid(), before.get().sparePid()}) {
             awaitEnd(pid, deadline);
         }
         PairStatus b = before.get();
         return Optional.of(new PairStatus(b.name(), step, b.epoch(), false, b.primaryPid(), "stopped",
-                b.standbyPid(), b.takeovers(), 0, b.rejected(), b.checkpointError()));
+                b.standbyPid(), b.takeovers(), 0, b.rejected(), b.checkpointError(), b.sparePid()));
     }
 
     /** Waits until the process has ended: gone, or a zombie that its parent has not reaped. */

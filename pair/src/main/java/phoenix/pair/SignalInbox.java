@@ -23,6 +23,8 @@ final class SignalInbox implements Signals.Receiver {
     int standbyHangUpsHandled;
     /** How the member ends because of a signal, once one has been taken up; loop thread only. */
     Ending signalEnding;
+    /** What the member is while it is not the primary, for the log: "standby", or "spare" while it waits. */
+    volatile String role = "standby";
 
     SignalInbox(Channels channels) {
         this.channels = channels;
@@ -43,7 +45,7 @@ final class SignalInbox implements Signals.Receiver {
         if (!asPrimary && number != 1) {
             // Meant for the primary (a pkill -f that matches the program reaches both); also one that arrived just
             // before this standby took over.
-            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", name);
+            Log.LOG.warn("{} ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", role, name);
             return;
         }
         synchronized (this) {

@@ -55,6 +55,8 @@ final class Spawners implements StandbyKeeper.Spawner {
     private final List<String> command;
     private final String title;
     private final Map<String, String> environment;
+    /** What it starts, for its log lines: "standby" or "spare". */
+    private final String role;
     private String terminal;
 
     /**
@@ -64,6 +66,12 @@ final class Spawners implements StandbyKeeper.Spawner {
      * @param environment set in every standby's environment (the marker that says who spawned it)
      */
     Spawners(List<String> command, String title, String terminal, Map<String, String> environment) {
+        this(command, title, terminal, environment, "standby");
+    }
+
+    /** The same, for what {@code role} names ("standby", or "spare"). */
+    Spawners(List<String> command, String title, String terminal, Map<String, String> environment, String role) {
+        this.role = role;
         this.command = List.copyOf(command);
         this.title = title;
         this.terminal = terminal;
@@ -186,6 +194,10 @@ final class Spawners implements StandbyKeeper.Spawner {
             }
         }
         ProcessBuilder pb = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (!environment.containsKey(PairConfig.SPARE_OF_ENV)) {
+            // A spare that became the standby, then the primary, spawns standbys: not spares of its old standby.
+            pb.environment().remove(PairConfig.SPARE_OF_ENV);
+        }
         pb.environment().putAll(environment);
         boolean background = "none".equals(terminal);
         if (background) {
@@ -196,7 +208,7 @@ final class Spawners implements StandbyKeeper.Spawner {
             pb.environment().putAll(environmentFor(terminal, title, command));
         }
         Process process = pb.start();
-        Log.LOG.info("spawned standby {} pid {}", background ? "in the background as" : "in " + terminal + " as",
+        Log.LOG.info("spawned {} {} pid {}", role, background ? "in the background as" : "in " + terminal + " as",
                 process.pid());
         return new Started(process, background);
     }
@@ -204,7 +216,8 @@ final class Spawners implements StandbyKeeper.Spawner {
     @Override
     public void failed(StandbyKeeper.Spawned spawned, String why) {
         if (!"none".equals(terminal)) {
-            Log.LOG.warn("terminal {} did not start a standby ({}); standbys now run in the background", terminal, why);
+            Log.LOG.warn("terminal {} did not start a {} ({}); {}s now run in the background", terminal, role, why,
+                    role);
             terminal = "none";
         }
     }

@@ -6,7 +6,12 @@ import org.slf4j.Logger;
 /**
  * The primary's half of the pair's healing: it keeps exactly one standby. It spawns one when there is none,
  * waits for it to attach, notices when it dies (its watch connection closes) or hangs (it stops acknowledging
- * heartbeats), and spawns the next one after an exponential backoff when spawning keeps failing.
+ * heartbeats), and spawns the next one after an exponential backoff when spawning keeps failing. When the standby
+ * keeps a spare ({@link PairConfig#spare}), the spare is the next standby: the keeper waits for it to attach (it
+ * takes the standby's slot as the standby ends or takes over) rather than spawning one.
+ *
+ * <p>A standby keeps its spare with a keeper of its own ({@link #forSpare}): there, attached means the spare has
+ * said it is prepared, and it counts as alive while its connection is open.
  */
 final class StandbyKeeper {
     static final long FIRST_BACKOFF_NS = 100_000_000L;
@@ -26,6 +31,12 @@ final class StandbyKeeper {
      * s of the 2 s; before, 1.9 s), at worst three quarters of the timeout (see StandbyLoopTest).
      */
     static final long ACK_INTERVAL_NS = MIN_ACK_TIMEOUT_NS / 8;
+    /**
+     * How long a spare has to attach as the standby once its standby's slot is free: it is prepared, so it needs a
+     * few milliseconds (the slot, a stat, a connection, a port); a spare that has not attached by then is killed
+     * and a standby spawned instead.
+     */
+    static final long SPARE_ATTACH_TIMEOUT_NS = 3_000_000_000L;
 
     /** The keeper's states. */
     enum State {
@@ -49,6 +60,42 @@ final class StandbyKeeper {
 
         /** Kills an attached standby that stopped answering, by its pid. */
         void kill(long standbyPid);
+
+        /** A process this member did not start (a standby's spare), by its pid: for its end and its kill. */
+        default Spawned existing(long pid) {
+            return new Existing(pid);
+        }
+    }
+
+    /**
+     * A process known by its pid, looked up once: the JDK's handle keeps the process's start time, so that a pid
+     * the kernel has since given to another process is neither taken for alive nor killed.
+     */
+    static final class Existing implements Spawned {
+        private final long pid;
+        private final ProcessHandle handle;
+
+        Existing(long pid) {
+            this.pid = pid;
+            this.handle = ProcessHandle.of(pid).orElse(null);
+        }
+
+        @Override
+        public long pid() {
+            return pid;
+        }
+
+        @Override
+        public boolean failedToStart() {
+            return handle == null || !handle.isAlive();
+        }
+
+        @Override
+        public void kill() {
+            if (handle != null) {
+                handle.destroyForcibly();
+            }
+        }
     }
 
     /** A process this primary started, which may be the standby itself or a terminal that runs it. */
@@ -65,6 +112,16 @@ final class StandbyKeeper {
 
     private final Spawner spawner;
     private final long ackTimeoutNs;
+    private final String who;
+    /** What this keeper keeps: "standby", or "spare". */
+    private final String kept;
+    private long attachTimeoutNs = ATTACH_TIMEOUT_NS;
+    /** Whether {@link #spawned} is a spare waited for, not a process this keeper spawned. */
+    private boolean spareAwaited;
+    /** The standby's spare, as the standby said: the next standby. 0: none. */
+    private long sparePid;
+    /** The same process, looked up as the standby named it. */
+    private Spawned spare;
     private State state = State.UNPROTECTED;
     private long stateChangedNs;
     private long nextSpawnNs;
@@ -84,10 +141,24 @@ final class StandbyKeeper {
     }
 
     StandbyKeeper(Spawner spawner, long ackTimeoutNs, long nowNs) {
+        this(spawner, ackTimeoutNs, nowNs, "primary's standby keeper");
+    }
+
+    private StandbyKeeper(Spawner spawner, long ackTimeoutNs, long nowNs, String who) {
         this.spawner = spawner;
         this.ackTimeoutNs = ackTimeoutNs;
+        this.who = who;
+        this.kept = who.endsWith("spare keeper") ? "spare" : "standby";
         this.stateChangedNs = nowNs;
         this.nextSpawnNs = nowNs;
+    }
+
+    /**
+     * The keeper a standby keeps its spare with: attached and ready is the spare's word that it is prepared
+     * ({@link #onAttached}, {@link #onReady}), alive while its connection is open ({@link #onAck} each pass).
+     */
+    static StandbyKeeper forSpare(Spawner spawner, long nowNs) {
+        return new StandbyKeeper(spawner, MIN_ACK_TIMEOUT_NS, nowNs, "standby's spare keeper");
     }
 
     /** Advances by one pass: spawns when due, gives up on a spawn that never attaches, a standby that hangs. */
@@ -116,27 +187,34 @@ final class StandbyKeeper {
         }
         try {
             spawned = spawner.spawn();
+            attachTimeoutNs = ATTACH_TIMEOUT_NS;
+            spareAwaited = false;
             state(State.SPAWNING, nowNs, "spawned pid " + spawned.pid());
         } catch (IOException | RuntimeException e) {
             spawner.failed(null, e.getMessage());
-            failed(nowNs, "cannot start a standby: " + e.getMessage());
+            failed(nowNs, "cannot start a " + kept + ": " + e.getMessage());
         }
     }
 
     private void onSpawning(long nowNs) {
         if (spawned != null && spawned.failedToStart()) {
-            spawner.failed(spawned, "pid " + spawned.pid() + " ended before its standby was ready");
-            failed(nowNs, "spawned pid " + spawned.pid() + " ended before its standby was ready");
-        } else if (nowNs - stateChangedNs >= ATTACH_TIMEOUT_NS) {
-            String what = spawned != null ? "spawned pid " + spawned.pid() : "standby pid " + standbyPid;
+            if (!spareAwaited) {
+                spawner.failed(spawned, "pid " + spawned.pid() + " ended before its " + kept + " was ready");
+            }
+            failed(nowNs, "spawned pid " + spawned.pid() + " ended before its " + kept + " was ready");
+        } else if (nowNs - stateChangedNs >= attachTimeoutNs) {
+            String what = spawned != null ? "spawned pid " + spawned.pid() : kept + " pid " + standbyPid;
             if (spawned != null) {
                 spawned.kill();
-                spawner.failed(spawned, "no standby was ready within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s");
+                if (!spareAwaited) {
+                    spawner.failed(spawned, "no " + kept + " was ready within " + attachTimeoutNs / 1_000_000_000L
+                            + " s");
+                }
             }
             if (standbyPid != 0) {
                 spawner.kill(standbyPid);
             }
-            failed(nowNs, what + " was not ready within " + ATTACH_TIMEOUT_NS / 1_000_000_000L + " s; killed it");
+            failed(nowNs, what + " was not ready within " + attachTimeoutNs / 1_000_000_000L + " s; killed it");
         }
     }
 
@@ -172,7 +250,7 @@ final class StandbyKeeper {
         }
         if (state == State.UNPROTECTED) {
             // Not one this primary spawned (a start that joined the pair): wait for it all the same.
-            state(State.SPAWNING, nowNs, "standby pid " + pid + " joined");
+            state(State.SPAWNING, nowNs, kept + " pid " + pid + " joined");
         }
         standbyPid = pid;
         return true;
@@ -183,7 +261,7 @@ final class StandbyKeeper {
         if (state == State.SPAWNING && standbyPid != 0) {
             lastAckNs = nowNs;
             spawned = null;
-            state(State.PROTECTED, nowNs, "standby pid " + standbyPid + " is ready");
+            state(State.PROTECTED, nowNs, kept + " pid " + standbyPid + " is ready");
         }
     }
 
@@ -213,6 +291,50 @@ final class StandbyKeeper {
         }
     }
 
+    /**
+     * The standby said it has a spare, prepared and waiting for the standby's slot ({@code pid}), or no longer has
+     * one (0): when the standby ends, the spare is the next standby.
+     */
+    void onSpare(long pid) {
+        if (pid == ProcessHandle.current().pid() || pid == standbyPid) {
+            // Not a spare: this primary, or the standby itself (a standby that says so is wrong, and is ignored).
+            pid = 0;
+        }
+        sparePid = pid;
+        spare = pid != 0 ? spawner.existing(pid) : null;
+    }
+
+    /**
+     * A takeover's keeper: the standby that took over had a spare, which takes the slot the takeover just freed
+     * and attaches as the new standby. It is waited for rather than a standby spawned: within
+     * {@link #SPARE_ATTACH_TIMEOUT_NS} when it was prepared, within the attach timeout when it was still starting
+     * (it has the rest of its start to go, which is less than a new standby's whole start).
+     *
+     * @param next the spare's process (for a spare still starting, what was spawned for it)
+     * @param prepared whether it had said it was prepared
+     */
+    void expectSpare(Spawned next, boolean prepared, long nowNs) {
+        if (state == State.UNPROTECTED && standbyPid == 0 && next != null) {
+            spawned = next;
+            attachTimeoutNs = prepared ? SPARE_ATTACH_TIMEOUT_NS : ATTACH_TIMEOUT_NS;
+            spareAwaited = true;
+            sparePid = 0;
+            spare = null;
+            state(State.SPAWNING, nowNs, (prepared ? "spare pid " : "spare being started as pid ") + next.pid()
+                    + " of the standby that took over becomes the standby");
+        }
+    }
+
+    /** A process by its pid, as this keeper's spawner looks it up. */
+    Spawned existing(long pid) {
+        return spawner.existing(pid);
+    }
+
+    /** @return what this keeper spawned and is waiting for, while it waits; null otherwise */
+    Spawned pending() {
+        return state == State.SPAWNING && standbyPid == 0 ? spawned : null;
+    }
+
     private void detached(long nowNs, String why, boolean healthy) {
         if (healthy || nowNs - stateChangedNs >= HEALTHY_NS) {
             backoffNs = FIRST_BACKOFF_NS;
@@ -225,17 +347,33 @@ final class StandbyKeeper {
             backoffNs = Math.min(backoffNs * 2, MAX_BACKOFF_NS);
         }
         standbyPid = 0;
-        state(State.UNPROTECTED, nowNs, why + "; next standby in " + Math.max(0, nextSpawnNs - nowNs) / 1_000_000
+        Spawned next = spare;
+        spare = null;
+        sparePid = 0;
+        if (next != null && !next.failedToStart()) {
+            // Its spare takes the slot the standby's end freed, and attaches: waited for, not spawned anew.
+            spawned = next;
+            attachTimeoutNs = SPARE_ATTACH_TIMEOUT_NS;
+            spareAwaited = true;
+            state(State.SPAWNING, nowNs, why + "; its spare pid " + next.pid() + " becomes the standby");
+            return;
+        }
+        state(State.UNPROTECTED, nowNs, why + "; next " + kept + " in " + Math.max(0, nextSpawnNs - nowNs) / 1_000_000
                 + " ms");
     }
 
     /** Stops keeping a standby; a spawned one that has not attached yet is killed. */
     void stop(long nowNs) {
+        stop(nowNs, "pair stopping");
+    }
+
+    /** Stops keeping one, saying why; a spawned one that has not attached yet is killed. */
+    void stop(long nowNs, String why) {
         if (spawned != null) {
             spawned.kill();
             spawned = null;
         }
-        state(State.STOPPING, nowNs, "pair stopping");
+        state(State.STOPPING, nowNs, why);
     }
 
     /** @return whether a standby is attached and acknowledged a heartbeat within the timeout */
@@ -266,16 +404,16 @@ final class StandbyKeeper {
         boolean warn = next == State.UNPROTECTED || next == State.STOPPING;
         if (next == state) {
             if (warn) {
-                Log.LOG.warn("primary's standby keeper, still {}: {}", state, why);
+                Log.LOG.warn("{}, still {}: {}", who, state, why);
             } else {
-                Log.LOG.info("primary's standby keeper, still {}: {}", state, why);
+                Log.LOG.info("{}, still {}: {}", who, state, why);
             }
             return;
         }
         if (warn) {
-            Log.LOG.warn("primary's standby keeper {} -> {}: {}", state, next, why);
+            Log.LOG.warn("{} {} -> {}: {}", who, state, next, why);
         } else {
-            Log.LOG.info("primary's standby keeper {} -> {}: {}", state, next, why);
+            Log.LOG.info("{} {} -> {}: {}", who, state, next, why);
         }
         state = next;
         stateChangedNs = nowNs;
@@ -287,6 +425,10 @@ final class StandbyKeeper {
 
     long standbyPid() {
         return standbyPid;
+    }
+
+    long sparePid() {
+        return sparePid;
     }
 
     int failures() {

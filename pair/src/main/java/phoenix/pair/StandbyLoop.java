@@ -12,6 +12,9 @@ import org.slf4j.Logger;
  */
 final class StandbyLoop {
     private static final long HOLDING_SHOWN_NS = 5_000_000_000L;
+    /** How long a standby asks again when its primary answers BUSY (see {@link #onBusy}). */
+    static final long BUSY_GRACE_NS = 2_000_000_000L;
+    private static final long REWATCH_PAUSE_NS = 10_000_000L;
 
     private final Member m;
     private final Channels channels;
@@ -27,6 +30,10 @@ final class StandbyLoop {
     private long lastAckSentNs;
     private long ackedAccepted;
     private final Datagrams datagrams = new Datagrams();
+    /** When the primary first answered BUSY; 0 while it has not. */
+    private long busySinceNs;
+    /** When to connect again after a BUSY; 0 when not due. */
+    private long rewatchAtNs;
 
     StandbyLoop(Member m, Standby standby) {
         this.m = m;
@@ -63,6 +70,9 @@ final class StandbyLoop {
         while (true) {
             long top = m.clock.nanoTime();
             long wake = Channels.earliest(standby.deadlineNs(), m.healer.healByNs());
+            if (rewatchAtNs != 0) {
+                wake = Channels.earliest(wake, rewatchAtNs);
+            }
             channels.select(wake - top);
             // How late this pass is: after the wake it slept for, or after the select when it did not sleep; and
             // how long the pass before took, since a pause can land in a pass after it read the clock (then the
@@ -87,6 +97,7 @@ final class StandbyLoop {
             }
             sendAck(now);
             showHolding(now);
+            m.spares.doWork(now);
             if (!m.watchedLocally && standby.primaryPid() != 0 && standby.primaryPid() != m.watchingPid) {
                 // Whom it watches, as the heartbeats say (the member at the address may have changed since the
                 // coordinator named it: a takeover on that host): for status, in the coordinator.
@@ -97,6 +108,10 @@ final class StandbyLoop {
             if (now - lastAttachTryNs >= Healer.HEAL_PERIOD_NS) {
                 lastAttachTryNs = now;
                 m.attachLate();
+            }
+            if (rewatchAtNs != 0 && now - rewatchAtNs >= 0) {
+                rewatchAtNs = 0;
+                m.watchAgain();
             }
             if (signals.pending()) {
                 onStandbySignal(false);
@@ -178,10 +193,10 @@ final class StandbyLoop {
             number = signals.lastSignal();
         }
         if (hungUp) {
-            Log.LOG.warn("standby ends on SIGHUP (its terminal closed)");
+            Log.LOG.warn("{} ends on SIGHUP (its terminal closed)", role());
             signals.signalEnding = Ending.HUNG_UP;
         } else {
-            Log.LOG.warn("standby ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'",
+            Log.LOG.warn("{} ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", role(),
                     number == 2 ? "INT" : "TERM");
         }
     }
@@ -208,6 +223,9 @@ final class StandbyLoop {
             }
             if (c.atEof()) {
                 channels.closeConnection(c);
+                if (c == m.spares.connection) {
+                    m.spares.onGone(now);
+                }
                 if (c == channels.watch) {
                     channels.watch = null;
                     long primaryPid = standby.primaryPid();
@@ -222,6 +240,42 @@ final class StandbyLoop {
                 }
             }
         }
+    }
+
+    /** What this member is while its loop is a standby's: a "spare" until it holds the slot, else a "standby". */
+    private String role() {
+        return signals.role;
+    }
+
+    /**
+     * The primary answered BUSY: it has a standby attached. This member holds the standby slot, so no other live
+     * member can be that standby: the primary has not yet read the end of the one before (a spare takes the slot
+     * the moment the standby's end frees it, before its sockets are closed). It connects again in a moment, for
+     * {@link #BUSY_GRACE_NS}; after that it is not needed. The connection is dropped here, so that its end is not
+     * taken for the primary's.
+     */
+    void onBusy(long now) {
+        if (busySinceNs == 0) {
+            busySinceNs = now;
+        }
+        Connection w = channels.watch;
+        if (now - busySinceNs >= BUSY_GRACE_NS || w == null) {
+            Log.LOG.warn("pair '{}' already has a standby; this one is not needed", config.name());
+            notNeeded = true;
+            return;
+        }
+        channels.watch = null;
+        channels.closeConnection(w);
+        rewatchAtNs = now + REWATCH_PAUSE_NS;
+    }
+
+    /** A spare says it is prepared ({@link Spares}). */
+    void onSpare(Connection c, long sparePid, long now) {
+        m.spares.onRegistered(c, sparePid, now);
+    }
+
+    long sparePid() {
+        return m.spares.pid;
     }
 
     private void sendAck(long now) {

@@ -691,6 +691,34 @@ final class StateDir implements EpochStore {
         }
     }
 
+    /**
+     * Waits for the standby slot (a spare's wait: the slot is freed as its standby takes over, or by the kernel as
+     * the standby's process ends). Interrupting the waiting thread ends the wait.
+     *
+     * @return the lock, or empty when the wait was interrupted or the channel closed under it
+     */
+    Optional<FileLock> lockStandbySlot() {
+        Path file = dir.resolve("standby.lock");
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new PairException("cannot lock " + file + ": " + describe(e));
+        }
+        try {
+            return Optional.of(channel.lock());
+        } catch (java.nio.channels.ClosedChannelException | java.nio.channels.FileLockInterruptionException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Closing after a failed lock: nothing else to do.
+            }
+            throw new PairException("cannot lock " + file + ": " + describe(e));
+        }
+    }
+
     static String describe(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";

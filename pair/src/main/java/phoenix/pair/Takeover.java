@@ -115,6 +115,8 @@ final class Takeover {
         PrimaryLoop loop = new PrimaryLoop(m);
         m.primaryLoop = loop;
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
+            // The pair ends here: a spare must not take the slot finish frees and try once more.
+            m.spares.stop("the pair gives up");
             finish(start, takeover, false);
             m.healer.writeCheckpoint(start);
             // "At step" names the step that keeps failing, as the "crash loop suspected" lines before it do.
@@ -317,6 +319,10 @@ final class Takeover {
                 Spawners.resolve(config.terminal(), System.getenv()),
                 java.util.Map.of(PairConfig.SPAWNED_BY_ENV, m.pid + ":" + config.name()));
         loop.keeper = new StandbyKeeper(loop.spawners, StandbyKeeper.ackTimeoutNs(m.timeoutNs), times.promoteNs);
+        if (primaryCreated) {
+            // This standby's spare takes the slot just freed and attaches: the keeper waits for it, spawning nothing.
+            m.spares.handOver(loop.keeper, clock.nanoTime());
+        }
         if (primaryCreated) {
             promotion = "pid " + m.pid + " is the primary of pair '" + config.name() + "' ("
                     + (takeover ? "takeover " + start.takeovers() : "first start") + ", epoch " + start.epoch()

@@ -26,7 +26,16 @@ final class WindowTitle {
      * @param label the first words of the title ({@link PairConfig#windowLabel()})
      */
     static void primaryAfterFirstStep(String label) {
-        renameCommand(System.getenv(), label + " primary").ifPresent(cmd -> {
+        renameOwnTmuxWindow(label + " primary");
+    }
+
+    /**
+     * In a tmux window opened for this member: renames it {@code title}, on a thread of its own.
+     *
+     * @param title the window's new name
+     */
+    static void renameOwnTmuxWindow(String title) {
+        renameCommand(System.getenv(), title).ifPresent(cmd -> {
             // Same name as the loop's thread: the log tags every line with it, and it stands for the pid.
             Thread t = new Thread(() -> run(cmd), Thread.currentThread().getName());
             t.setDaemon(true);

@@ -33,6 +33,14 @@ final class FakeSpawner implements StandbyKeeper.Spawner {
         killedPids.add(standbyPid);
     }
 
+    /** The processes not spawned here that the keeper asked about by pid (spares), by pid. */
+    final java.util.Map<Long, FakeSpawned> existing = new java.util.HashMap<>();
+
+    @Override
+    public StandbyKeeper.Spawned existing(long pid) {
+        return existing.computeIfAbsent(pid, FakeSpawned::new);
+    }
+
     FakeSpawned last() {
         return spawned.get(spawned.size() - 1);
     }

@@ -1,6 +1,7 @@
 package phoenix.pair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,6 +191,14 @@ class PairConfigTest {
         "fe80::1%eth0", ":", "a:b:c:d:e:f:g:h:i", "10.0.0.1\n", "010.0.0.1", "10.00.0.1"})
     void refusesABindThatIsNotAnIpAddress(String address) {
         assertRefused(builder("p").coordinator("zk://h:1/p").bind(address), "bind address '", "not an IP address");
+    }
+
+    @Test
+    void aSpareIsOffByDefaultAndRefusedWithACoordinator() {
+        assertFalse(builder("p").build().spare());
+        assertTrue(builder("p").spare(true).build().spare());
+        assertRefused(builder("p").coordinator("zk://h:1/p").spare(true), "spare", "leave out --spare with "
+                + "--coordinator");
     }
 
     @Test

@@ -59,7 +59,7 @@ class PairStatusTest {
                 "cannot write \"checkpoint\"\n\\");
 
         assertEquals("{\"name\":\"p\",\"step\":41,\"epoch\":3,\"protected\":false,"
-                + "\"primary\":{\"pid\":100,\"state\":\"backing_off\"},\"standby\":null,\"takeovers\":2,"
+                + "\"primary\":{\"pid\":100,\"state\":\"backing_off\"},\"standby\":null,\"spare\":null,\"takeovers\":2,"
                 + "\"crashLoop\":{\"step\":42,\"streak\":2},"
                 + "\"checkpointError\":\"cannot write \\\"checkpoint\\\"\\u000a\\\\\"}", s.toJson());
     }
@@ -79,11 +79,12 @@ class PairStatusTest {
 
     @Test
     void namesTheJsonStepFieldInTheProgramsWord() {
-        PairStatus s = new PairStatus("p", 41, 3, true, 100, "backing_off", 200, 1, 2, Map.of("short", 4L), "");
+        PairStatus s = new PairStatus("p", 41, 3, true, 100, "backing_off", 200, 1, 2, Map.of("short", 4L), "", 300);
 
         assertEquals("{\"name\":\"p\",\"count\":41,\"epoch\":3,\"protected\":true,"
                 + "\"primary\":{\"pid\":100,\"state\":\"backing_off\"},\"standby\":{\"pid\":200,"
-                + "\"rejected\":{\"short\":4}},\"takeovers\":1,\"crashLoop\":{\"count\":42,\"streak\":2},"
+                + "\"rejected\":{\"short\":4}},\"spare\":{\"pid\":300},\"takeovers\":1,"
+                + "\"crashLoop\":{\"count\":42,\"streak\":2},"
                 + "\"checkpointError\":null}", s.toJson("count"));
         assertEquals(s.toJson("step"), s.toJson(), "the library's own word by default");
     }

@@ -318,4 +318,122 @@ class StandbyKeeperTest {
         keeper.onAck(ackNs);
         assertEquals(ackNs + ACK_TIMEOUT_NS, keeper.nextWakeNs(clock.advanceMillis(50)));
     }
+
+    @Test
+    void aTakeoversKeeperWaitsForTheSpareInsteadOfSpawning() {
+        keeper.expectSpare(spawner.existing(7001), true, clock.nanoTime());
+        assertEquals(StandbyKeeper.State.SPAWNING, keeper.state());
+        clock.advanceMillis(2000);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(List.of(), spawner.spawned, "nothing spawned while the spare attaches");
+
+        assertTrue(keeper.onAttached(7001, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+        assertEquals(7001, keeper.standbyPid());
+        assertEquals(List.of(), spawner.spawned);
+    }
+
+    @Test
+    void aSpareThatDoesNotAttachInTimeIsKilledAndAStandbySpawnedWithoutGivingUpOnTheTerminal() {
+        keeper.expectSpare(spawner.existing(7001), true, clock.nanoTime());
+        clock.advance(StandbyKeeper.SPARE_ATTACH_TIMEOUT_NS - MS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        clock.advance(MS);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(1, spawner.existing.get(7001L).kills, "the late spare is killed");
+        assertEquals(List.of(), spawner.failures, "a spare's failure says nothing about the way of spawning");
+        clock.advance(StandbyKeeper.FIRST_BACKOFF_NS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(1, spawner.spawned.size(), "a standby spawned instead");
+    }
+
+    @Test
+    void aSpareThatEndsBeforeItAttachesMeansASpawn() {
+        keeper.expectSpare(spawner.existing(7001), true, clock.nanoTime());
+        spawner.existing(7001).kill();
+        ((FakeSpawner.FakeSpawned) spawner.existing(7001)).failedToStart = true;
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(List.of(), spawner.failures);
+        clock.advance(StandbyKeeper.FIRST_BACKOFF_NS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+    }
+
+    @Test
+    void aSpareStillStartingAtTheTakeoverHasTheWholeAttachTimeout() {
+        keeper.expectSpare(spawner.existing(7001), false, clock.nanoTime());
+        clock.advance(StandbyKeeper.ATTACH_TIMEOUT_NS - MS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(List.of(), spawner.spawned);
+        clock.advance(MS);
+        assertEquals(StandbyKeeper.State.UNPROTECTED, doWork());
+        assertEquals(1, spawner.existing.get(7001L).kills);
+    }
+
+    @Test
+    void whenTheStandbyEndsItsSpareIsWaitedForAndAnEndedSpareIsNot() {
+        long first = attach();
+        keeper.onSpare(7001);
+        assertEquals(7001, keeper.sparePid());
+        clock.advanceMillis(5000);
+        keeper.onDetached(clock.nanoTime(), "standby pid " + first + " closed its watch connection");
+        assertEquals(StandbyKeeper.State.SPAWNING, keeper.state(), "its spare takes its place");
+        assertEquals(0, keeper.sparePid(), "the spare is the standby now, not a spare");
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(1, spawner.spawned.size(), "only the first standby was spawned");
+        assertTrue(keeper.onAttached(7001, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+
+        // The new standby's spare has ended by the time the standby does: a standby is spawned.
+        keeper.onSpare(7002);
+        ((FakeSpawner.FakeSpawned) spawner.existing(7002)).failedToStart = true;
+        clock.advanceMillis(5000);
+        keeper.onDetached(clock.nanoTime(), "standby pid 7001 closed its watch connection");
+        assertEquals(StandbyKeeper.State.UNPROTECTED, keeper.state());
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(2, spawner.spawned.size());
+
+        // A standby that says its spare is gone (SPARE 0): none is waited for.
+        assertTrue(keeper.onAttached(spawner.last().pid(), clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        keeper.onSpare(7003);
+        keeper.onSpare(0);
+        clock.advanceMillis(5000);
+        keeper.onDetached(clock.nanoTime(), "closed");
+        assertEquals(StandbyKeeper.State.UNPROTECTED, keeper.state());
+    }
+
+    @Test
+    void aHungStandbyKilledForSilenceIsReplacedByItsSpare() {
+        attach();
+        keeper.onSpare(7001);
+        clock.advance(ACK_TIMEOUT_NS);
+        assertEquals(StandbyKeeper.State.SPAWNING, doWork());
+        assertEquals(1, spawner.killedPids.size(), "the hung standby is killed");
+        assertTrue(keeper.onAttached(7001, clock.nanoTime()));
+        keeper.onReady(clock.nanoTime());
+        assertEquals(StandbyKeeper.State.PROTECTED, keeper.state());
+    }
+
+    @Test
+    void aSparesKeeperKeepsOneSpareAndSpawnsTheNextWhenItEnds() {
+        FakeSpawner spares = new FakeSpawner();
+        StandbyKeeper k = StandbyKeeper.forSpare(spares, clock.nanoTime());
+        assertEquals(StandbyKeeper.State.SPAWNING, k.doWork(clock.nanoTime()));
+        long pid = spares.last().pid();
+        assertTrue(k.onAttached(pid, clock.nanoTime()));
+        k.onReady(clock.nanoTime());
+        for (int i = 0; i < 100; i++) {
+            clock.advanceMillis(100);
+            k.onAck(clock.nanoTime());
+            assertEquals(StandbyKeeper.State.PROTECTED, k.doWork(clock.nanoTime()), "alive while connected");
+        }
+        k.onDetached(clock.nanoTime(), "spare pid " + pid + " closed its connection");
+        assertEquals(StandbyKeeper.State.UNPROTECTED, k.state());
+        assertEquals(StandbyKeeper.State.SPAWNING, k.doWork(clock.nanoTime()), "a healthy spare's end: at once");
+        assertEquals(2, spares.spawned.size());
+        assertTrue(k.onAttached(pid + 100, clock.nanoTime()), "the new spare attaches");
+        assertFalse(k.onAttached(pid + 101, clock.nanoTime()), "one spare at a time");
+    }
 }
