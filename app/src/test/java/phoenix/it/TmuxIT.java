@@ -85,12 +85,13 @@ class TmuxIT {
         }
     }
 
-    @Test
-    void aStandbyThatTakesOverInItsTmuxWindowRenamesIt() throws Exception {
-        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+    /** Starts the pair's first member in a tmux server of the test's own, with {@code extra} options. */
+    private void start(String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
                 "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "pair", "-x", "160", "-y", "40",
                 "--", ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name, "--port", String.valueOf(port),
-                "--state-dir", stateDir.toString(), "--terminal", "tmux", "--interval", "100ms");
+                "--state-dir", stateDir.toString(), "--terminal", "tmux", "--interval", "100ms"));
+        cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("tmux.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -98,7 +99,11 @@ class TmuxIT {
         pb.environment().remove("TMUX");
         pb.environment().remove("TMUX_PANE");
         root = processes.startSubreaper(pb);
+    }
 
+    @Test
+    void aStandbyThatTakesOverInItsTmuxWindowRenamesIt() throws Exception {
+        start();
         PairStatus s = awaitStatus(st -> st.isProtected() && st.standbyPid() > 0, "protected");
         awaitWindows(s, "phoenix " + name + " standby");
         for (int i = 1; i <= 2; i++) {
@@ -115,6 +120,42 @@ class TmuxIT {
         PairStatus last = s;
         awaitTrue("both members ended after stop", () -> Stream.of(last.primaryPid(), last.standbyPid())
                 .allMatch(pid -> ProcStat.state(pid).isEmpty() || "Z".equals(ProcStat.state(pid))));
+    }
+
+    /**
+     * With a spare: its window is named after it, renamed after the standby's role when it takes the slot, and the
+     * next spare opens a window of its own; stop ends all three.
+     */
+    @Test
+    void aSpareInItsTmuxWindowBecomesTheStandbyAndIsRenamed() throws Exception {
+        start("--spare", "on");
+        PairStatus s = awaitStatus(st -> st.isProtected() && st.standbyPid() > 0 && st.sparePid() > 0,
+                "protected with a spare");
+        String spareWindow = "phoenix " + name + " spare|" + s.sparePid();
+        awaitTrue("window '" + spareWindow + "'", () -> windows().contains(spareWindow));
+        for (int i = 1; i <= 2; i++) {
+            PairStatus before = s;
+            Kill.signal(before.primaryPid(), "KILL");
+            s = awaitStatus(st -> st.takeovers() > before.takeovers() && st.primaryPid() == before.standbyPid()
+                    && st.isProtected() && st.standbyPid() == before.sparePid() && st.sparePid() > 0,
+                    "taken over, the spare the standby, and a new spare, round " + i);
+            PairStatus now = s;
+            awaitTrue("the spare's window renamed after its new role, and the next spare's window", () -> {
+                List<String> w = windows();
+                return w.contains("phoenix " + name + " standby|" + now.standbyPid())
+                        && w.contains("phoenix " + name + " spare|" + now.sparePid())
+                        && w.contains("phoenix " + name + " primary|" + now.primaryPid());
+            });
+        }
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair");
+        PairStatus last = s;
+        awaitTrue("all three members ended after stop", () -> Stream.of(last.primaryPid(), last.standbyPid(),
+                last.sparePid()).allMatch(pid -> ProcStat.state(pid).isEmpty() || "Z".equals(ProcStat.state(pid))));
+    }
+
+    private List<String> windows() throws IOException, InterruptedException {
+        return List.of(tmux("list-windows", "-a", "-F", "#{window_name}|#{pane_pid}").strip().split("\n"));
     }
 
     /**
