@@ -287,26 +287,8 @@ final class Report {
         line("|---|---:|---:|---:|---:|---|:-:|");
         floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
         floorRow("start floor: spawn -> first line of an empty main", start, "", null);
-        for (String sig : List.of("KILL", "TERM")) {
-            for (int settle : r.options.settleMs) {
-                List<Results.Takeover> ts = ("KILL".equals(sig) ? d.kill : d.term).stream()
-                        .filter(t -> t.settleMs() == settle).toList();
-                Samples s = samples(ts, Results.Takeover::latencyMs);
-                String name = "SIG" + sig + " -> next number, " + settle + " ms after protected";
-                if ("KILL".equals(sig)) {
-                    double p50 = death.median() + 2;
-                    double p99 = death.percentile(99) + 8;
-                    floorRow(name, s, String.format(Locale.ROOT, "p50 <= %s, p99 <= %s (floor + 2, + 8)", ms(p50),
-                            ms(p99)), s.median() <= p50 && s.percentile(99) <= p99);
-                } else {
-                    floorRow(name, s, "p50 <= 4", s.median() <= 4);
-                }
-            }
-        }
+        takeoverRows(d, death, start);
         double startGoal = start.median() + 40;
-        Samples re = samples(d.takeovers(), Results.Takeover::reprotectMs);
-        floorRow("re-protection: first number -> status protected (all takeovers)", re,
-                "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
         Samples fresh = Samples.of(r.freshStartMs());
         floorRow("fresh start (no pair running): spawn -> first number", fresh,
                 "p50 <= " + ms(startGoal) + " (start floor + 40)", fresh.median() <= startGoal);
@@ -317,22 +299,11 @@ final class Report {
         insideTakeover(d.takeoverTimes, "the step returns its number");
     }
 
-    /** The default configuration again with a spare ({@code --spare on}), against the same floors. */
-    private void spareTable() {
-        Results.Config c = r.spare;
-        if (c.kill.isEmpty() && c.term.isEmpty()) {
-            return;
-        }
-        Samples death = Samples.of(r.deathFloorMs);
-        Samples start = Samples.of(r.startFloorMs);
-        line("## With a spare (`--spare on`), against the same floors");
-        line("");
-        line("The default configuration with a third member, started and prepared ahead, that becomes the standby "
-                + "when the standby takes over; the standby then spawns the next spare in the background. Measured "
-                + "right after the default's takeovers, the same way.");
-        line("");
-        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
-        line("|---|---:|---:|---:|---:|---|:-:|");
+    /**
+     * The SIGKILL and SIGTERM rows by settle time and the re-protection row of {@code c}, each against its goal
+     * from the floors.
+     */
+    private void takeoverRows(Results.Config c, Samples death, Samples start) {
         for (String sig : List.of("KILL", "TERM")) {
             for (int settle : r.options.settleMs) {
                 List<Results.Takeover> ts = ("KILL".equals(sig) ? c.kill : c.term).stream()
@@ -353,6 +324,25 @@ final class Report {
         Samples re = samples(c.takeovers(), Results.Takeover::reprotectMs);
         floorRow("re-protection: first number -> status protected (all takeovers)", re,
                 "p50 <= " + ms(startGoal) + " (start floor + 40)", re.median() <= startGoal);
+    }
+
+    /** The default configuration again with a spare ({@code --spare on}), against the same floors. */
+    private void spareTable() {
+        Results.Config c = r.spare;
+        if (c.kill.isEmpty() && c.term.isEmpty()) {
+            return;
+        }
+        Samples death = Samples.of(r.deathFloorMs);
+        Samples start = Samples.of(r.startFloorMs);
+        line("## With a spare (`--spare on`), against the same floors");
+        line("");
+        line("The default configuration with a third member, started and prepared ahead, that becomes the standby "
+                + "when the standby takes over; the standby then spawns the next spare in the background. Measured "
+                + "right after the default's takeovers, the same way.");
+        line("");
+        line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
+        line("|---|---:|---:|---:|---:|---|:-:|");
+        takeoverRows(c, death, start);
         floorRow("... of them, the status before the signal named a prepared spare", samples(c.takeovers().stream()
                 .filter(Results.Takeover::spareReady).toList(), Results.Takeover::reprotectMs), "", null);
         floorRow("... of them, the next spare was still starting (the rest of its start)", samples(c.takeovers()

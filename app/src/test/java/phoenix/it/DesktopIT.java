@@ -250,6 +250,52 @@ class DesktopIT {
         assertTrue(ProcessPair.status(config()).isEmpty(), "status finds no pair after stop");
     }
 
+    /**
+     * With a spare, in xterm: three windows titled after their roles; a SIGKILL of the primary turns the spare's
+     * window into the standby's (retitled) and opens a window for the next spare; closing the spare's window
+     * brings another; stop closes them all.
+     */
+    @Test
+    void aSparesWindowBecomesTheStandbysAndTheNextSpareOpensOne() throws Exception {
+        startPair("--spare", "on");
+        String primaryTitle = "phoenix " + name + " primary";
+        String standbyTitle = "phoenix " + name + " standby";
+        String spareTitle = "phoenix " + name + " spare";
+        PairStatus first = awaitStatus(s -> s.isProtected() && s.standbyPid() > 0 && s.sparePid() > 0,
+                "protected with a spare");
+        awaitWindows(w -> w.size() == 3 && titled(w, primaryTitle).map(x -> x.xtermPid() == xtermOf(first
+                .primaryPid())).orElse(false) && titled(w, standbyTitle).map(x -> x.xtermPid() == xtermOf(first
+                .standbyPid())).orElse(false) && titled(w, spareTitle).map(x -> x.xtermPid() == xtermOf(first
+                .sparePid())).orElse(false), "three windows, each titled after its member's role");
+        long spareXterm = xtermOf(first.sparePid());
+
+        assertTrue(ProcessHandle.of(first.primaryPid()).map(ProcessHandle::destroyForcibly).orElse(false),
+                "SIGKILL sent to primary pid " + first.primaryPid());
+        PairStatus second = awaitStatus(s -> s.takeovers() > first.takeovers() && s.isProtected()
+                && s.primaryPid() == first.standbyPid() && s.standbyPid() == first.sparePid() && s.sparePid() > 0,
+                "taken over, the spare the standby, a new spare");
+        awaitWindows(w -> w.size() == 3 && titled(w, standbyTitle).map(x -> x.xtermPid() == spareXterm).orElse(false)
+                && titled(w, primaryTitle).map(x -> x.xtermPid() == xtermOf(second.primaryPid())).orElse(false)
+                && titled(w, spareTitle).map(x -> x.xtermPid() == xtermOf(second.sparePid())).orElse(false),
+                "the spare's window retitled as the standby's, and a window for the next spare");
+
+        // Closing the spare's window (its xterm ends, the spare gets SIGHUP): the standby spawns another.
+        long closed = xtermOf(second.sparePid());
+        kill("-TERM", String.valueOf(closed));
+        PairStatus third = awaitStatus(s -> s.isProtected() && s.sparePid() > 0 && s.sparePid() != second.sparePid()
+                && s.standbyPid() == second.standbyPid(), "a new spare after its window was closed");
+        awaitWindows(w -> w.size() == 3 && w.stream().noneMatch(x -> x.xtermPid() == closed)
+                && titled(w, spareTitle).map(x -> x.xtermPid() == xtermOf(third.sparePid())).orElse(false),
+                "the closed spare window gone, a new one");
+
+        Optional<PairStatus> stopped = ProcessPair.stop(config(), Duration.ofSeconds(15));
+        assertTrue(stopped.isPresent(), "stop found the pair" + diagnostics());
+        assertTrue(root.waitFor(20, TimeUnit.SECONDS), "every member and window ended after stop" + diagnostics());
+        awaitTrue("no phoenix window left after stop", () -> windows().isEmpty());
+        List<Long> alive = processes.trackedPids().stream().filter(ProcStat::running).toList();
+        assertEquals(List.of(), alive, "no member left alive after stop" + diagnostics());
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"xterm", "x-terminal-emulator", "xfce4-terminal", "gnome-terminal", "konsole", "kitty",
         "alacritty"})
@@ -637,12 +683,13 @@ class DesktopIT {
 
     // ---- the pair -----------------------------------------------------------------------------------------
 
-    private void startPair() throws IOException {
-        List<String> cmd = List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
+    private void startPair(String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("python3", ROOT.resolve("test-scripts/subreaper.py").toString(),
                 "xterm", "-T", "phoenix " + name + " primary", "-geometry", "60x20+530+10",
                 "-e", ROOT.resolve("run-phoenix.sh").toString(), "run", "--name", name,
                 "--port", String.valueOf(port), "--state-dir", stateDir.toString(), "--terminal", "xterm",
-                "--interval", "200ms");
+                "--interval", "200ms"));
+        cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
                         work.resolve("subreaper.log").toFile()))

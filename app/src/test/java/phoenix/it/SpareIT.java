@@ -65,6 +65,19 @@ class SpareIT extends WithPair {
                 && s.sparePid() != spare.sparePid() && s.standbyPid() == spare.standbyPid(), "a new spare");
         assertNotEquals(spare.sparePid(), again.sparePid());
 
+        // The standby's control socket removed under it: it puts the socket back and keeps its slot; its spare
+        // stays a spare (a standby that let the slot go for a moment handed it to the spare).
+        PairStatus healed = awaitSpare();
+        java.nio.file.Files.delete(pair.stateDir.resolve("standby.sock"));
+        pair.awaitLog("lost this member's control socket");
+        PairStatus afterHeal = pair.awaitStatus(s -> s.isProtected() && s.sparePid() > 0,
+                "protected with a spare after the standby's socket was put back");
+        assertEquals(healed.standbyPid(), afterHeal.standbyPid(), "the same standby");
+        assertEquals(healed.sparePid(), afterHeal.sparePid(), "the same spare, still waiting");
+        assertEquals(healed.takeovers(), afterHeal.takeovers(), "no takeover");
+        assertTrue(!pair.memberLog().contains("spare pid " + healed.sparePid() + " takes the standby's slot"),
+                "the spare did not take the slot of a live standby:\n" + pair.memberLog());
+
         // Primary and standby SIGKILLed together: the spare takes the slot, finds no primary, and takes over from the
         // checkpoint after the heartbeats' timeout; nothing is skipped (checked with the whole sequence below).
         PairStatus both = awaitSpare();

@@ -445,15 +445,11 @@ final class Channels {
      * @return whether somebody listens there
      */
     boolean connectWatch(Path path) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.connect(UnixDomainSocketAddress.of(path));
-        } catch (IOException e) {
-            channel.close();
+        Connection c = connect(path, Connection.Kind.TO_PRIMARY);
+        if (c == null) {
             return false;
         }
-        channel.configureBlocking(false);
-        watch = register(new Connection(channel, Connection.Kind.TO_PRIMARY));
+        watch = c;
         return true;
     }
 
@@ -463,6 +459,11 @@ final class Channels {
      * @return the connection, or null when nobody listens there
      */
     Connection connectSpare(Path path) throws IOException {
+        return connect(path, Connection.Kind.SPARE);
+    }
+
+    /** @return a registered connection of {@code kind} to the socket at {@code path}, or null when nobody listens */
+    private Connection connect(Path path, Connection.Kind kind) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(path));
@@ -471,7 +472,7 @@ final class Channels {
             return null;
         }
         channel.configureBlocking(false);
-        return register(new Connection(channel, Connection.Kind.SPARE));
+        return register(new Connection(channel, kind));
     }
 
     /**

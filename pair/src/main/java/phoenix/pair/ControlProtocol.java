@@ -125,6 +125,7 @@ final class ControlProtocol {
                 }
                 break;
             case "WELCOME":
+                loop.welcomed();
                 // From a primary on another host it proves nothing: that standby takes its state from heartbeats.
                 if (words.length == 4 && channels.watch.ownNonce == null) {
                     PairState state = StateDir.parseCheckpoint(config.controlSocket(), words[3] + "\n");
@@ -227,7 +228,10 @@ final class ControlProtocol {
                 break;
             case "WATCH":
                 long standbyPid = words.length == 2 ? Long.parseLong(words[1]) : 0;
-                if (loop.stopping == null && channels.watch == null && loop.keeper.onAttached(standbyPid, now)) {
+                if (loop.stopping != null) {
+                    // The pair is stopping: a standby that arrives now ends, as the attached one was told to.
+                    channels.reply(c, List.of(stop()));
+                } else if (channels.watch == null && loop.keeper.onAttached(standbyPid, now)) {
                     c.kind(Connection.Kind.FROM_STANDBY);
                     channels.clients.remove(c);
                     channels.watch = c;

@@ -108,8 +108,17 @@ final class Healer {
         if (primary != null) {
             writeCheckpoint(primary.current());
         } else if (m.standbySlot != null) {
-            Channels.closeQuietly(m.standbySlot.channel());
-            m.standbySlot = dir.tryLockStandbySlot().orElse(null);
+            // Re-locked only when the directory was replaced, and without letting the old lock go first: a spare
+            // waiting for the slot would take it in between.
+            try {
+                java.util.Optional<StateDir.Slot> slot = dir.currentStandbySlot(m.standbySlot, m.standbySlotKey);
+                if (slot.isPresent()) {
+                    m.standbySlot = slot.get().lock();
+                    m.standbySlotKey = slot.get().key();
+                }
+            } catch (PairException e) {
+                Log.LOG.warn("{}; keeping the standby slot held before", e.getMessage());
+            }
         }
         if (replaced) {
             Log.LOG.warn("control socket {} was replaced by another process's; listening there again",

@@ -50,6 +50,8 @@ final class Member {
     EpochStore store;
     HeartbeatCodec codec;
     FileLock standbySlot;
+    /** The identity of the standby slot's file as {@link #standbySlot} was taken ({@link StateDir.Slot}). */
+    Object standbySlotKey;
     StandbyLoop standbyLoop;
     Takeover takeover;
     PrimaryLoop primaryLoop;
@@ -138,9 +140,9 @@ final class Member {
                 if (!alone) {
                     Standby.State end = standbyLoop.run();
                     if (signals.signalEnding != null) {
-                        if (end == Standby.State.PROMOTED && spares.connection != null) {
-                            Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: its spare pid {} "
-                                    + "takes over from the checkpoint", spares.pid);
+                        if (end == Standby.State.PROMOTED && spares.exists()) {
+                            Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: its spare takes "
+                                    + "over from the checkpoint");
                         } else if (end == Standby.State.PROMOTED) {
                             Log.LOG.warn("the primary is gone and this standby ends on SIGHUP too: the pair ends at "
                                     + "step {}, kept in the checkpoint; start it again to go on",
@@ -425,6 +427,7 @@ final class Member {
                 FileLock lock = wait.lock;
                 if (lock != null) {
                     standbySlot = lock;
+                    standbySlotKey = wait.key;
                     // A stop tells the spare before its standby frees the slot: a STOP, or the mark.
                     if (link != null) {
                         for (String line : link.readLines()) {
@@ -469,18 +472,35 @@ final class Member {
     /** Waits for the standby slot on a thread of its own and wakes the loop when it has it. */
     private final class SlotWait implements Runnable {
         volatile FileLock lock;
+        volatile Object key;
         private volatile boolean cancelled;
 
         @Override
         public void run() {
-            Optional<FileLock> taken = dir.lockStandbySlot();
-            if (taken.isPresent()) {
-                lock = taken.get();
+            while (!cancelled) {
+                Optional<StateDir.Slot> taken;
+                try {
+                    taken = dir.lockStandbySlot();
+                } catch (PairException e) {
+                    // The state directory is gone for the moment: its members put it back.
+                    java.util.concurrent.locks.LockSupport.parkNanos(Healer.HEAL_PERIOD_NS);
+                    continue;
+                }
+                if (taken.isEmpty()) {
+                    return;
+                }
+                if (taken.get().lock() == null) {
+                    // A state directory replaced under the pair freed the old file's lock, not the slot: again.
+                    continue;
+                }
+                key = taken.get().key();
+                lock = taken.get().lock();
                 if (cancelled) {
                     // The spare ended meanwhile: the slot goes back at once, not at the process's end.
                     Channels.closeQuietly(lock.channel());
                 }
                 channels.wakeup();
+                return;
             }
         }
 
@@ -739,6 +759,7 @@ final class Member {
         while (true) {
             Optional<FileLock> lock = dir.tryLockStandbySlot();
             if (lock.isPresent()) {
+                standbySlotKey = dir.slotFileKey();
                 return lock.get();
             }
             if (!spawned) {
@@ -782,13 +803,20 @@ final class Member {
 
     /**
      * Connects to the primary again after it answered BUSY ({@link StandbyLoop#onBusy}), and says READY again: its
-     * start-up is done. A primary that no longer answers is left to the heartbeats' timeout.
+     * start-up is done.
+     *
+     * @return whether it is connected; false when nobody listens on the control socket
      */
-    void watchAgain() throws IOException {
-        if (channels.watch == null && connectToPrimary()) {
-            watchedLocally = true;
-            channels.watch.send(ControlProtocol.ready());
+    boolean watchAgain() throws IOException {
+        if (channels.watch != null) {
+            return true;
         }
+        if (!connectToPrimary()) {
+            return false;
+        }
+        watchedLocally = true;
+        channels.watch.send(ControlProtocol.ready());
+        return true;
     }
 
     /**

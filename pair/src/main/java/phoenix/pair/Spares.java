@@ -19,6 +19,8 @@ final class Spares {
     /** The spare's connection, from its {@code SPARE pid} on; null while no spare is prepared. */
     Connection connection;
     long pid;
+    /** The spare's process, looked up as it registered (see {@link StandbyKeeper.Existing}). */
+    private StandbyKeeper.Spawned handle;
 
     Spares(Member m) {
         this.m = m;
@@ -50,6 +52,11 @@ final class Spares {
         keeper.doWork(now);
     }
 
+    /** @return whether this standby has a spare, prepared or still starting */
+    boolean exists() {
+        return connection != null || keeper != null && keeper.pending() != null;
+    }
+
     /** A spare said it is prepared, on {@code c}. */
     void onRegistered(Connection c, long sparePid, long now) {
         if (connection != null || keeper == null || !keeper.onAttached(sparePid, now)) {
@@ -61,6 +68,7 @@ final class Spares {
         c.kind(Connection.Kind.SPARE);
         connection = c;
         pid = sparePid;
+        handle = keeper.existing(sparePid);
         keeper.onReady(now);
         if (m.channels.watch != null) {
             m.channels.watch.send(ControlProtocol.spare(sparePid));
@@ -131,7 +139,7 @@ final class Spares {
         }
         if (!c.atEof()) {
             Log.LOG.warn("spare pid {} did not end within {} ms of the stop; killed it", pid, STOP_WAIT_NS / 1_000_000);
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            handle.kill();
         }
         m.channels.closeConnection(c);
         connection = null;

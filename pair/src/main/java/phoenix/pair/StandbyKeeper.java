@@ -308,7 +308,7 @@ final class StandbyKeeper {
      * A takeover's keeper: the standby that took over had a spare, which takes the slot the takeover just freed
      * and attaches as the new standby. It is waited for rather than a standby spawned: within
      * {@link #SPARE_ATTACH_TIMEOUT_NS} when it was prepared, within the attach timeout when it was still starting
-     * (it has the rest of its start to go, which is less than a new standby's whole start).
+     * (it has the rest of its start to go; a standby spawned now would start beside it).
      *
      * @param next the spare's process (for a spare still starting, what was spawned for it)
      * @param prepared whether it had said it was prepared

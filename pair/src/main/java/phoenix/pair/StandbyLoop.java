@@ -110,8 +110,9 @@ final class StandbyLoop {
                 m.attachLate();
             }
             if (rewatchAtNs != 0 && now - rewatchAtNs >= 0) {
-                rewatchAtNs = 0;
-                m.watchAgain();
+                // Nobody listening (the primary is gone, or its socket is being put back): asked again at the
+                // healing's pace until one answers or the heartbeats' timeout decides.
+                rewatchAtNs = m.watchAgain() ? 0 : now + Healer.HEAL_PERIOD_NS;
             }
             if (signals.pending()) {
                 onStandbySignal(false);
@@ -215,6 +216,10 @@ final class StandbyLoop {
             Connection c = (Connection) attachment;
             List<String> lines = c.readLines();
             for (String line : lines) {
+                if (c.kind() == Connection.Kind.TO_PRIMARY && c != channels.watch) {
+                    // Dropped after BUSY (see onBusy): nothing more of it is read.
+                    break;
+                }
                 if (c.kind() == Connection.Kind.TO_PRIMARY) {
                     m.protocol.onPrimaryMessage(this, line, now);
                 } else {
@@ -267,6 +272,11 @@ final class StandbyLoop {
         channels.watch = null;
         channels.closeConnection(w);
         rewatchAtNs = now + REWATCH_PAUSE_NS;
+    }
+
+    /** The primary took this standby's WATCH: a BUSY before it was passing. */
+    void welcomed() {
+        busySinceNs = 0;
     }
 
     /** A spare says it is prepared ({@link Spares}). */

@@ -692,30 +692,96 @@ final class StateDir implements EpochStore {
     }
 
     /**
+     * A lock on the standby slot's file and that file's identity (device and inode, {@code fileKey}), read as it
+     * was taken: the identity tells, later, whether the directory still has that file, without opening the file
+     * again (closing any second channel on a file drops every lock this process holds on it: POSIX locks).
+     *
+     * @param lock the lock, or null when the file was replaced while the wait went on (then wait again)
+     * @param key the file's identity; null when it could not be read
+     */
+    record Slot(FileLock lock, Object key) {
+    }
+
+    /** @return the identity of the standby slot's file now in the directory, or null when there is none */
+    Object slotFileKey() {
+        try {
+            return Files.readAttributes(dir.resolve("standby.lock"), java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
      * Waits for the standby slot (a spare's wait: the slot is freed as its standby takes over, or by the kernel as
      * the standby's process ends). Interrupting the waiting thread ends the wait.
      *
-     * @return the lock, or empty when the wait was interrupted or the channel closed under it
+     * @return the slot (its lock null when the directory's file was replaced while this waited: wait again), or
+     *     empty when the wait was interrupted or the channel closed under it
      */
-    Optional<FileLock> lockStandbySlot() {
+    Optional<Slot> lockStandbySlot() {
         Path file = dir.resolve("standby.lock");
         FileChannel channel;
+        Object before;
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            before = slotFileKey();
         } catch (IOException e) {
             throw new PairException("cannot lock " + file + ": " + describe(e));
         }
         try {
-            return Optional.of(channel.lock());
+            FileLock lock = channel.lock();
+            Object after = slotFileKey();
+            if (before == null || !before.equals(after)) {
+                // The directory was replaced meanwhile: this lock is on a file that is no longer the slot.
+                channel.close();
+                return Optional.of(new Slot(null, after));
+            }
+            return Optional.of(new Slot(lock, after));
         } catch (java.nio.channels.ClosedChannelException | java.nio.channels.FileLockInterruptionException e) {
             return Optional.empty();
         } catch (IOException e) {
+            closeQuietly(channel);
+            throw new PairException("cannot lock " + file + ": " + describe(e));
+        }
+    }
+
+    /**
+     * The lock on the standby slot as the directory has it now, given one this process holds on the file of
+     * identity {@code heldKey}: the same when that file is still the directory's; a lock on the file now there
+     * when the directory was replaced (the one held is then given up, after the new one is held, so that a member
+     * waiting for the slot is not handed it in between); empty when another process holds the file now there
+     * (the one held is kept: the caller decides). The file held is never opened again (see {@link Slot}).
+     */
+    Optional<Slot> currentStandbySlot(FileLock held, Object heldKey) {
+        Object now = slotFileKey();
+        if (now != null && now.equals(heldKey)) {
+            return Optional.of(new Slot(held, heldKey));
+        }
+        Path file = dir.resolve("standby.lock");
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                return Optional.empty();
+            }
+            held.channel().close();
+            return Optional.of(new Slot(lock, slotFileKey()));
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new PairException("cannot lock " + file + ": " + describe(e));
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
             try {
                 channel.close();
             } catch (IOException ignored) {
-                // Closing after a failed lock: nothing else to do.
+                // Nothing held on it.
             }
-            throw new PairException("cannot lock " + file + ": " + describe(e));
         }
     }
 

@@ -115,7 +115,13 @@ final class Takeover {
         PrimaryLoop loop = new PrimaryLoop(m);
         m.primaryLoop = loop;
         if (start.streak() >= Primary.CRASH_LOOP_LIMIT) {
-            // The pair ends here: a spare must not take the slot finish frees and try once more.
+            // The pair ends here: a spare must not take the slot finish frees and try once more. The mark covers one
+            // still starting in a window (what was spawned for it there is the terminal, not the spare).
+            try {
+                m.store.markStopped();
+            } catch (PairException e) {
+                Log.LOG.warn("{}; a spare still starting may try once more", e.getMessage());
+            }
             m.spares.stop("the pair gives up");
             finish(start, takeover, false);
             m.healer.writeCheckpoint(start);
@@ -306,8 +312,10 @@ final class Takeover {
         m.channels.closeHeartbeatPort();
         // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
         // answers, and a start that found the slot free too could act beside this takeover (found by the model).
-        m.standbySlot.channel().close();
-        m.standbySlot = null;
+        if (m.standbySlot != null) {
+            m.standbySlot.channel().close();
+            m.standbySlot = null;
+        }
         if (m.ownWindow) {
             // The window was opened as the standby's; say in its title what it is now.
             System.err.print("\033]0;" + config.windowLabel() + " primary\007");

@@ -445,4 +445,31 @@ class StateDirTest {
             assertFalse(StateDir.isPid(text), text);
         }
     }
+
+    @Test
+    void theStandbySlotIsKeptWhileItsFileIsTheDirectorysAndMovesToANewFileWithoutAGap(@TempDir Path tmp)
+            throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("state"));
+        java.nio.channels.FileLock held = dir.tryLockStandbySlot().orElseThrow();
+        Object key = dir.slotFileKey();
+
+        StateDir.Slot same = dir.currentStandbySlot(held, key).orElseThrow();
+        assertTrue(same.lock() == held, "the same file: the same lock");
+        assertTrue(held.isValid(), "and it is still held");
+        // Still held in the kernel too: another process's lock on the file is refused (not a second channel of
+        // this JVM, which would throw, and whose close would drop the lock).
+        Process probe = new ProcessBuilder("python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'w')\n"
+                + "try:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('free')\nexcept OSError: print('held')",
+                tmp.resolve("state").resolve("standby.lock").toString()).redirectErrorStream(true).start();
+        assertEquals("held", new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+
+        // The directory replaced under the pair: a new lock file, whose lock is taken before the old one goes.
+        Files.move(tmp.resolve("state"), tmp.resolve("moved"));
+        StateDir again = StateDir.prepare(tmp.resolve("state"));
+        StateDir.Slot fresh = again.currentStandbySlot(held, key).orElseThrow();
+        assertTrue(fresh.lock() != held && fresh.lock().isValid(), "a lock on the new file");
+        assertFalse(held.isValid(), "the old file's lock given up");
+        assertEquals(again.slotFileKey(), fresh.key());
+        fresh.lock().channel().close();
+    }
 }
