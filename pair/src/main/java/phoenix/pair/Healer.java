@@ -89,6 +89,12 @@ final class Healer {
             }
         }
         if (channels.ownsServer()) {
+            if (primary == null && m.standbySlot != null && m.standbySlotKey != null
+                    && !m.standbySlotKey.equals(dir.slotFileKey())) {
+                // A standby whose slot's file is no longer the directory's (put back by another member first, and
+                // its file held by another process then): it asks again, until it holds the directory's slot.
+                relockStandbySlot(dir);
+            }
             return;
         }
         boolean replaced = Files.exists(channels.serverPath, LinkOption.NOFOLLOW_LINKS);
@@ -108,17 +114,7 @@ final class Healer {
         if (primary != null) {
             writeCheckpoint(primary.current());
         } else if (m.standbySlot != null) {
-            // Re-locked only when the directory was replaced, and without letting the old lock go first: a spare
-            // waiting for the slot would take it in between.
-            try {
-                java.util.Optional<StateDir.Slot> slot = dir.currentStandbySlot(m.standbySlot, m.standbySlotKey);
-                if (slot.isPresent()) {
-                    m.standbySlot = slot.get().lock();
-                    m.standbySlotKey = slot.get().key();
-                }
-            } catch (PairException e) {
-                Log.LOG.warn("{}; keeping the standby slot held before", e.getMessage());
-            }
+            relockStandbySlot(dir);
         }
         if (replaced) {
             Log.LOG.warn("control socket {} was replaced by another process's; listening there again",
@@ -126,6 +122,22 @@ final class Healer {
         } else {
             Log.LOG.warn("state directory {} lost this member's control socket (removed?); put back the directory, "
                     + "the secret and the socket{}", dir.path(), primary != null ? ", and the checkpoint" : "");
+        }
+    }
+
+    /**
+     * Re-locks the standby slot only when the directory's file is another than the one held, and without letting
+     * the old lock go first: a spare waiting for the slot would take it in between.
+     */
+    private void relockStandbySlot(StateDir dir) {
+        try {
+            java.util.Optional<StateDir.Slot> slot = dir.currentStandbySlot(m.standbySlot, m.standbySlotKey);
+            if (slot.isPresent()) {
+                m.standbySlot = slot.get().lock();
+                m.standbySlotKey = slot.get().key();
+            }
+        } catch (PairException e) {
+            Log.LOG.warn("{}; keeping the standby slot held before", e.getMessage());
         }
     }
 

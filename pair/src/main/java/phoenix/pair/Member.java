@@ -474,6 +474,7 @@ final class Member {
         volatile FileLock lock;
         volatile Object key;
         private volatile boolean cancelled;
+        private boolean failureLogged;
 
         @Override
         public void run() {
@@ -482,7 +483,12 @@ final class Member {
                 try {
                     taken = dir.lockStandbySlot();
                 } catch (PairException e) {
-                    // The state directory is gone for the moment: its members put it back.
+                    // The state directory is gone for the moment (its members put it back), or cannot be locked.
+                    if (!failureLogged) {
+                        failureLogged = true;
+                        Log.LOG.warn("{}; this spare tries again every {} ms", e.getMessage(),
+                                Healer.HEAL_PERIOD_NS / 1_000_000);
+                    }
                     java.util.concurrent.locks.LockSupport.parkNanos(Healer.HEAL_PERIOD_NS);
                     continue;
                 }
@@ -757,9 +763,16 @@ final class Member {
     private FileLock takeStandbySlot(boolean spawned) {
         long start = System.nanoTime();
         while (true) {
+            Object before = dir.slotFileKey();
             Optional<FileLock> lock = dir.tryLockStandbySlot();
             if (lock.isPresent()) {
-                standbySlotKey = dir.slotFileKey();
+                Object after = dir.slotFileKey();
+                if (before != null && !before.equals(after)) {
+                    // The directory was replaced between the two reads: the lock may be the old file's. Again.
+                    Channels.closeQuietly(lock.get().channel());
+                    continue;
+                }
+                standbySlotKey = after;
                 return lock.get();
             }
             if (!spawned) {

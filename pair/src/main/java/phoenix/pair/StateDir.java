@@ -722,10 +722,14 @@ final class StateDir implements EpochStore {
     Optional<Slot> lockStandbySlot() {
         Path file = dir.resolve("standby.lock");
         FileChannel channel;
-        Object before;
+        // Read before the open: a file that is the directory's before the open and after the lock is the one locked.
+        Object before = slotFileKey();
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            before = slotFileKey();
+            if (before == null) {
+                // Made by this open (or just now by another): its identity from here on.
+                before = slotFileKey();
+            }
         } catch (IOException e) {
             throw new PairException("cannot lock " + file + ": " + describe(e));
         }
@@ -755,7 +759,8 @@ final class StateDir implements EpochStore {
      */
     Optional<Slot> currentStandbySlot(FileLock held, Object heldKey) {
         Object now = slotFileKey();
-        if (now != null && now.equals(heldKey)) {
+        if (heldKey == null || now != null && now.equals(heldKey)) {
+            // The same file, or one whose identity is unknown: never opened a second time.
             return Optional.of(new Slot(held, heldKey));
         }
         Path file = dir.resolve("standby.lock");
@@ -767,13 +772,25 @@ final class StateDir implements EpochStore {
                 channel.close();
                 return Optional.empty();
             }
-            held.channel().close();
+            try {
+                held.channel().close();
+            } catch (IOException e) {
+                // The old file's lock goes with its channel all the same.
+            }
             return Optional.of(new Slot(lock, slotFileKey()));
+        } catch (java.nio.channels.OverlappingFileLockException same) {
+            // The very file held after all (replaced and put back between two reads of its identity): this second
+            // channel must stay open, since closing it would drop the lock held through the first.
+            KEPT_OPEN.add(channel);
+            return Optional.of(new Slot(held, now));
         } catch (IOException e) {
             closeQuietly(channel);
             throw new PairException("cannot lock " + file + ": " + describe(e));
         }
     }
+
+    /** Channels on a locked file that must never be closed before the process ends (see currentStandbySlot). */
+    private static final List<FileChannel> KEPT_OPEN = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private static void closeQuietly(FileChannel channel) {
         if (channel != null) {
