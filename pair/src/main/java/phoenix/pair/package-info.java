@@ -46,11 +46,13 @@
  * then <b>reads</b> the state, the newer of its last heartbeat and the checkpoint files. It then listens on the
  * control socket in place of its standby socket, and its first step runs at once; only after that does it free
  * its heartbeat port and the standby slot (held until now, so that no start can claim beside it), spawn its own
- * standby, remove the files of older epochs and log the takeover. A primary checks before every step that no
- * newer primary exists: a fence message, or after a stall longer than half the takeover timeout, a newer
- * epoch among the checkpoint files. A paused primary that resumes therefore completes at most one more step
- * (the one it had begun before the pause), makes at most one more write, into its own older epoch's file, and
- * ends.
+ * standby (or wait for its spare, with {@link PairConfig#spare}), remove the files of older epochs and log the
+ * takeover. A spare waits on the standby slot before it attaches, holds no state and claims nothing until it holds
+ * the slot: from then on it is a spawned standby like any other, so the protocol above does not change. A
+ * primary checks before every step that no newer primary exists: a fence message, or after a stall longer than
+ * half the takeover timeout, a newer epoch among the checkpoint files. A paused primary that resumes therefore
+ * completes at most one more step (the one it had begun before the pause), makes at most one more write, into
+ * its own older epoch's file, and ends.
  *
  * <h2>Starts and fresh starts</h2>
  * A start claims an epoch as a takeover does, with nobody to fence. Epochs never repeat for a state
