@@ -375,7 +375,7 @@ public final class Options {
                 "  --spare on|off       on: the standby keeps a spare, a third process started and prepared ahead",
                 "                       that becomes the standby as soon as the standby takes over or ends, so that",
                 "                       the pair is protected again in milliseconds (a third window on a desktop;",
-                "                       not with --coordinator, nor for services) (default: off)",
+                "                       not with --coordinator) (default: off)",
                 "  --heartbeat-only     detect a dead primary by missed heartbeats alone, like simpler process",
                 "                       pairs (for comparisons: takeover after a crash then waits for the timeout)"));
         for (Program.OwnOption opt : p.ownOptions()) {

@@ -35,19 +35,37 @@ class KvIT extends WithPair {
 
     @Test
     void losesNoAcknowledgedWriteThroughThirtySigkillsAndTenSigterms() throws Exception {
+        takeovers(TAKEOVERS, false);
+    }
+
+    /**
+     * With a spare ({@code --spare on}): the spare becomes the standby at each takeover, holds the newest state
+     * before the pair says protected, and nothing acknowledged is lost either.
+     */
+    @Test
+    void withASpareLosesNoAcknowledgedWriteThroughTwelveFaults() throws Exception {
+        takeovers(12, true);
+    }
+
+    private void takeovers(int faults, boolean spare) throws Exception {
         pair = new PairHarness();
         int httpPort = Ports.freeTcpPort();
-        pair.startCommand(List.of(PairHarness.ROOT.resolve("examples/kv/run-kv.sh").toString(), "run",
-                "--name", pair.name, "--port", String.valueOf(pair.port), "--state-dir", pair.stateDir.toString(),
-                "--terminal", "none", "--http-port", String.valueOf(httpPort)));
+        List<String> cmd = new ArrayList<>(List.of(PairHarness.ROOT.resolve("examples/kv/run-kv.sh").toString(),
+                "run", "--name", pair.name, "--port", String.valueOf(pair.port), "--state-dir",
+                pair.stateDir.toString(), "--terminal", "none", "--http-port", String.valueOf(httpPort)));
+        if (spare) {
+            cmd.addAll(List.of("--spare", "on"));
+        }
+        pair.startCommand(cmd);
         pair.awaitProtected();
         List<Gap> gaps = new ArrayList<>();
         KvLoad load = new KvLoad(httpPort, WRITERS, Duration.ofMillis(5), Duration.ofMillis(1));
         try {
-            for (int i = 0; i < TAKEOVERS; i++) {
+            for (int i = 0; i < faults; i++) {
                 // Every fourth fault a SIGTERM (a hand-over), the others SIGKILL: 30 and 10.
                 boolean kill = i % 4 != 3;
-                PairStatus before = pair.awaitProtected();
+                PairStatus before = spare ? pair.awaitStatus(s -> s.isProtected() && s.sparePid() > 0,
+                        "protected with a spare") : pair.awaitProtected();
                 long acks = load.acks();
                 Awaits.await("writes acknowledged before fault " + i, WITHIN).until(() -> load.acks() >= acks + 20);
                 long[] ackedAtFault = load.acked();
@@ -62,10 +80,15 @@ class KvIT extends WithPair {
                 gaps.add(new Gap(kill ? "KILL" : "TERM", (load.firstAnswerNs(primary).getAsLong() - signalNs) / 1e6,
                         (load.firstAckNs(primary).getAsLong() - signalNs) / 1e6));
                 assertNoValueWentBack(load, ackedAtFault, "after fault " + i + " (SIG" + gaps.get(i).signal() + ")");
+                if (spare) {
+                    PairStatus again = pair.awaitStatus(s -> s.isProtected() && s.standbyPid() > 0,
+                            "protected again after fault " + i);
+                    assertEquals(before.sparePid(), again.standbyPid(), "the spare became the standby, fault " + i);
+                }
                 PairHarness.awaitGone(before.primaryPid());
             }
             PairStatus last = pair.awaitProtected();
-            assertEquals(TAKEOVERS, last.takeovers(), "every fault was a takeover");
+            assertEquals(faults, last.takeovers(), "every fault was a takeover");
             load.close();
             // The writers are done: every value is final, and each key must hold one of them.
             long[] acked = load.acked();

@@ -98,10 +98,6 @@ final class Member {
     /** A member of a service pair: its primary runs {@code service} instead of stepping a task. */
     Member(PairConfig config, PairService service, NanoClock clock) {
         this(config, new ServiceTask(service), clock);
-        if (config.spare()) {
-            throw new PairException("a spare is for pairs of steps (PairTask) so far: leave out --spare for a "
-                    + "service");
-        }
         this.service = (ServiceTask) task;
         this.service.bind(replication, holder);
     }
@@ -111,11 +107,6 @@ final class Member {
         if (service != null) {
             service.stop(why);
         }
-    }
-
-    /** {@return whether this member's pair runs a service rather than steps} */
-    boolean isService() {
-        return service != null;
     }
 
     /** A service pair's primary never steps again after the step that started its service. */

@@ -501,8 +501,8 @@ public final class PairConfig {
          * the standby takes over or ends. It then attaches to the primary as the new standby: the pair is protected
          * again in a few milliseconds, not a start's hundreds. The standby spawns the next spare in the background.
          * A spare never takes over while it waits; the price is a third process (about 45 MB, almost no CPU) and,
-         * on a desktop, a third window. So far for pairs of steps that keep their state in a state directory: not with
-         * a coordinator, nor for a service.
+         * on a desktop, a third window. So far for pairs that keep their state in a state directory: not with a
+         * coordinator.
          *
          * @param spare whether the standby keeps a spare
          * @return this builder

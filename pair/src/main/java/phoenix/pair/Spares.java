@@ -29,8 +29,7 @@ final class Spares {
     /** Whether this standby keeps a spare now: it is ready, watches a primary of its own host, and was asked to. */
     private boolean wanted() {
         PairConfig config = m.config;
-        return config.spare() && m.warmedUp && !m.multiHost() && m.watchedLocally && m.channels.watch != null
-                && !m.isService();
+        return config.spare() && m.warmedUp && !m.multiHost() && m.watchedLocally && m.channels.watch != null;
     }
 
     /** One pass of the standby's loop: spawns the spare when one is due. */
