@@ -14,7 +14,9 @@ import org.slf4j.Logger;
  *   <li>A control client (status, stop) sends {@code STATUS} or {@code STOP} to either member; a member answers
  *       {@code key=value} lines ({@link Status}), or {@code STOPPED step=N} once it is done.</li>
  *   <li>A standby attaches with {@code WATCH pid} on the primary's socket; the primary answers
- *       {@code WELCOME seq pid state} (the handshake), or {@code BUSY} while it has a standby. The standby says
+ *       {@code WELCOME seq pid state} (the handshake), {@code BUSY} while it has a standby (a standby holding the
+ *       slot asks again for 2 s: the primary has not read the end of the one before yet), or {@code STOP} while the
+ *       pair stops. The standby says
  *       {@code READY} when its start-up is done and {@code ACK seq} for the heartbeats it accepted, at most every
  *       250 ms ({@link StandbyKeeper#ACK_INTERVAL_NS}).</li>
  *   <li>A spare ({@link PairConfig#spare}) says {@code SPARE pid} on its standby's socket once it is prepared, and

@@ -22,7 +22,7 @@ final class StandbyLoop {
     private final PairConfig config;
     /** The role's state machine. */
     final Standby standby;
-    /** Set when the primary answered BUSY: another standby holds the slot. */
+    /** Set when the primary still answered BUSY after {@link #BUSY_GRACE_NS}: another standby is attached. */
     boolean notNeeded;
     private boolean announced;
     private long lastHoldingShownNs;
