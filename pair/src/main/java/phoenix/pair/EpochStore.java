@@ -102,6 +102,17 @@ interface EpochStore {
     Optional<PairState> readCheckpoint(boolean takeover);
 
     /**
+     * Reads the records that count, as {@link #readCheckpoint(boolean)} does, after the reader's own claim: the
+     * record of {@code own}'s epoch is the one the reader has just written, and a store may take {@code own} for
+     * it rather than read it back.
+     *
+     * @param own the state this reader's claim wrote, whole, or null when it wrote none
+     */
+    default Optional<PairState> readCheckpoint(boolean takeover, PairState own) {
+        return readCheckpoint(takeover);
+    }
+
+    /**
      * Writes the checkpoint of the writer's own epoch, {@code state.epoch()}, whole: a reader sees the old one
      * or the new one.
      *

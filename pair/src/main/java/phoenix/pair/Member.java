@@ -550,6 +550,7 @@ final class Member {
         }
         rehearseTakeover();
         rehearseHeartbeats();
+        Channels.rehearseRegisteredClose();
         // The control socket a takeover listens on, bound ahead under this member's own name: the takeover then
         // only renames it. And the own-named sockets of ended members (a standby SIGKILLed leaves its one).
         dir.removeStaleSockets();

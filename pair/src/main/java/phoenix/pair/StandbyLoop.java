@@ -66,6 +66,8 @@ final class StandbyLoop {
             // Its end was read ahead, before READY (readAhead).
             return ended(m.clock.nanoTime());
         }
+        // An end read ahead that did not end the watching (heartbeats only): closed before the first select.
+        channels.closeEnded();
         long passStartNs = 0;
         while (true) {
             long top = m.clock.nanoTime();
@@ -91,6 +93,7 @@ final class StandbyLoop {
                 // passes each is a first run, which cost a takeover right after READY ~10 ms).
                 return ended(now);
             }
+            channels.closeEnded();
             if (standby.onLoopStalled(late, now)) {
                 Log.LOG.warn("this standby did not run for {} ms (paused?): the heartbeats it missed meanwhile say "
                         + "nothing about its primary, which gets a new takeover timeout", late / 1_000_000);
@@ -227,7 +230,12 @@ final class StandbyLoop {
                 }
             }
             if (c.atEof()) {
-                channels.closeConnection(c);
+                if (c == channels.watch) {
+                    // Closed after the takeover's first step, or at the end of this pass (see closeLater).
+                    channels.closeLater(c);
+                } else {
+                    channels.closeConnection(c);
+                }
                 if (c == m.spares.connection) {
                     m.spares.onGone(now);
                 }

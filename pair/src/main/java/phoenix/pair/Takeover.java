@@ -32,6 +32,8 @@ final class Takeover {
     private final NanoClock clock;
     private final TakeoverTimes times;
     private String promotion;
+    /** What this takeover's claim wrote into its epoch's record, whole; null until then, or when none was written. */
+    private PairState ownClaim;
 
     Takeover(Member m) {
         this.m = m;
@@ -205,6 +207,7 @@ final class Takeover {
                 while (true) {
                     EpochStore.Claim claim = dir.claimEpoch(claimed, unlessStopped);
                     if (claim == EpochStore.Claim.CLAIMED) {
+                        ownClaim = claimed;
                         break;
                     }
                     if (claim == EpochStore.Claim.STOPPED) {
@@ -285,7 +288,7 @@ final class Takeover {
     /** The newer of the held state and the checkpoints; a corrupt checkpoint stops only a start from nothing. */
     private PairState newest(PairState held, boolean takeover) {
         try {
-            Optional<PairState> read = m.store.readCheckpoint(takeover);
+            Optional<PairState> read = m.store.readCheckpoint(takeover, ownClaim);
             return read.isPresent() ? PairState.newest(held, read.get()) : held;
         } catch (PairException e) {
             if (!takeover) {
@@ -309,6 +312,7 @@ final class Takeover {
      */
     private void finish(PairState start, boolean takeover, boolean primaryCreated) throws IOException {
         PrimaryLoop loop = m.primaryLoop;
+        m.channels.closeEnded();
         m.channels.closeHeartbeatPort();
         // The standby slot goes last: until the epoch is claimed and the control socket listens, no member
         // answers, and a start that found the slot free too could act beside this takeover (found by the model).
