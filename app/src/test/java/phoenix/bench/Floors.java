@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Floors {
     private static final long IDLE_BEFORE_KILL_MS = 150;
+    private static final long WATCHER_SETTLE_MS = 1000;
     private static final long CONNECT_WITHIN_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final List<String> java;
@@ -117,6 +118,85 @@ final class Floors {
             Files.deleteIfExists(sock);
         }
         return out;
+    }
+
+    /**
+     * Java's least takeover ({@link FloorMain#watch}), {@code n} times: a watcher JVM and a victim JVM connected to
+     * it, which writes a byte every 10 ms; a second after they connected, the victim is SIGKILLed; how long until
+     * the watcher's line arrives. The death floor plus what any JVM with these flags needs to wake in a selector,
+     * claim a file and print.
+     */
+    List<Double> javaTakeover(int n, Path tmp) throws IOException, InterruptedException {
+        List<Double> out = new ArrayList<>();
+        Path sock = tmp.resolve("least-" + ProcessHandle.current().pid() + ".sock");
+        for (int i = 0; i < n; i++) {
+            Process watcher = spawn(List.of("watch", sock.toString()), ProcessBuilder.Redirect.PIPE);
+            try (BufferedReader lines = lines(watcher)) {
+                expect(lines, "listening", watcher);
+                Process victim = spawn(List.of("connect", sock.toString(), "10"), ProcessBuilder.Redirect.DISCARD);
+                expect(lines, "connected", watcher);
+                // Settled: its loop has run about a hundred passes, as a standby's has by heartbeats.
+                Thread.sleep(WATCHER_SETTLE_MS);
+                long t0 = System.nanoTime();
+                victim.destroyForcibly();
+                expect(lines, "took over", watcher);
+                out.add(Measure.ms(System.nanoTime() - t0));
+                victim.waitFor();
+            }
+            if (!watcher.waitFor(30, TimeUnit.SECONDS)) {
+                watcher.destroyForcibly();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Java's least start of a member ({@link FloorMain#start}): spawn -> its line, {@code n} times, each with a
+     * directory and a free UDP port of its own.
+     */
+    List<Double> javaStart(int n, Path tmp) throws IOException, InterruptedException {
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path dir = Files.createTempDirectory(tmp, "least-start-");
+            try {
+                long t0 = System.nanoTime();
+                Process p = spawn(List.of("start", dir.toString(),
+                        String.valueOf(phoenix.testing.Ports.freeUdpPort())), ProcessBuilder.Redirect.PIPE);
+                try (BufferedReader lines = lines(p)) {
+                    expect(lines, "1", p);
+                    out.add(Measure.ms(System.nanoTime() - t0));
+                }
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } finally {
+                Files.deleteIfExists(dir);
+            }
+        }
+        return out;
+    }
+
+    private Process spawn(List<String> args, ProcessBuilder.Redirect stdout) throws IOException {
+        List<String> cmd = new ArrayList<>(java);
+        cmd.addAll(List.of("-cp", classes.toString(), FloorMain.class.getName()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectOutput(stdout).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        cleanup.register(new Killer(p));
+        return p;
+    }
+
+    private static BufferedReader lines(Process p) {
+        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+    }
+
+    private static void expect(BufferedReader lines, String line, Process p) throws IOException {
+        String got = lines.readLine();
+        if (!line.equals(got)) {
+            p.destroyForcibly();
+            throw new BenchException("a floor's JVM (pid " + p.pid() + ") said " + (got == null ? "nothing"
+                    : "'" + got + "'") + " where it should say '" + line + "'");
+        }
     }
 
     /** Spawn of a JVM running an empty main -> its first line, {@code n} times. */

@@ -232,6 +232,8 @@ final class Measure {
                 }
                 if (i < options.startFloors) {
                     results.startFloorMs.addAll(floors.start(1));
+                    results.javaStartMs.addAll(floors.javaStart(1, tmp));
+                    results.javaTakeoverMs.addAll(floors.javaTakeover(1, tmp));
                 }
                 if (i < options.freshStarts) {
                     // With and without the archive in turn, so that a machine that gets busier skews both alike.
@@ -244,11 +246,13 @@ final class Measure {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); fresh start -> first "
-                + "number p50 %s ms (n=%d)%n", Report.ms(Samples.of(results.deathFloorMs).median()),
-                results.deathFloorMs.size(), Report.ms(Samples.of(results.startFloorMs).median()),
-                results.startFloorMs.size(), Report.ms(Samples.of(results.freshStartMs()).median()),
-                results.freshStarts.size());
+        progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); Java's least takeover "
+                + "p50 %s ms, least start p50 %s ms (n=%d each); fresh start -> first number p50 %s ms (n=%d)%n",
+                Report.ms(Samples.of(results.deathFloorMs).median()), results.deathFloorMs.size(),
+                Report.ms(Samples.of(results.startFloorMs).median()), results.startFloorMs.size(),
+                Report.ms(Samples.of(results.javaTakeoverMs).median()),
+                Report.ms(Samples.of(results.javaStartMs).median()), results.javaStartMs.size(),
+                Report.ms(Samples.of(results.freshStartMs()).median()), results.freshStarts.size());
     }
 
     /**

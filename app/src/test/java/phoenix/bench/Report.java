@@ -287,6 +287,11 @@ final class Report {
         line("|---|---:|---:|---:|---:|---|:-:|");
         floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
         floorRow("start floor: spawn -> first line of an empty main", start, "", null);
+        floorRow("Java's least takeover: a JVM waiting in a selector on a Unix-domain connection (a byte every 10 ms) "
+                + "claims a file (O_CREAT|O_EXCL) and prints a line at its end-of-stream; kill -> line",
+                Samples.of(r.javaTakeoverMs), "", null);
+        floorRow("Java's least start: spawn -> a line after a selector, the UDP port bound, a Unix-domain socket "
+                + "listening and a file claimed", Samples.of(r.javaStartMs), "", null);
         takeoverRows(d, death, start);
         double startGoal = start.median() + 40;
         Samples fresh = Samples.of(r.freshStartMs());
@@ -596,6 +601,8 @@ final class Report {
         floors.put("memberCommand", r.memberCommand);
         floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
         floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
+        floors.put("javaTakeoverMs", stats(Samples.of(r.javaTakeoverMs)));
+        floors.put("javaStartMs", stats(Samples.of(r.javaStartMs)));
         floors.put("freshStartMs", stats(Samples.of(r.freshStartMs())));
         Map<String, Object> archive = new LinkedHashMap<>();
         for (boolean with : new boolean[] {true, false}) {

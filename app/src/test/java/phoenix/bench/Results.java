@@ -28,6 +28,9 @@ final class Results {
     final List<Double> jvmStartMs = new ArrayList<>();
     final List<Double> deathFloorMs = new ArrayList<>();
     final List<Double> startFloorMs = new ArrayList<>();
+    /** Java's least takeover and start ({@link FloorMain}), with the members' flags. */
+    final List<Double> javaTakeoverMs = new ArrayList<>();
+    final List<Double> javaStartMs = new ArrayList<>();
     final List<Start> freshStarts = new ArrayList<>();
     final List<Start> freshStartsNoArchive = new ArrayList<>();
     String floorFlags = "";
