@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 final class Floors {
     private static final long IDLE_BEFORE_KILL_MS = 150;
     private static final long WATCHER_SETTLE_MS = 1000;
+    private static final long LINE_WITHIN_S = 30;
+    private static final String END = "\0end";
     private static final long CONNECT_WITHIN_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final List<String> java;
@@ -130,21 +134,27 @@ final class Floors {
         List<Double> out = new ArrayList<>();
         Path sock = tmp.resolve("least-" + ProcessHandle.current().pid() + ".sock");
         for (int i = 0; i < n; i++) {
-            Process watcher = spawn(List.of("watch", sock.toString()), ProcessBuilder.Redirect.PIPE);
-            try (BufferedReader lines = lines(watcher)) {
-                expect(lines, "listening", watcher);
-                Process victim = spawn(List.of("connect", sock.toString(), "10"), ProcessBuilder.Redirect.DISCARD);
-                expect(lines, "connected", watcher);
+            Least watcher = new Least(List.of("watch", sock.toString()), tmp);
+            Least victim = null;
+            try {
+                watcher.expect("listening");
+                victim = new Least(List.of("connect", sock.toString(), "10"), tmp);
+                watcher.expect("connected");
                 // Settled: its loop has run about a hundred passes, as a standby's has by heartbeats.
                 Thread.sleep(WATCHER_SETTLE_MS);
                 long t0 = System.nanoTime();
-                victim.destroyForcibly();
-                expect(lines, "took over", watcher);
+                victim.process.destroyForcibly();
+                watcher.expect("took over");
                 out.add(Measure.ms(System.nanoTime() - t0));
-                victim.waitFor();
-            }
-            if (!watcher.waitFor(30, TimeUnit.SECONDS)) {
-                watcher.destroyForcibly();
+                watcher.awaitEnd();
+            } finally {
+                watcher.end();
+                if (victim != null) {
+                    victim.end();
+                }
+                for (String left : new String[] {"", ".rehearsal", ".claim"}) {
+                    Files.deleteIfExists(Path.of(sock + left));
+                }
             }
         }
         return out;
@@ -158,44 +168,75 @@ final class Floors {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Path dir = Files.createTempDirectory(tmp, "least-start-");
+            long t0 = System.nanoTime();
+            Least p = new Least(List.of("start", dir.toString(),
+                    String.valueOf(phoenix.testing.Ports.freeUdpPort())), tmp);
             try {
-                long t0 = System.nanoTime();
-                Process p = spawn(List.of("start", dir.toString(),
-                        String.valueOf(phoenix.testing.Ports.freeUdpPort())), ProcessBuilder.Redirect.PIPE);
-                try (BufferedReader lines = lines(p)) {
-                    expect(lines, "1", p);
-                    out.add(Measure.ms(System.nanoTime() - t0));
-                }
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
+                p.expect("1");
+                out.add(Measure.ms(System.nanoTime() - t0));
+                p.awaitEnd();
             } finally {
+                p.end();
+                for (String left : new String[] {"control", "claim"}) {
+                    Files.deleteIfExists(dir.resolve(left));
+                }
                 Files.deleteIfExists(dir);
             }
         }
         return out;
     }
 
-    private Process spawn(List<String> args, ProcessBuilder.Redirect stdout) throws IOException {
-        List<String> cmd = new ArrayList<>(java);
-        cmd.addAll(List.of("-cp", classes.toString(), FloorMain.class.getName()));
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectOutput(stdout).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        cleanup.register(new Killer(p));
-        return p;
-    }
+    /**
+     * One of {@link FloorMain}'s programs, its stdout read line by line on a thread of its own so that every wait
+     * for a line has a deadline, its stderr kept in a file for the error that names what went wrong.
+     */
+    private final class Least {
+        final Process process;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final Path stderr;
 
-    private static BufferedReader lines(Process p) {
-        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
-    }
+        Least(List<String> args, Path tmp) throws IOException {
+            List<String> cmd = new ArrayList<>(java);
+            cmd.addAll(List.of("-cp", classes.toString(), FloorMain.class.getName()));
+            cmd.addAll(args);
+            stderr = Files.createTempFile(tmp, "least-", ".err");
+            process = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
+            cleanup.register(new Killer(process));
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.US_ASCII))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        lines.add(line);
+                    }
+                } catch (IOException ended) {
+                    // Its stdout closed: no more lines.
+                }
+                lines.add(END);
+            }, "stdout of a floor's JVM");
+            reader.setDaemon(true);
+            reader.start();
+        }
 
-    private static void expect(BufferedReader lines, String line, Process p) throws IOException {
-        String got = lines.readLine();
-        if (!line.equals(got)) {
-            p.destroyForcibly();
-            throw new BenchException("a floor's JVM (pid " + p.pid() + ") said " + (got == null ? "nothing"
-                    : "'" + got + "'") + " where it should say '" + line + "'");
+        void expect(String line) throws IOException, InterruptedException {
+            String got = lines.poll(LINE_WITHIN_S, TimeUnit.SECONDS);
+            if (!line.equals(got)) {
+                String said = got == null ? "nothing within " + LINE_WITHIN_S + " s" : END.equals(got) ? "nothing"
+                        : "'" + got + "'";
+                throw new BenchException("a floor's JVM (pid " + process.pid() + ") said " + said + " where it should "
+                        + "say '" + line + "'; its stderr: " + Files.readString(stderr).strip());
+            }
+        }
+
+        void awaitEnd() throws InterruptedException {
+            if (!process.waitFor(LINE_WITHIN_S, TimeUnit.SECONDS)) {
+                throw new BenchException("a floor's JVM (pid " + process.pid() + ") did not end");
+            }
+        }
+
+        /** Killed if it still runs, and waited for, so that its files can go. */
+        void end() throws IOException, InterruptedException {
+            process.destroyForcibly().waitFor();
+            Files.deleteIfExists(stderr);
         }
     }
 

@@ -664,7 +664,8 @@ final class Channels {
 
     /**
      * Keeps a connection whose end was read, to be closed at {@link #closeEnded}, before the selector's next select:
-     * by the takeover after its first step, or by the standby's loop further on in the same pass. Closing a
+     * by the takeover after its first step, by the standby's loop further on in the same pass, or before a standby
+     * that decides what its primary's end means (across hosts) selects again. Closing a
      * registered socket reads its SO_LINGER first (the JDK's socket option registry, at its first use in this JVM)
      * and cancels its key (a VarHandle linked at its first use): 0.7 ms p50 of a takeover that learned of its
      * primary's death from this connection's end, 0.4 of it the cancel (JDK 17, this VM).

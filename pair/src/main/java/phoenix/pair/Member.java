@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -67,13 +66,6 @@ final class Member {
     OtherHosts otherHosts;
     volatile boolean warmedUp;
     private Thread loggerSetUp;
-    /**
-     * A person's start's log lines from before its first number (level and message), logged after it: SLF4J's
-     * set-up would otherwise run on the start's own path (see {@link #logAtStart}); null once logged, and for a
-     * spawned member, which logs at once.
-     */
-    private List<Object[]> startLines;
-    private final Object startLinesLock = new Object();
     // Set as a takeover begins: from then on a signal means "hand over", not "ignored".
     volatile boolean primaryRole;
     // The name of the thread that runs this member: every thread of the member logs under it.
@@ -125,18 +117,11 @@ final class Member {
     Ending run() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
-        // A spawned member sets SLF4J up beside its start-up (tens of milliseconds of a new JVM's CPU, see Logs), on
-        // a core the start-up leaves idle, and awaits it before READY (see startStandby). A person's start, which
-        // has nobody to take over from, has it set up beside its takeover (warmUp) and logs its lines from before
-        // its first number after that number (logAtStart): on two cores the set-up beside the start cost a first
-        // number 16 ms p50 (n=14, JDK 17, fresh starts in turn).
-        if (config.spawnedBy() != 0) {
-            loggerSetUp = new Thread(new LoggerSetUp(), tag);
-            loggerSetUp.setDaemon(true);
-            loggerSetUp.start();
-        } else {
-            startLines = new ArrayList<>();
-        }
+        // SLF4J is set up beside the start-up (tens of milliseconds of a new JVM's CPU, see Logs), on a core the
+        // start-up leaves idle, and a standby awaits it before READY (see startStandby).
+        loggerSetUp = new Thread(new LoggerSetUp(), tag);
+        loggerSetUp.setDaemon(true);
+        loggerSetUp.start();
         try {
             channels.open();
             if (!startStandby()) {
@@ -265,18 +250,16 @@ final class Member {
             }
             store.clearStopped();
             if (config.fresh()) {
-                logAtStart(false, "fresh start: the steps begin again at 1; older checkpoints in {} are no longer "
-                        + "read", store.where());
+                Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
+                        store.where());
             } else {
                 Optional<PairState> held = startState();
                 if (held.isPresent() && held.get().snapshot().step() == Long.MAX_VALUE) {
                     throw new PairException("the checkpoint in " + store.where() + " holds step " + Long.MAX_VALUE
                             + ", the largest a step number can hold, so no step can follow; start with --fresh");
                 }
-                if (held.isPresent()) {
-                    logAtStart(false, "the checkpoint in {} holds step {} (epoch {})", store.where(),
-                            held.get().snapshot().step(), held.get().epoch());
-                }
+                held.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds step {} (epoch {})",
+                        store.where(), c.snapshot().step(), c.epoch()));
             }
         }
         if (config.spareOf() != 0 && !multiHost()) {
@@ -314,19 +297,15 @@ final class Member {
         // No primary answered and the standby slot was free: no primary exists that could be hung, so there is
         // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
         alone = !spawned && !joining && channels.watch == null;
-        if (alone) {
-            logAtStart(false, "pid {} of pair '{}': no member of the pair is running; starting as the primary", pid,
-                    config.name());
-        }
         if (!spawned) {
             int[] ephemeral = UdpPorts.ephemeralRange();
             if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]
                     && !UdpPorts.reserved(config.port())) {
-                logAtStart(true, "port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it "
-                        + "unbound, any program's socket may be given it (with --bind, a TCP connection's too) and "
-                        + "keep the pair from being protected again; choose a port below {} with --port, or reserve "
-                        + "it in /proc/sys/net/ipv4/ip_local_reserved_ports", config.port(), ephemeral[0],
-                        ephemeral[1], ephemeral[0]);
+                Log.LOG.warn("port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it unbound, "
+                        + "any program's socket may be given it (with --bind, a TCP connection's too) and keep the "
+                        + "pair from being protected again; choose a port below {} with --port, or reserve it in "
+                        + "/proc/sys/net/ipv4/ip_local_reserved_ports", config.port(), ephemeral[0], ephemeral[1],
+                        ephemeral[0]);
             }
         }
         // A spawned member tries again for a moment: the standby before it may still be closing the port.
@@ -351,7 +330,6 @@ final class Member {
             // settled). A person's start with nobody to take over from does it on the warm-up's thread, beside its
             // takeover.
             awaitLogger();
-            logStartLines();
             if (!prepared) {
                 prepareTakeover();
             }
@@ -533,41 +511,6 @@ final class Member {
         }
     }
 
-    /**
-     * Logs a line of a person's start after its first number ({@link #logStartLines}), or now once that has
-     * been: until then, a start's first log line would set SLF4J up on its way to that number.
-     *
-     * @param warn whether the line is a warning; else information
-     */
-    void logAtStart(boolean warn, String format, Object... args) {
-        synchronized (startLinesLock) {
-            if (startLines != null) {
-                startLines.add(new Object[] {warn, format, args});
-                return;
-            }
-        }
-        if (warn) {
-            Log.LOG.warn(format, args);
-        } else {
-            Log.LOG.info(format, args);
-        }
-    }
-
-    /** Logs the lines {@link #logAtStart} kept, in their order; from then on it logs at once. */
-    void logStartLines() {
-        List<Object[]> lines;
-        synchronized (startLinesLock) {
-            lines = startLines;
-            startLines = null;
-        }
-        if (lines == null) {
-            return;
-        }
-        for (Object[] line : lines) {
-            logAtStart((Boolean) line[0], (String) line[1], (Object[]) line[2]);
-        }
-    }
-
     private void awaitLogger() {
         if (loggerSetUp == null) {
             return;
@@ -648,8 +591,8 @@ final class Member {
         Spawners.commandFor("none", "", config.standbyCommand());
         Pids.running(pid);
         if (alone) {
-            // SLF4J set up here, beside the takeover, for the lines after its first number.
-            new LoggerSetUp().run();
+            Log.LOG.info("pid {} of pair '{}': no member of the pair is running; starting as the primary", pid,
+                    config.name());
         } else if (primaryRole) {
             Log.LOG.debug("warm-up done after the takeover");
         } else if (everWatched && !watchedLocally) {
@@ -1088,8 +1031,6 @@ final class Member {
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
     private void closeAll() {
-        // A start that ends before its first number says what it had to say.
-        logStartLines();
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
         if (standbyLoop != null) {

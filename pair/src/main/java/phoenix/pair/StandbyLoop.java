@@ -165,6 +165,8 @@ final class StandbyLoop {
      * @return whether a stop request has ended this standby
      */
     boolean serveWhileDeciding(long waitNs) throws IOException {
+        // The watch connection whose end made this member decide (see Channels#closeLater) is not selected again.
+        channels.closeEnded();
         channels.select(waitNs);
         long now = m.clock.nanoTime();
         for (SelectionKey key : channels.selector.selectedKeys()) {

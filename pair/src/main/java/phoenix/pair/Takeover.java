@@ -278,7 +278,7 @@ final class Takeover {
             // A start by a person is a fresh attempt: it forgets any crash-loop streak.
             start = newest(held, false).started(epoch, false);
             if (start.snapshot().step() > 0) {
-                m.logAtStart(false, "resuming after step {} from the checkpoint in {}", start.snapshot().step(),
+                Log.LOG.info("resuming after step {} from the checkpoint in {}", start.snapshot().step(),
                         m.store.where());
             }
         }
@@ -356,7 +356,6 @@ final class Takeover {
         if (promotion != null && primary.state() != Primary.State.STEPPING && m.steps.firstDoneNs != 0
                 && (!m.multiHost() || m.healer.written(m.replication.stamp(primary.current())))) {
             WindowTitle.primaryAfterFirstStep(config.windowLabel());
-            m.logStartLines();
             m.standbyLoop.standby.logPromotion();
             m.standbyLoop.standby.logRejections(clock.nanoTime(), true);
             Log.LOG.info(promotion);
