@@ -291,7 +291,8 @@ final class Report {
                 + "claims a file (O_CREAT|O_EXCL) and prints a line at its end-of-stream; kill -> line",
                 Samples.of(r.javaTakeoverMs), "", null);
         floorRow("Java's least start: spawn -> a line after a selector, the UDP port bound, a Unix-domain socket "
-                + "listening and a file claimed", Samples.of(r.javaStartMs), "", null);
+                + "listening and a file claimed (no class-data archive of its own, as the start floor)",
+                Samples.of(r.javaStartMs), "", null);
         takeoverRows(d, death, start);
         double startGoal = start.median() + 40;
         Samples fresh = Samples.of(r.freshStartMs());
