@@ -301,6 +301,14 @@ final class PairHarness implements AutoCloseable {
         Awaits.await("'" + text + "' in the log of " + name, PROTECTED_WITHIN).until(() -> memberLog().contains(text));
     }
 
+    /** Waits until the members' log holds one of {@code texts}: one event that is logged by one of two paths. */
+    void awaitLogAny(String... texts) {
+        Awaits.await("one of " + List.of(texts) + " in the log of " + name, PROTECTED_WITHIN).until(() -> {
+            String log = memberLog();
+            return java.util.Arrays.stream(texts).anyMatch(log::contains);
+        });
+    }
+
     List<String> lines() {
         synchronized (lines) {
             return new ArrayList<>(lines);
