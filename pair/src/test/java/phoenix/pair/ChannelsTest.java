@@ -45,6 +45,29 @@ class ChannelsTest {
     }
 
     @Test
+    void aConnectionWhoseEndWasReadIsKeptOpenUntilCloseEndedOrTheNextOneIsKept() throws IOException {
+        try (SocketPair a = new SocketPair(dir); SocketPair b = new SocketPair(dir)) {
+            channels.closeLater(a.standby());
+            assertTrue(a.standbyEnd.isOpen(), "kept open, to be closed after the takeover's first number");
+            channels.closeLater(b.standby());
+            assertFalse(a.standbyEnd.isOpen(), "the one kept before is closed when another is kept");
+            assertTrue(b.standbyEnd.isOpen());
+            channels.closeEnded();
+            assertFalse(b.standbyEnd.isOpen());
+            channels.closeEnded();
+        }
+    }
+
+    @Test
+    void closingEverythingClosesTheConnectionKeptForLater() throws IOException {
+        try (SocketPair a = new SocketPair(dir)) {
+            channels.closeLater(a.standby());
+            channels.closeAllButStopRequester();
+            assertFalse(a.standbyEnd.isOpen());
+        }
+    }
+
+    @Test
     void aSocketBoundAheadIsRenamedOntoThePathAndAnswersThere() throws IOException {
         channels.bindAhead(control);
         assertTrue(Files.exists(own, LinkOption.NOFOLLOW_LINKS), "bound ahead under the member's own name");

@@ -171,6 +171,22 @@ class StateDirTest {
     }
 
     @Test
+    void aReadAfterItsOwnClaimTakesThatClaimFromMemoryAndReadsWhatTheFileWouldSay() throws IOException {
+        StateDir dir = StateDir.prepare(tmp.resolve("pair"));
+        dir.writeCheckpoint(STATE);
+        PairState claimed = STATE.withEpoch(8);
+        assertTrue(dir.claimEpoch(claimed));
+
+        assertEquals(dir.readCheckpoint(true), dir.readCheckpoint(true, claimed), "what reading the claim back gives");
+        assertEquals(dir.readCheckpoint(false), dir.readCheckpoint(false, claimed));
+        // Its file is not read at all: what it says no longer matters to that read (only a takeover of a later epoch
+        // reads it, and skips it as a claim still being written).
+        Files.writeString(dir.checkpointFile(8), "torn");
+        assertEquals(Optional.of(claimed), dir.readCheckpoint(true, claimed));
+        assertEquals(Optional.of(STATE), dir.readCheckpoint(true));
+    }
+
+    @Test
     void anEpochCanBeClaimedOnlyOnce() throws IOException {
         StateDir dir = StateDir.prepare(tmp.resolve("pair"));
 
