@@ -40,7 +40,7 @@ final class Channels {
     private final ByteBuffer datagram = ByteBuffer.allocate(HeartbeatCodec.MAX_BYTES + 1);
     /** Control clients waiting for an answer. */
     final List<Connection> clients = new ArrayList<>();
-    /** A connection whose end was read, out of the selector, to be closed after a takeover's first step. */
+    /** A connection whose end was read, still registered, to be closed before the next select ({@link #closeLater}). */
     private Connection ended;
 
     Selector selector;
