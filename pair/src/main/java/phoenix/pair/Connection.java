@@ -3,6 +3,7 @@ package phoenix.pair;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -266,6 +267,38 @@ final class Connection {
             channel.shutdownOutput();
         } catch (IOException ignored) {
             // Already closed: the peer has its end-of-stream.
+        }
+    }
+
+    /**
+     * After {@link #shutdown}: waits until the peer closes its end too, at most {@code maxNs}, on a selector of
+     * its own (the member's may hold other channels that are ready), and drops what the peer sends meanwhile.
+     *
+     * @return whether the peer's end came (or the connection failed) within the wait
+     */
+    boolean awaitPeerEnd(long maxNs) {
+        long deadline = System.nanoTime() + maxNs;
+        ByteBuffer dropped = ByteBuffer.allocate(MAX_LINE);
+        try (Selector own = Selector.open()) {
+            channel.register(own, SelectionKey.OP_READ);
+            while (true) {
+                dropped.clear();
+                int n = channel.read(dropped);
+                if (n < 0) {
+                    return true;
+                }
+                long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+                if (n == 0 && leftMs <= 0) {
+                    return false;
+                }
+                if (n == 0) {
+                    own.select(leftMs);
+                    own.selectedKeys().clear();
+                }
+            }
+        } catch (IOException e) {
+            // Reset or closed: the peer's end, too.
+            return true;
         }
     }
 

@@ -16,6 +16,12 @@ import org.slf4j.Logger;
 final class PrimaryLoop {
     private static final long STOP_WAIT_NS = 10_000_000_000L;
     private static final long HAND_OVER_WAIT_NS = 200_000_000L;
+    /**
+     * How long a primary that handed over waits for its standby's first step before it goes on to exit: the
+     * takeover lets its first step go first for up to {@link Takeover#FIRST_STEP_WAIT_NS}, then closes the watch
+     * connection.
+     */
+    static final long SUCCESSOR_WAIT_NS = 2 * Takeover.FIRST_STEP_WAIT_NS;
 
     /** A primary's loop that did not run for this long (it wakes at least by Healer.healByNs) was stalled. */
     private static final long LOOP_STALL_NS = 4 * Healer.HEAL_PERIOD_NS;
@@ -236,6 +242,13 @@ final class PrimaryLoop {
             Log.LOG.debug("cannot remove the control socket {}: {}", channels.serverPath, e.toString());
         }
         channels.watch.shutdown();
+        if (!m.multiHost() && m.store == m.dir) {
+            // Its exit (its threads ending, the kernel freeing its memory, its log line) would compete with the
+            // takeover for the cores: it waits until the standby, having shown its first step, closes the watch
+            // connection (Takeover#finish). Not across hosts or with a coordinator, where a member still
+            // listening, or still holding its session, looks alive to the others.
+            channels.watch.awaitPeerEnd(SUCCESSOR_WAIT_NS);
+        }
     }
 
     private void onPrimaryKey(SelectionKey key, long now) throws IOException {

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -152,5 +154,47 @@ class ConnectionFramingTest {
                 () -> StateFrames.header(1, Replicator.MAX_STATE_BYTES + 1));
         assertTrue(e.getMessage().contains(String.valueOf(Replicator.MAX_STATE_BYTES + 1))
                 && e.getMessage().contains(String.valueOf(Replicator.MAX_STATE_BYTES)), e.getMessage());
+    }
+
+    @Test
+    void aPrimaryThatHandedOverWaitsForTheStandbysEndDroppingWhatComesBeforeIt() throws IOException {
+        Connection primary = sockets.primary();
+        Connection standby = sockets.standby();
+        primary.shutdown();
+        assertEquals(List.of(), standby.readLines());
+        assertTrue(standby.atEof(), "the standby reads the primary's end");
+        ByteBuffer late = ByteBuffer.wrap(new byte[3 * 4096 + 17]);
+        while (late.hasRemaining()) {
+            sockets.standbyEnd.write(late);
+        }
+        sockets.standbyEnd.close();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(primary.awaitPeerEnd(3_600_000_000_000L)),
+                "the wait ends at the standby's end, not at its bound");
+    }
+
+    @Test
+    void aPrimaryThatHandedOverWaitsNoLongerThanAskedForAStandbyThatStaysOpen() throws IOException {
+        Connection primary = sockets.primary();
+        primary.shutdown();
+        assertFalse(primary.awaitPeerEnd(0), "nothing came");
+        sockets.standbyEnd.write(ByteBuffer.wrap("ACK 7\n".getBytes(StandardCharsets.US_ASCII)));
+        assertFalse(primary.awaitPeerEnd(0), "lines are not the end");
+        assertFalse(primary.awaitPeerEnd(2_000_000L), "a short wait passes with the standby still open");
+    }
+
+    @Test
+    void aStandbyThatClosesWhileThePrimaryWaitsEndsTheWait() throws Exception {
+        Connection primary = sockets.primary();
+        primary.shutdown();
+        Thread closer = new Thread(() -> {
+            try {
+                sockets.standbyEnd.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        closer.start();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(primary.awaitPeerEnd(3_600_000_000_000L)));
+        closer.join();
     }
 }
