@@ -21,8 +21,9 @@ import java.nio.file.StandardOpenOption;
  * The programs the floors are measured with, run with the members' own JVM flags: with no arguments an empty main
  * that prints one line (the start floor); with {@code connect PATH [MS]} a JVM that connects to a Unix-domain
  * socket and then idles until it is killed, writing a byte every {@code MS} if given (the death floor, and the
- * victim of Java's least takeover); with {@code watch PATH} Java's least takeover, and with {@code start DIR PORT}
- * Java's least start (see {@link #watch} and {@link #start}).
+ * victim of Java's least takeover), and with {@code connect PATH MS term} ends its side of the connection at a
+ * SIGTERM (the victim of Java's least SIGTERM takeover); with {@code watch PATH} Java's least takeover, and with
+ * {@code start DIR PORT} Java's least start (see {@link #watch} and {@link #start}).
  */
 public final class FloorMain {
     private static final byte[] CLAIM = "epoch=1\n".getBytes(StandardCharsets.US_ASCII);
@@ -39,7 +40,8 @@ public final class FloorMain {
      */
     public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length >= 2 && "connect".equals(args[0])) {
-            connect(Path.of(args[1]), args.length > 2 ? Long.parseLong(args[2]) : 0);
+            connect(Path.of(args[1]), args.length > 2 ? Long.parseLong(args[2]) : 0,
+                    args.length > 3 && "term".equals(args[3]));
             return;
         }
         if (args.length == 2 && "watch".equals(args[0])) {
@@ -53,9 +55,13 @@ public final class FloorMain {
         System.out.println("started");
     }
 
-    private static void connect(Path path, long everyMs) throws IOException, InterruptedException {
+    private static void connect(Path path, long everyMs, boolean endOnTerm) throws IOException,
+            InterruptedException {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
         c.connect(UnixDomainSocketAddress.of(path));
+        if (endOnTerm) {
+            endOnTerm(c);
+        }
         ByteBuffer one = ByteBuffer.allocate(1);
         while (true) {
             if (everyMs <= 0) {
@@ -63,7 +69,51 @@ public final class FloorMain {
             }
             Thread.sleep(everyMs);
             one.clear();
-            c.write(one);
+            try {
+                c.write(one);
+            } catch (IOException ended) {
+                if (!endOnTerm) {
+                    throw ended;
+                }
+                // Its side ended at the SIGTERM: it lives on, idle, until it is killed.
+                everyMs = 0;
+            }
+        }
+    }
+
+    /**
+     * The least a primary does at a SIGTERM: its handler ends this side of the connection, on the thread the JVM
+     * starts for it, and the JVM lives on (it is killed once the watcher has printed). The handler is set through
+     * {@code sun.misc.Signal} by reflection, as a member's is, and the JVM hands it a signal once first (a
+     * SIGWINCH, with a handler that does nothing), as a member's JVM has before it is the primary. A datagram
+     * channel is opened and closed first, as a member has its heartbeat port: the JDK's socket code that the
+     * shutdown uses ({@code sun.nio.ch.Net}) is then loaded, which a Unix-domain connection alone does not load
+     * (5-6 ms at its first use, here).
+     */
+    private static void endOnTerm(SocketChannel c) throws IOException, InterruptedException {
+        DatagramChannel.open(StandardProtocolFamily.INET).close();
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            java.lang.reflect.Method handle = signal.getMethod("handle", signal, handlerType);
+            java.util.concurrent.CountDownLatch rehearsed = new java.util.concurrent.CountDownLatch(1);
+            Object rehearsal = java.lang.reflect.Proxy.newProxyInstance(FloorMain.class.getClassLoader(),
+                    new Class<?>[] {handlerType}, (proxy, method, args) -> {
+                        rehearsed.countDown();
+                        return null;
+                    });
+            Object onTerm = java.lang.reflect.Proxy.newProxyInstance(FloorMain.class.getClassLoader(),
+                    new Class<?>[] {handlerType}, (proxy, method, args) -> {
+                        c.shutdownOutput();
+                        return null;
+                    });
+            Object winch = signal.getConstructor(String.class).newInstance("WINCH");
+            handle.invoke(null, winch, rehearsal);
+            handle.invoke(null, signal.getConstructor(String.class).newInstance("TERM"), onTerm);
+            signal.getMethod("raise", signal).invoke(null, winch);
+            rehearsed.await();
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot handle SIGTERM through sun.misc.Signal: " + e, e);
         }
     }
 

@@ -126,11 +126,12 @@ final class Floors {
 
     /**
      * Java's least takeover ({@link FloorMain#watch}), {@code n} times: a watcher JVM and a victim JVM connected to
-     * it, which writes a byte every 10 ms; a second after they connected, the victim is SIGKILLed; how long until
-     * the watcher's line arrives. The death floor plus what any JVM with these flags needs to wake in a selector,
-     * claim a file and print.
+     * it, which writes a byte every 10 ms; a second after they connected, the victim is SIGKILLed, or for {@code
+     * term} sent SIGTERM, at which it ends its side of the connection and lives on; how long until the watcher's
+     * line arrives. The death floor, or the JVM's hand-over of a signal to Java, plus what any JVM with these flags
+     * needs to wake in a selector, claim a file and print.
      */
-    List<Double> javaTakeover(int n, Path tmp) throws IOException, InterruptedException {
+    List<Double> javaTakeover(int n, Path tmp, boolean term) throws IOException, InterruptedException {
         List<Double> out = new ArrayList<>();
         Path sock = tmp.resolve("least-" + ProcessHandle.current().pid() + ".sock");
         for (int i = 0; i < n; i++) {
@@ -138,12 +139,17 @@ final class Floors {
             Least victim = null;
             try {
                 watcher.expect("listening");
-                victim = new Least(List.of("connect", sock.toString(), "10"), tmp);
+                victim = new Least(term ? List.of("connect", sock.toString(), "10", "term")
+                        : List.of("connect", sock.toString(), "10"), tmp);
                 watcher.expect("connected");
                 // Settled: its loop has run about a hundred passes, as a standby's has by heartbeats.
                 Thread.sleep(WATCHER_SETTLE_MS);
                 long t0 = System.nanoTime();
-                victim.process.destroyForcibly();
+                if (term) {
+                    victim.process.destroy();
+                } else {
+                    victim.process.destroyForcibly();
+                }
                 watcher.expect("took over");
                 out.add(Measure.ms(System.nanoTime() - t0));
                 watcher.awaitEnd();

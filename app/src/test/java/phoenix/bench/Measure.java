@@ -233,7 +233,8 @@ final class Measure {
                 if (i < options.startFloors) {
                     results.startFloorMs.addAll(floors.start(1));
                     results.javaStartMs.addAll(floors.javaStart(1, tmp));
-                    results.javaTakeoverMs.addAll(floors.javaTakeover(1, tmp));
+                    results.javaTakeoverMs.addAll(floors.javaTakeover(1, tmp, false));
+                    results.javaTermTakeoverMs.addAll(floors.javaTakeover(1, tmp, true));
                 }
                 if (i < options.freshStarts) {
                     // With and without the archive in turn, so that a machine that gets busier skews both alike.
@@ -247,10 +248,12 @@ final class Measure {
             Files.deleteIfExists(tmp);
         }
         progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); Java's least takeover "
-                + "p50 %s ms, least start p50 %s ms (n=%d each); fresh start -> first number p50 %s ms (n=%d)%n",
+                + "p50 %s ms (SIGTERM %s), least start p50 %s ms (n=%d each); fresh start -> first number p50 %s ms "
+                + "(n=%d)%n",
                 Report.ms(Samples.of(results.deathFloorMs).median()), results.deathFloorMs.size(),
                 Report.ms(Samples.of(results.startFloorMs).median()), results.startFloorMs.size(),
                 Report.ms(Samples.of(results.javaTakeoverMs).median()),
+                Report.ms(Samples.of(results.javaTermTakeoverMs).median()),
                 Report.ms(Samples.of(results.javaStartMs).median()), results.javaStartMs.size(),
                 Report.ms(Samples.of(results.freshStartMs()).median()), results.freshStarts.size());
     }

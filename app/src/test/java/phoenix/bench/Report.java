@@ -290,6 +290,9 @@ final class Report {
         floorRow("Java's least takeover: a JVM waiting in a selector on a Unix-domain connection (a byte every 10 ms) "
                 + "claims a file (O_CREAT|O_EXCL) and prints a line at its end-of-stream; kill -> line",
                 Samples.of(r.javaTakeoverMs), "", null);
+        floorRow("Java's least SIGTERM takeover: the same, the other JVM sent SIGTERM, its handler (through "
+                + "sun.misc.Signal, as a member's) ending its side of the connection; kill -> line",
+                Samples.of(r.javaTermTakeoverMs), "", null);
         floorRow("Java's least start: spawn -> a line after a selector, the UDP port bound, a Unix-domain socket "
                 + "listening and a file claimed (no class-data archive of its own, as the start floor)",
                 Samples.of(r.javaStartMs), "", null);
@@ -603,6 +606,7 @@ final class Report {
         floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
         floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
         floors.put("javaTakeoverMs", stats(Samples.of(r.javaTakeoverMs)));
+        floors.put("javaTermTakeoverMs", stats(Samples.of(r.javaTermTakeoverMs)));
         floors.put("javaStartMs", stats(Samples.of(r.javaStartMs)));
         floors.put("freshStartMs", stats(Samples.of(r.freshStartMs())));
         Map<String, Object> archive = new LinkedHashMap<>();

@@ -30,6 +30,8 @@ final class Results {
     final List<Double> startFloorMs = new ArrayList<>();
     /** Java's least takeover and start ({@link FloorMain}), with the members' flags. */
     final List<Double> javaTakeoverMs = new ArrayList<>();
+    /** Java's least takeover at a SIGTERM whose handler ends the victim's side of the connection. */
+    final List<Double> javaTermTakeoverMs = new ArrayList<>();
     final List<Double> javaStartMs = new ArrayList<>();
     final List<Start> freshStarts = new ArrayList<>();
     final List<Start> freshStartsNoArchive = new ArrayList<>();

@@ -202,6 +202,7 @@ final class Member {
         } catch (IOException e) {
             throw new PairException("pair '" + config.name() + "' failed: " + e, e);
         } finally {
+            signals.logIgnored();
             closeAll();
         }
     }
@@ -409,6 +410,7 @@ final class Member {
                         link = null;
                     }
                 }
+                signals.logIgnored();
                 if (signals.pending()) {
                     standbyLoop.onStandbySignal(false);
                 }

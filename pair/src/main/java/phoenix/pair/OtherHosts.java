@@ -90,6 +90,7 @@ final class OtherHosts {
                 + "the owner of the newest epoch can no longer be acting", standby.primaryPid());
         long lastLogNs = m.clock.nanoTime();
         while (true) {
+            m.signals.logIgnored();
             if (m.signals.pending()) {
                 m.standbyLoop.onStandbySignal(false);
             }

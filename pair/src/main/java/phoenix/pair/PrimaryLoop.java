@@ -87,6 +87,7 @@ final class PrimaryLoop {
         channels.selector.selectedKeys().clear();
         m.steps.deliver(primary, now);
         m.replication.doWork(now);
+        signals.logIgnored();
         if (signals.pending() || signals.signalEnding != null) {
             Ending handedOver = onPrimarySignal(now);
             if (handedOver != null) {

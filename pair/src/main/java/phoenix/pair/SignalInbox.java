@@ -23,6 +23,12 @@ final class SignalInbox implements Signals.Receiver {
     int standbyHangUpsHandled;
     /** How the member ends because of a signal, once one has been taken up; loop thread only. */
     Ending signalEnding;
+    /** How many SIGINTs and SIGTERMs met the standby's handler, the last one's name, and the role it met. */
+    private volatile int ignored;
+    private String ignoredName;
+    private String ignoredRole;
+    /** How many of those the loop has said; loop thread only. */
+    private int ignoredSaid;
     /** What the member is while it is not the primary, for the log: "standby", or "spare" while it waits. */
     volatile String role = "standby";
 
@@ -44,8 +50,13 @@ final class SignalInbox implements Signals.Receiver {
         Thread.currentThread().setName(tag);
         if (!asPrimary && number != 1) {
             // Meant for the primary (a pkill -f that matches the program reaches both); also one that arrived just
-            // before this standby took over.
-            Log.LOG.warn("{} ignores SIG{}: it exists to outlive the primary; end the pair with 'stop'", role, name);
+            // before this standby took over. Said by the loop (logIgnored), not here: pkill -f sends it as the
+            // primary hands over, and a log line on this thread would compete with the takeover for a core.
+            synchronized (this) {
+                ignored++;
+                ignoredName = name;
+                ignoredRole = role;
+            }
             return;
         }
         synchronized (this) {
@@ -59,6 +70,27 @@ final class SignalInbox implements Signals.Receiver {
             }
         }
         channels.wakeup();
+    }
+
+    /**
+     * Says, once, the SIGINTs and SIGTERMs that met the standby's handler since the last call: called by the
+     * member's loops outside a takeover's path, so that none of them logs on the signal's thread.
+     */
+    void logIgnored() {
+        if (ignored == ignoredSaid) {
+            return;
+        }
+        int count;
+        String name;
+        String asRole;
+        synchronized (this) {
+            count = ignored - ignoredSaid;
+            ignoredSaid = ignored;
+            name = ignoredName;
+            asRole = ignoredRole;
+        }
+        Log.LOG.warn("{} ignores SIG{}{}: it exists to outlive the primary; end the pair with 'stop'", asRole, name,
+                count > 1 ? " (" + count + " signals)" : "");
     }
 
     synchronized int hangUps() {

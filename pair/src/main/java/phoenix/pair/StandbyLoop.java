@@ -117,6 +117,7 @@ final class StandbyLoop {
                 // healing's pace until one answers or the heartbeats' timeout decides.
                 rewatchAtNs = m.watchAgain() ? 0 : now + Healer.HEAL_PERIOD_NS;
             }
+            signals.logIgnored();
             if (signals.pending()) {
                 onStandbySignal(false);
             }
