@@ -21,9 +21,10 @@ import java.nio.file.StandardOpenOption;
  * The programs the floors are measured with, run with the members' own JVM flags: with no arguments an empty main
  * that prints one line (the start floor); with {@code connect PATH [MS]} a JVM that connects to a Unix-domain
  * socket and then idles until it is killed, writing a byte every {@code MS} if given (the death floor, and the
- * victim of Java's least takeover), and with {@code connect PATH MS term} ends its side of the connection at a
- * SIGTERM (the victim of Java's least SIGTERM takeover); with {@code watch PATH} Java's least takeover, and with
- * {@code start DIR PORT} Java's least start (see {@link #watch} and {@link #start}).
+ * victim of Java's least takeover), and with {@code connect PATH MS term} says "handling" once its handler is in
+ * place and ends its side of the connection at a SIGTERM (the victim of Java's least SIGTERM takeover); with
+ * {@code watch PATH} Java's least takeover, and with {@code start DIR PORT} Java's least start (see {@link #watch}
+ * and {@link #start}).
  */
 public final class FloorMain {
     private static final byte[] CLAIM = "epoch=1\n".getBytes(StandardCharsets.US_ASCII);
@@ -99,12 +100,16 @@ public final class FloorMain {
             java.util.concurrent.CountDownLatch rehearsed = new java.util.concurrent.CountDownLatch(1);
             Object rehearsal = java.lang.reflect.Proxy.newProxyInstance(FloorMain.class.getClassLoader(),
                     new Class<?>[] {handlerType}, (proxy, method, args) -> {
-                        rehearsed.countDown();
+                        if ("handle".equals(method.getName())) {
+                            rehearsed.countDown();
+                        }
                         return null;
                     });
             Object onTerm = java.lang.reflect.Proxy.newProxyInstance(FloorMain.class.getClassLoader(),
                     new Class<?>[] {handlerType}, (proxy, method, args) -> {
-                        c.shutdownOutput();
+                        if ("handle".equals(method.getName())) {
+                            c.shutdownOutput();
+                        }
                         return null;
                     });
             Object winch = signal.getConstructor(String.class).newInstance("WINCH");
@@ -112,6 +117,7 @@ public final class FloorMain {
             handle.invoke(null, signal.getConstructor(String.class).newInstance("TERM"), onTerm);
             signal.getMethod("raise", signal).invoke(null, winch);
             rehearsed.await();
+            System.out.println("handling");
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot handle SIGTERM through sun.misc.Signal: " + e, e);
         }

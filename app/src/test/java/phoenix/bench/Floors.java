@@ -141,6 +141,10 @@ final class Floors {
                 watcher.expect("listening");
                 victim = new Least(term ? List.of("connect", sock.toString(), "10", "term")
                         : List.of("connect", sock.toString(), "10"), tmp);
+                if (term) {
+                    // Its handler is in place: a SIGTERM does not meet the JVM's own, which would end it.
+                    victim.expect("handling");
+                }
                 watcher.expect("connected");
                 // Settled: its loop has run about a hundred passes, as a standby's has by heartbeats.
                 Thread.sleep(WATCHER_SETTLE_MS);

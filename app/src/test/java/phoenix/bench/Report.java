@@ -445,8 +445,8 @@ final class Report {
         line("");
         line("| step | default SIGKILL | default SIGTERM | peer-like SIGKILL | peer-like SIGTERM |");
         line("|---|---:|---:|---:|---:|");
-        breakdownRow("signal -> old primary logs that it ends (SIGTERM handler)", Results.Takeover::signalLoggedMs,
-                d, p);
+        breakdownRow("signal -> old primary logs that it ends (once its successor's first number is out, or 200 ms)",
+                Results.Takeover::signalLoggedMs, d, p);
         breakdownRow("signal -> standby logs WATCHING -> PROMOTED (detection)", Results.Takeover::detectedMs, d, p);
         breakdownRow("signal -> new primary logs that it is the primary (after its first number)",
                 Results.Takeover::promotedMs, d, p);

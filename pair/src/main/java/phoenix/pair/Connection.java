@@ -287,12 +287,12 @@ final class Connection {
                 if (n < 0) {
                     return true;
                 }
-                long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-                if (n == 0 && leftMs <= 0) {
+                long leftNs = deadline - System.nanoTime();
+                if (leftNs <= 0) {
                     return false;
                 }
                 if (n == 0) {
-                    own.select(leftMs);
+                    own.select(Math.max(1, (leftNs + 999_999) / 1_000_000));
                     own.selectedKeys().clear();
                 }
             }

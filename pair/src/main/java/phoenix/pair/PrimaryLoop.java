@@ -87,7 +87,10 @@ final class PrimaryLoop {
         channels.selector.selectedKeys().clear();
         m.steps.deliver(primary, now);
         m.replication.doWork(now);
-        signals.logIgnored();
+        if (m.steps.firstDoneNs != 0) {
+            // Not before a takeover's first step has returned: what met the standby's handler is said after it.
+            signals.logIgnored();
+        }
         if (signals.pending() || signals.signalEnding != null) {
             Ending handedOver = onPrimarySignal(now);
             if (handedOver != null) {

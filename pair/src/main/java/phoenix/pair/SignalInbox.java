@@ -5,7 +5,8 @@ import org.slf4j.Logger;
 /**
  * Where signals arrive: on the signal's own thread, which only counts the signal and wakes the loop; the loop
  * takes it up in order with everything else ({@link StandbyLoop#onStandbySignal},
- * {@link PrimaryLoop#onPrimarySignal}).
+ * {@link PrimaryLoop#onPrimarySignal}). A SIGINT or SIGTERM that meets a standby's handler is only counted, without
+ * waking the loop (a spare's excepted), and said by the loop's next pass ({@link #logIgnored}).
  */
 final class SignalInbox implements Signals.Receiver {
     private final Channels channels;
@@ -23,9 +24,9 @@ final class SignalInbox implements Signals.Receiver {
     int standbyHangUpsHandled;
     /** How the member ends because of a signal, once one has been taken up; loop thread only. */
     Ending signalEnding;
-    /** How many SIGINTs and SIGTERMs met the standby's handler, the last one's name, and the role it met. */
+    /** How many SIGINTs and SIGTERMs met the standby's handler, which ones (1 << number), and the role they met. */
     private volatile int ignored;
-    private String ignoredName;
+    private int ignoredNumbers;
     private String ignoredRole;
     /** How many of those the loop has said; loop thread only. */
     private int ignoredSaid;
@@ -43,21 +44,29 @@ final class SignalInbox implements Signals.Receiver {
 
     /**
      * A signal arrived (on the signal's own thread): count it and wake the loop, which acts on it in order with
-     * everything else. The thread takes the member's name, so that what it logs carries the member's tag.
+     * everything else. The thread takes the member's name, so that what it logs carries the member's tag; one
+     * that met the standby's handler is only counted (see {@link #logIgnored}).
      */
     @Override
     public void onSignal(String name, int number, boolean asPrimary) {
-        Thread.currentThread().setName(tag);
         if (!asPrimary && number != 1) {
             // Meant for the primary (a pkill -f that matches the program reaches both); also one that arrived just
             // before this standby took over. Said by the loop (logIgnored), not here: pkill -f sends it as the
             // primary hands over, and a log line on this thread would compete with the takeover for a core.
+            String asRole = role;
             synchronized (this) {
                 ignored++;
-                ignoredName = name;
-                ignoredRole = role;
+                ignoredNumbers |= 1 << number;
+                ignoredRole = asRole;
+            }
+            if (!"standby".equals(asRole)) {
+                // A spare's loop may sleep for a minute, and no takeover is under way there: said now.
+                channels.wakeup();
             }
             return;
+        }
+        if (tag != null) {
+            Thread.currentThread().setName(tag);
         }
         synchronized (this) {
             signalsSeen++;
@@ -74,23 +83,32 @@ final class SignalInbox implements Signals.Receiver {
 
     /**
      * Says, once, the SIGINTs and SIGTERMs that met the standby's handler since the last call: called by the
-     * member's loops outside a takeover's path, so that none of them logs on the signal's thread.
+     * member's loops outside a takeover's path (a new primary's only once its first step has returned), so that
+     * none of them logs on the signal's thread.
+     *
+     * @return the line it logged, or null when there was nothing to say
      */
-    void logIgnored() {
+    String logIgnored() {
         if (ignored == ignoredSaid) {
-            return;
+            return null;
         }
         int count;
-        String name;
+        int numbers;
         String asRole;
         synchronized (this) {
             count = ignored - ignoredSaid;
             ignoredSaid = ignored;
-            name = ignoredName;
+            numbers = ignoredNumbers;
+            ignoredNumbers = 0;
             asRole = ignoredRole;
         }
-        Log.LOG.warn("{} ignores SIG{}{}: it exists to outlive the primary; end the pair with 'stop'", asRole, name,
-                count > 1 ? " (" + count + " signals)" : "");
+        boolean interrupt = (numbers & 1 << 2) != 0;
+        boolean terminate = (numbers & ~(1 << 2)) != 0;
+        String line = asRole + " ignores " + (interrupt && terminate ? "SIGINT and SIGTERM" : interrupt ? "SIGINT"
+                : "SIGTERM") + (count > 1 ? " (" + count + " signals)" : "")
+                + ": it exists to outlive the primary; end the pair with 'stop'";
+        Log.LOG.warn(line);
+        return line;
     }
 
     synchronized int hangUps() {

@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 /**
  * Routes SIGINT, SIGTERM and SIGHUP to the member, which the JDK has no public API for. A handler only records
  * the signal, with the role the member had when the signal reached it, and wakes the member's loop, which acts
- * on it in order with everything else: a standby ignores SIGINT and SIGTERM (it exists to outlive the primary)
- * and ends on SIGHUP; a primary hands over and ends on all three.
+ * on it in order with everything else: a standby ignores SIGINT and SIGTERM (it exists to outlive the primary;
+ * they are only counted, and said by its loop's next pass, see {@link SignalInbox}) and ends on SIGHUP; a primary
+ * hands over and ends on all three.
  *
  * <p>The role is the handler's, not the member's at the time the handler runs. {@code pkill -f PROGRAM} signals
  * primary and standby microseconds apart; the JVM hands a signal to Java milliseconds later, on one thread, the lowest

@@ -21,7 +21,8 @@ import org.slf4j.Logger;
  */
 final class Takeover {
     // How long a takeover lets its first step go first before it finishes (a stalled terminal must not hold up
-    // the new standby's spawn longer than this).
+    // the new standby's spawn longer than this). An old primary that handed over waits for that finish, which closes
+    // the watch connection, at most twice this (PrimaryLoop#SUCCESSOR_WAIT_NS).
     static final long FIRST_STEP_WAIT_NS = 100_000_000L;
     // How long a takeover waits for the primary's signal handling before it shows itself (see Signals): a signal
     // sent by someone who saw the new primary must not meet the standby's handler. Normally it is in place already.

@@ -176,25 +176,23 @@ class ConnectionFramingTest {
     void aPrimaryThatHandedOverWaitsNoLongerThanAskedForAStandbyThatStaysOpen() throws IOException {
         Connection primary = sockets.primary();
         primary.shutdown();
-        assertFalse(primary.awaitPeerEnd(0), "nothing came");
-        sockets.standbyEnd.write(ByteBuffer.wrap("ACK 7\n".getBytes(StandardCharsets.US_ASCII)));
-        assertFalse(primary.awaitPeerEnd(0), "lines are not the end");
-        assertFalse(primary.awaitPeerEnd(2_000_000L), "a short wait passes with the standby still open");
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertFalse(primary.awaitPeerEnd(0), "nothing came");
+            sockets.standbyEnd.write(ByteBuffer.wrap("ACK 7\n".getBytes(StandardCharsets.US_ASCII)));
+            assertFalse(primary.awaitPeerEnd(0), "lines are not the end");
+            assertFalse(primary.awaitPeerEnd(2_000_000L), "a short wait passes with the standby still open");
+        });
     }
 
     @Test
     void aStandbyThatClosesWhileThePrimaryWaitsEndsTheWait() throws Exception {
         Connection primary = sockets.primary();
         primary.shutdown();
-        Thread closer = new Thread(() -> {
-            try {
-                sockets.standbyEnd.close();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        closer.start();
-        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertTrue(primary.awaitPeerEnd(3_600_000_000_000L)));
-        closer.join();
+        java.util.concurrent.CompletableFuture<Boolean> waited = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> primary.awaitPeerEnd(3_600_000_000_000L));
+        // Closed once the wait has begun or is about to: it cannot end without the standby's end.
+        assertFalse(waited.isDone());
+        sockets.standbyEnd.close();
+        assertTrue(waited.get(20, java.util.concurrent.TimeUnit.SECONDS), "the wait ended at the standby's end");
     }
 }
