@@ -151,6 +151,7 @@ class DesktopIT {
         } finally {
             try {
                 stopXvfb();
+                removeDesktopLeftovers();
             } finally {
                 if (work != null) {
                     phoenix.testing.Trees.remove(work);
@@ -812,6 +813,40 @@ class DesktopIT {
         if (!xvfb.waitFor(5, TimeUnit.SECONDS)) {
             xvfb.destroyForcibly();
             xvfb.waitFor();
+        }
+    }
+
+    /**
+     * Removes what this test's desktop left outside its directory once its processes are gone: the socket of its
+     * bus (a killed dbus-daemon leaves it, in /tmp) and alacritty's sockets for its display
+     * ({@code Alacritty-:DISPLAY-PID.sock}, in $XDG_RUNTIME_DIR or /tmp) whose process is gone. Nothing else's.
+     */
+    private void removeDesktopLeftovers() throws IOException {
+        if (busAddress != null) {
+            for (String part : busAddress.substring("unix:".length()).split(",")) {
+                Path socket = part.startsWith("path=") ? Path.of(part.substring("path=".length())) : null;
+                if (socket != null && socket.getFileName().toString().startsWith("dbus-")) {
+                    Files.deleteIfExists(socket);
+                }
+            }
+        }
+        if (display == 0) {
+            return;
+        }
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        Path dir = Path.of(runtime != null && !runtime.isEmpty() ? runtime : "/tmp");
+        String prefix = "Alacritty-:" + display + "-";
+        try (java.nio.file.DirectoryStream<Path> sockets = Files.newDirectoryStream(dir, prefix + "*.sock")) {
+            for (Path socket : sockets) {
+                String name = socket.getFileName().toString();
+                String pid = name.substring(prefix.length(), name.length() - ".sock".length());
+                if (!pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
+                        && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    Files.deleteIfExists(socket);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // No such directory: nothing was left there.
         }
     }
 
