@@ -33,6 +33,10 @@ final class Floors {
     private final List<String> java;
     private final Path classes;
     private final Cleanup cleanup;
+    /** The least start's own class-data archive, once made, and the flag that uses it. */
+    private Path archive;
+    private Path jar;
+    private List<String> useArchive;
 
     /**
      * @param java the java launcher and the members' flags, nothing after them
@@ -175,10 +179,79 @@ final class Floors {
      * directory and a free UDP port of its own.
      */
     List<Double> javaStart(int n, Path tmp) throws IOException, InterruptedException {
+        return javaStart(n, tmp, List.of());
+    }
+
+    /**
+     * Java's least start with a class-data archive of its own, as run-phoenix.sh makes for the members: one
+     * training run writes it first (JDK 25 and later: an AOT cache, {@code -XX:AOTCacheOutput}; before: a dynamic
+     * AppCDS archive, {@code -XX:ArchiveClassesAtExit}), then each start uses it. The least any start with such an
+     * archive can take here; {@link #removeArchive} deletes it.
+     */
+    List<Double> javaStartArchived(int n, Path tmp) throws IOException, InterruptedException {
+        if (archive == null) {
+            boolean aot = jdkFeature() >= 25;
+            String stem = "least-start-" + ProcessHandle.current().pid();
+            // A class-data archive takes classes from jars only: FloorMain's, alone in a jar of its own.
+            jar = tmp.resolve(stem + ".jar");
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+                    java.util.stream.Stream<Path> files = Files.list(classes.resolve("phoenix/bench"))) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("FloorMain")).toList()) {
+                    out.putNextEntry(new java.util.jar.JarEntry("phoenix/bench/" + f.getFileName()));
+                    out.write(Files.readAllBytes(f));
+                    out.closeEntry();
+                }
+            }
+            Path made = tmp.resolve(stem + (aot ? ".aot" : ".jsa"));
+            Files.deleteIfExists(made);
+            archive = made;
+            javaStart(1, tmp, List.of((aot ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + made, "-cp",
+                    jar.toString()));
+            if (!Files.isRegularFile(made)) {
+                throw new BenchException("the least start's training run made no class-data archive at " + made);
+            }
+            useArchive = List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + made, "-cp", jar.toString());
+        }
+        return javaStart(n, tmp, useArchive);
+    }
+
+    /** Deletes the archive {@link #javaStartArchived} made and its jar, if any. */
+    void removeArchive() throws IOException {
+        if (archive != null) {
+            Files.deleteIfExists(archive);
+        }
+        if (jar != null) {
+            Files.deleteIfExists(jar);
+        }
+    }
+
+    /** The JDK of the members' launcher, from the {@code release} file beside its bin/; else this JVM's. */
+    private int jdkFeature() {
+        Path release = Path.of(java.get(0)).toAbsolutePath().getParent().getParent().resolve("release");
+        try {
+            for (String line : Files.readAllLines(release)) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    int end = 0;
+                    while (end < v.length() && Character.isDigit(v.charAt(end))) {
+                        end++;
+                    }
+                    return Integer.parseInt(v.substring(0, end));
+                }
+            }
+        } catch (IOException | RuntimeException unknown) {
+            // No release file there (a launcher on the PATH by another name): this JVM's, which is the same JDK
+            // when run-phoenix.sh started both.
+        }
+        return Runtime.version().feature();
+    }
+
+    private List<Double> javaStart(int n, Path tmp, List<String> jvmFlags) throws IOException,
+            InterruptedException {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Path dir = Files.createTempDirectory(tmp, "least-start-");
-            Least p = new Least(List.of("start", dir.toString(),
+            Least p = new Least(jvmFlags, List.of("start", dir.toString(),
                     String.valueOf(phoenix.testing.Ports.freeUdpPort())), tmp);
             try {
                 p.expect("1");
@@ -207,8 +280,17 @@ final class Floors {
         private final Path stderr;
 
         Least(List<String> args, Path tmp) throws IOException {
+            this(List.of(), args, tmp);
+        }
+
+        /** @param jvmFlags flags after the members' own; with a {@code -cp} of their own, instead of the classes' */
+        Least(List<String> jvmFlags, List<String> args, Path tmp) throws IOException {
             List<String> cmd = new ArrayList<>(java);
-            cmd.addAll(List.of("-cp", classes.toString(), FloorMain.class.getName()));
+            cmd.addAll(jvmFlags);
+            if (!jvmFlags.contains("-cp")) {
+                cmd.addAll(List.of("-cp", classes.toString()));
+            }
+            cmd.add(FloorMain.class.getName());
             cmd.addAll(args);
             stderr = Files.createTempFile(tmp, "least-", ".err");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());

@@ -233,6 +233,7 @@ final class Measure {
                 if (i < options.startFloors) {
                     results.startFloorMs.addAll(floors.start(1));
                     results.javaStartMs.addAll(floors.javaStart(1, tmp));
+                    results.javaStartArchivedMs.addAll(floors.javaStartArchived(1, tmp));
                     results.javaTakeoverMs.addAll(floors.javaTakeover(1, tmp, false));
                     results.javaTermTakeoverMs.addAll(floors.javaTakeover(1, tmp, true));
                 }
@@ -245,6 +246,7 @@ final class Measure {
                 }
             }
         } finally {
+            floors.removeArchive();
             Files.deleteIfExists(tmp);
         }
         progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); Java's least takeover "

@@ -33,6 +33,8 @@ final class Results {
     /** Java's least takeover at a SIGTERM whose handler ends the victim's side of the connection. */
     final List<Double> javaTermTakeoverMs = new ArrayList<>();
     final List<Double> javaStartMs = new ArrayList<>();
+    /** Java's least start with a class-data archive (AppCDS, or JDK 25's AOT cache) of its own. */
+    final List<Double> javaStartArchivedMs = new ArrayList<>();
     final List<Start> freshStarts = new ArrayList<>();
     final List<Start> freshStartsNoArchive = new ArrayList<>();
     String floorFlags = "";
