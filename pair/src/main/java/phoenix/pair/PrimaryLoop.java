@@ -21,7 +21,7 @@ final class PrimaryLoop {
      * takeover lets its first step go first for up to {@link Takeover#FIRST_STEP_WAIT_NS}, then closes the watch
      * connection.
      */
-    static final long SUCCESSOR_WAIT_NS = 2 * Takeover.FIRST_STEP_WAIT_NS;
+    private static final long SUCCESSOR_WAIT_NS = 2 * Takeover.FIRST_STEP_WAIT_NS;
 
     /** A primary's loop that did not run for this long (it wakes at least by Healer.healByNs) was stalled. */
     private static final long LOOP_STALL_NS = 4 * Healer.HEAL_PERIOD_NS;
@@ -247,7 +247,7 @@ final class PrimaryLoop {
         }
         channels.watch.shutdown();
         if (!m.multiHost() && m.store == m.dir) {
-            // Its exit (its threads ending, the kernel freeing its memory, its log line) would compete with the
+            // Its exit (its log line, its channels closed, its shutdown, its threads ending) would compete with the
             // takeover for the cores: it waits until the standby, having shown its first step, closes the watch
             // connection (Takeover#finish). Not across hosts or with a coordinator, where a member still
             // listening, or still holding its session, looks alive to the others.
