@@ -33,7 +33,7 @@ final class Floors {
     private final List<String> java;
     private final Path classes;
     private final Cleanup cleanup;
-    /** The least start's own class-data archive, once made, and the flag that uses it. */
+    /** The least start's own class-data archive and jar, once made, and the flags that use them. */
     private Path archive;
     private Path jar;
     private List<String> useArchive;
@@ -183,14 +183,20 @@ final class Floors {
     }
 
     /**
-     * Java's least start with a class-data archive of its own, as run-phoenix.sh makes for the members: one
-     * training run writes it first (JDK 25 and later: an AOT cache, {@code -XX:AOTCacheOutput}; before: a dynamic
-     * AppCDS archive, {@code -XX:ArchiveClassesAtExit}), then each start uses it. The least any start with such an
-     * archive can take here; {@link #removeArchive} deletes it.
+     * Java's least start with a class-data archive of its own, of the kind run-phoenix.sh made for the members
+     * (read from their command line): one training run writes it first (an AOT cache, {@code -XX:AOTCacheOutput},
+     * where the members use {@code -XX:AOTCache}; else a dynamic AppCDS archive, {@code -XX:ArchiveClassesAtExit}),
+     * then each start uses it. The least any start with such an archive can take here; none where the members have
+     * no archive. {@link #removeArchive} deletes it.
+     *
+     * @param member a member's command line
      */
-    List<Double> javaStartArchived(int n, Path tmp) throws IOException, InterruptedException {
+    List<Double> javaStartArchived(int n, Path tmp, List<String> member) throws IOException, InterruptedException {
+        boolean aot = member.stream().anyMatch(a -> a.startsWith("-XX:AOTCache="));
+        if (!aot && member.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="))) {
+            return List.of();
+        }
         if (archive == null) {
-            boolean aot = jdkFeature() >= 25;
             String stem = "least-start-" + ProcessHandle.current().pid();
             // A class-data archive takes classes from jars only: FloorMain's, alone in a jar of its own.
             jar = tmp.resolve(stem + ".jar");
@@ -223,27 +229,6 @@ final class Floors {
         if (jar != null) {
             Files.deleteIfExists(jar);
         }
-    }
-
-    /** The JDK of the members' launcher, from the {@code release} file beside its bin/; else this JVM's. */
-    private int jdkFeature() {
-        Path release = Path.of(java.get(0)).toAbsolutePath().getParent().getParent().resolve("release");
-        try {
-            for (String line : Files.readAllLines(release)) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-                    int end = 0;
-                    while (end < v.length() && Character.isDigit(v.charAt(end))) {
-                        end++;
-                    }
-                    return Integer.parseInt(v.substring(0, end));
-                }
-            }
-        } catch (IOException | RuntimeException unknown) {
-            // No release file there (a launcher on the PATH by another name): this JVM's, which is the same JDK
-            // when run-phoenix.sh started both.
-        }
-        return Runtime.version().feature();
     }
 
     private List<Double> javaStart(int n, Path tmp, List<String> jvmFlags) throws IOException,

@@ -233,7 +233,7 @@ final class Measure {
                 if (i < options.startFloors) {
                     results.startFloorMs.addAll(floors.start(1));
                     results.javaStartMs.addAll(floors.javaStart(1, tmp));
-                    results.javaStartArchivedMs.addAll(floors.javaStartArchived(1, tmp));
+                    results.javaStartArchivedMs.addAll(floors.javaStartArchived(1, tmp, member));
                     results.javaTakeoverMs.addAll(floors.javaTakeover(1, tmp, false));
                     results.javaTermTakeoverMs.addAll(floors.javaTakeover(1, tmp, true));
                 }
