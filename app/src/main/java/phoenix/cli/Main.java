@@ -44,7 +44,14 @@ public final class Main {
     }
 
     static int run(String[] args) {
-        return run(args, Program.COUNTER, (config, o) -> ProcessPair.run(config, new Counter(System.out, o.crashAt)));
+        // A class, not a lambda: a JVM's first lambda costs its start the method-handle machinery's set-up (about
+        // 10 ms on JDK 17), and nothing else before a person's start's first number needs it.
+        return run(args, Program.COUNTER, new Primary() {
+            @Override
+            public Ending run(PairConfig config, Options o) {
+                return ProcessPair.run(config, new Counter(System.out, o.crashAt));
+            }
+        });
     }
 
     /** What a program's member runs once its command line is read: the call into the library. */
@@ -70,7 +77,7 @@ public final class Main {
      * @return the exit code
      */
     public static int run(String[] args, Program program, Primary primary) {
-        long pid = ProcessHandle.current().pid();
+        long pid = ProcessPair.ownPid();
         // slf4j-simple prints the thread name: with the pid in it, interleaved lines of two members stay apart.
         Thread.currentThread().setName(program.tag() + " " + pid);
         try {
@@ -202,12 +209,13 @@ public final class Main {
      */
     static List<String> memberCommand(List<String> args, PairConfig config, Class<?> mainClass) {
         List<String> command = new ArrayList<>();
-        ProcessHandle.Info info = ProcessHandle.current().info();
-        String[] jvmArgs = info.arguments().orElse(new String[0]);
-        int main = List.of(jvmArgs).indexOf(mainClass.getName());
-        if (info.command().isPresent() && main >= 0) {
-            command.add(info.command().get());
-            for (String a : List.of(jvmArgs).subList(0, main)) {
+        // This JVM's own command line: the configuration's default standby command (the library reads it where the
+        // system tells it, without ProcessHandle's set-up; empty where it does not).
+        List<String> own = config.standbyCommand();
+        int main = own.isEmpty() ? -1 : own.subList(1, own.size()).indexOf(mainClass.getName());
+        if (main >= 0) {
+            command.add(own.get(0));
+            for (String a : own.subList(1, 1 + main)) {
                 // A member that writes a class-data archive as it exits (run-phoenix.sh's training pair) is the
                 // only one that may: its standby would write the same file.
                 if (!a.startsWith("-XX:ErrorFile=") && !a.startsWith("-XX:ArchiveClassesAtExit=")

@@ -66,7 +66,10 @@ public final class Options {
     Options(Program program) {
         this.program = program;
         this.name = program.defaultName();
-        program.ownOptions().forEach(opt -> own.put(opt.name(), opt.defaultValue()));
+        // A loop, not a lambda (see Main#main).
+        for (Program.OwnOption opt : program.ownOptions()) {
+            own.put(opt.name(), opt.defaultValue());
+        }
     }
 
     /**
@@ -293,8 +296,21 @@ public final class Options {
         }
     }
 
-    private static String millis(Duration d) {
-        return java.math.BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString() + "ms";
+    static String millis(Duration d) {
+        // By hand, not with BigDecimal, whose first use cost a member's start 16 ms on JDK 25 before its first number.
+        long nanos = d.toNanos();
+        String sign = nanos < 0 ? "-" : "";
+        long abs = Math.abs(nanos);
+        long fraction = abs % 1_000_000;
+        if (fraction == 0) {
+            return sign + abs / 1_000_000 + "ms";
+        }
+        String digits = Long.toString(1_000_000 + fraction).substring(1);
+        int end = digits.length();
+        while (digits.charAt(end - 1) == '0') {
+            end--;
+        }
+        return sign + abs / 1_000_000 + "." + digits.substring(0, end) + "ms";
     }
 
     /** The options a spawned standby needs, with every derived value spelled out. */
@@ -307,7 +323,9 @@ public final class Options {
             out.addAll(List.of("--interval", millis(config.stepInterval()), "--step-timeout",
                     millis(config.stepTimeout())));
         }
-        own.forEach((option, value) -> out.addAll(List.of(option, value)));
+        for (Map.Entry<String, String> option : own.entrySet()) {
+            out.addAll(List.of(option.getKey(), option.getValue()));
+        }
         if (crashAt > 0) {
             out.addAll(List.of("--crash-at", String.valueOf(crashAt)));
         }

@@ -68,11 +68,22 @@ final class TimeOfDayStderr extends OutputStream {
      */
     static PrintStream install() {
         PrintStream before = System.err;
-        Thread zoneAhead = new Thread(TimeZone::getDefault, "time zone");
+        // Classes, not lambdas or method references: a JVM's first one costs its start the method-handle
+        // machinery's set-up (about 10 ms on JDK 17), and a person's start needs none before its first number.
+        Thread zoneAhead = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                TimeZone.getDefault();
+            }
+        }, "time zone");
         zoneAhead.setDaemon(true);
         zoneAhead.start();
-        System.setErr(new PrintStream(new TimeOfDayStderr(before, System::currentTimeMillis, null), true,
-                charsetOf()));
+        System.setErr(new PrintStream(new TimeOfDayStderr(before, new LongSupplier() {
+            @Override
+            public long getAsLong() {
+                return System.currentTimeMillis();
+            }
+        }, null), true, charsetOf()));
         return before;
     }
 

@@ -74,6 +74,21 @@ class OptionsTest {
     }
 
     @Test
+    void aDurationIsPassedOnInMillisecondsWithoutTrailingZeros() {
+        assertEquals("0ms", Options.millis(Duration.ZERO));
+        assertEquals("100ms", Options.millis(Duration.ofMillis(100)));
+        assertEquals("3600000ms", Options.millis(Duration.ofHours(1)));
+        assertEquals("1.5ms", Options.millis(Duration.ofNanos(1_500_000)));
+        assertEquals("0.000001ms", Options.millis(Duration.ofNanos(1)));
+        assertEquals("12.34ms", Options.millis(Duration.ofNanos(12_340_000)));
+        assertEquals("-2.5ms", Options.millis(Duration.ofNanos(-2_500_000)));
+        for (long nanos : new long[] {1_000_000, 1_000_001, 123_456_789, 3_599_999_999_999L, 3_600_000_000_000L}) {
+            assertEquals(Duration.ofNanos(nanos), parse("--interval", Options.millis(Duration.ofNanos(nanos)))
+                    .interval, "read back: " + nanos + " ns");
+        }
+    }
+
+    @Test
     void saysWhatADurationLooksLike() {
         assertTrue(refused("--interval", "5").getMessage().contains("10ms, 1s or 1.5s"));
         assertTrue(refused("--interval", "2d").getMessage().contains("10ms, 1s or 1.5s"));

@@ -125,18 +125,45 @@ final class Channels {
         } catch (BindException e) {
             closeQuietly(udp);
             udp = null;
-            String why = String.valueOf(e.getMessage());
-            // The holder first: the exception's text is strerror's, in the locale's language.
-            String holder = UdpPorts.describe(port);
-            if (!holder.isEmpty() || why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
-                throw new PairException("port " + port + " on 127.0.0.1 is held by another program" + holder
-                        + "; choose another with --port");
-            }
-            throw new PairException("cannot bind port " + port + " on 127.0.0.1 (" + why + "); choose another with "
-                    + "--port, or check the loopback interface");
+            throw unbindable(port, e);
         }
         udp.configureBlocking(false);
         udp.register(selector, SelectionKey.OP_READ, udp);
+    }
+
+    /**
+     * Refuses a heartbeat port that another program holds on 127.0.0.1 (or on every address), as a standby's bind
+     * of it would: where Linux's {@code /proc/net/udp} tells, by reading it (a person's start asks before its first
+     * number, and a JVM's first socket costs it the JDK's network set-up, several milliseconds); elsewhere by binding
+     * it for a moment.
+     *
+     * @throws PairException naming the holder and what to do
+     */
+    static void requireFreePort(int port) {
+        Boolean held = UdpPorts.heldOnLoopback(port);
+        if (held == null) {
+            try (DatagramChannel probe = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            } catch (BindException e) {
+                throw unbindable(port, e);
+            } catch (IOException e) {
+                // Not the port's fault: the standby's own bind reports it.
+            }
+        } else if (held) {
+            throw unbindable(port, new BindException("Address already in use"));
+        }
+    }
+
+    private static PairException unbindable(int port, BindException e) {
+        String why = String.valueOf(e.getMessage());
+        // The holder first: the exception's text is strerror's, in the locale's language.
+        String holder = UdpPorts.describe(port);
+        if (!holder.isEmpty() || why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+            return new PairException("port " + port + " on 127.0.0.1 is held by another program" + holder
+                    + "; choose another with --port");
+        }
+        return new PairException("cannot bind port " + port + " on 127.0.0.1 (" + why + "); choose another with "
+                + "--port, or check the loopback interface");
     }
 
     /**

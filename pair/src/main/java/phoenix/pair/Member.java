@@ -3,6 +3,7 @@ package phoenix.pair;
 import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +36,7 @@ final class Member {
     final PairConfig config;
     final PairTask task;
     final NanoClock clock;
-    final long pid = ProcessHandle.current().pid();
+    final long pid = Pids.self();
     final long timeoutNs;
     final TakeoverTimes times = new TakeoverTimes();
     final Channels channels;
@@ -57,6 +58,20 @@ final class Member {
     PrimaryLoop primaryLoop;
     boolean everWatched;
     private boolean alone;
+    /**
+     * Wakes the loop ({@link Channels#wakeup}). A class, not a method reference: a person's start makes it before its
+     * first number, and a JVM's first one costs its start the method-handle machinery's set-up (see NanoClock).
+     */
+    private final Runnable wakeup = new Runnable() {
+        @Override
+        public void run() {
+            channels.wakeup();
+        }
+    };
+    /** A person's start that found no member of its pair running: see {@link #startAlone}. */
+    boolean startsAlone;
+    /** What the checkpoints held at such a start, said once it has counted. */
+    private Optional<PairState> aloneHeld = Optional.empty();
     /** Whether this standby's watch connection is to a primary on its own host (the control socket). */
     boolean watchedLocally;
     private boolean listenFailed;
@@ -90,7 +105,7 @@ final class Member {
         this.timeoutNs = config.takeoverTimeout().toNanos();
         this.channels = new Channels(pid, config.stateDir());
         this.signals = new SignalInbox(channels);
-        this.replication = new Replication(channels::wakeup, StandbyKeeper.ATTACH_TIMEOUT_NS);
+        this.replication = new Replication(wakeup, StandbyKeeper.ATTACH_TIMEOUT_NS);
         this.protocol = new ControlProtocol(config, pid, channels, replication, holder);
         this.healer = new Healer(this);
     }
@@ -117,14 +132,17 @@ final class Member {
     Ending run() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
-        // SLF4J is set up beside the start-up (tens of milliseconds of a new JVM's CPU, see Logs), on a core the
-        // start-up leaves idle, and a standby awaits it before READY (see startStandby).
-        loggerSetUp = new Thread(new LoggerSetUp(), tag);
-        loggerSetUp.setDaemon(true);
-        loggerSetUp.start();
+        startsAlone = startsAlone();
+        if (!startsAlone) {
+            // SLF4J is set up beside the start-up (tens of milliseconds of a new JVM's CPU, see Logs), on a core the
+            // start-up leaves idle, and a standby awaits it before READY (see startStandby).
+            setUpLogger();
+        }
         try {
-            channels.open();
-            if (!startStandby()) {
+            if (!startsAlone) {
+                channels.open();
+            }
+            if (!(startsAlone ? startAlone() : startStandby())) {
                 return spareEnding != null ? spareEnding : Ending.NOT_NEEDED;
             }
             while (true) {
@@ -209,6 +227,101 @@ final class Member {
 
     // ---- start-up ------------------------------------------------------------------------------------------
 
+    private void setUpLogger() {
+        loggerSetUp = new Thread(new LoggerSetUp(), tag);
+        loggerSetUp.setDaemon(true);
+        loggerSetUp.start();
+    }
+
+    /**
+     * Whether this is a person's start that can see at once that no member of its pair runs: no socket file of
+     * either member in the state directory (a running primary listens on the control socket, a standby on its own,
+     * and they put back a removed file within a second), and nothing that needs a coordinator, another host or a
+     * standby of its own. Such a start claims and counts first and sets up the rest after its first number (see
+     * {@link #startAlone}); the standby slot, taken before the claim, keeps a second start from doing the same.
+     */
+    private boolean startsAlone() {
+        return config.spawnedBy() == 0 && config.spareOf() == 0 && config.coordinator() == null
+                && config.bind() == null && !Files.exists(config.controlSocket(), LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(config.standbySocket(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * A person's start with no member of its pair running ({@link #startsAlone}): the checks a start makes (the
+     * directory's name and files, the checkpoint, the heartbeat port) and the standby slot, and nothing of a
+     * standby's (its port, its socket, its signal handling, its secret), which such a start would drop again at its
+     * takeover a few milliseconds later. What the takeover needs only once it has counted, the loop's selector, the
+     * primary's signal handling, its control socket and secret, the logger and the warm-up, follows the first number
+     * ({@link #showAlone}), so that no JDK code that a new JVM runs for the first time (the method-handle machinery,
+     * the Unix-domain sockets' set-up, SLF4J's) stands between the start and the first number.
+     *
+     * @return true: this member goes on to take over
+     */
+    private boolean startAlone() {
+        dir = StateDir.prepare(config.stateDir());
+        dir.claimName(config.name());
+        dir.requireKnownNames();
+        store = Coordinators.open(config, dir);
+        steps = new StepThread(task, clock, tag, wakeup, null);
+        store.clearStopped();
+        if (!config.fresh()) {
+            aloneHeld = startState();
+            if (aloneHeld.isPresent() && aloneHeld.get().snapshot().step() == Long.MAX_VALUE) {
+                throw new PairException("the checkpoint in " + store.where() + " holds step " + Long.MAX_VALUE
+                        + ", the largest a step number can hold, so no step can follow; start with --fresh");
+            }
+        }
+        standbySlot = takeStandbySlot(false);
+        // The port the pair's standbys will listen on: held by another program, the start is refused now, before
+        // it counts, as a standby's start is when it cannot bind it.
+        Channels.requireFreePort(config.port());
+        alone = true;
+        standbyLoop = new StandbyLoop(this, new Standby(null, timeoutNs, PairState.NONE, clock.nanoTime()));
+        return true;
+    }
+
+    /**
+     * What a start with no member running ({@link #startAlone}) does once its first step has run (or 100 ms have
+     * passed): the loop's selector, the primary's signal handling (installed at once: there is no standby's), the
+     * control socket, from which on status and stop find the pair (each asks again for half a second before it
+     * says that no pair runs), the secret its heartbeats are signed with, the logger, and the lines and warm-up a
+     * start says and does.
+     */
+    void showAlone() throws IOException {
+        channels.open();
+        if (config.handleSignals()) {
+            Signals.primary(signals);
+        }
+        channels.serverPath = config.controlSocket();
+        channels.listen(channels.serverPath);
+        codec = dir.codec(0);
+        setUpLogger();
+        if (config.fresh()) {
+            Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
+                    store.where());
+        } else {
+            aloneHeld.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds step {} (epoch {})", store.where(),
+                    c.snapshot().step(), c.epoch()));
+        }
+        warnOfEphemeralPort();
+        dir.removeStaleSockets();
+        Thread warmUp = new Thread(this::warmUp, tag);
+        warmUp.setDaemon(true);
+        warmUp.start();
+    }
+
+    private void warnOfEphemeralPort() {
+        int[] ephemeral = UdpPorts.ephemeralRange();
+        if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]
+                && !UdpPorts.reserved(config.port())) {
+            Log.LOG.warn("port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it unbound, "
+                    + "any program's socket may be given it (with --bind, a TCP connection's too) and keep the "
+                    + "pair from being protected again; choose a port below {} with --port, or reserve it in "
+                    + "/proc/sys/net/ipv4/ip_local_reserved_ports", config.port(), ephemeral[0], ephemeral[1],
+                    ephemeral[0]);
+        }
+    }
+
     private boolean startStandby() throws IOException {
         dir = StateDir.prepare(config.stateDir());
         boolean spawned = config.spawnedBy() != 0;
@@ -220,7 +333,7 @@ final class Member {
         }
         store = Coordinators.open(config, dir);
         // Only a coordinator's leadership is a lease, asked again on the step thread; a state directory's is not.
-        steps = new StepThread(task, clock, tag, channels::wakeup, store != dir ? store::mayAct : null);
+        steps = new StepThread(task, clock, tag, wakeup, store != dir ? store::mayAct : null);
         if (multiHost()) {
             requireOwnAddress(config.bind());
         }
@@ -299,15 +412,7 @@ final class Member {
         // nothing to wait for. A spawned standby whose primary is gone waits, as it always would.
         alone = !spawned && !joining && channels.watch == null;
         if (!spawned) {
-            int[] ephemeral = UdpPorts.ephemeralRange();
-            if (ephemeral != null && config.port() >= ephemeral[0] && config.port() <= ephemeral[1]
-                    && !UdpPorts.reserved(config.port())) {
-                Log.LOG.warn("port {} is in the kernel's ephemeral range ({}-{}): while a takeover has it unbound, "
-                        + "any program's socket may be given it (with --bind, a TCP connection's too) and keep the "
-                        + "pair from being protected again; choose a port below {} with --port, or reserve it in "
-                        + "/proc/sys/net/ipv4/ip_local_reserved_ports", config.port(), ephemeral[0], ephemeral[1],
-                        ephemeral[0]);
-            }
+            warnOfEphemeralPort();
         }
         // A spawned member tries again for a moment: the standby before it may still be closing the port.
         channels.bindHeartbeatPort(config.port(), spawned ? 1_000_000_000L : 0);
@@ -574,8 +679,11 @@ final class Member {
      * and its claim's read-ahead, the spawner's command and the first log lines. Touches no state of the loop's.
      */
     private void warmUp() {
-        if (alone) {
+        if (alone && !startsAlone) {
             prepareTakeover();
+        } else if (startsAlone) {
+            // What a primary's hand-over runs first (see prepareTakeover).
+            Channels.rehearseRegisteredClose();
         }
         if (store != dir && !primaryRole) {
             // The coordinator's read path once (a sync, the epochs' listing and reads): its classes and first

@@ -607,7 +607,7 @@ public final class PairConfig {
                 throw new PairException("spawned-by pid " + spawnedBy + " is not a pid");
             }
             if (standbyCommand == null) {
-                standbyCommand = ownCommandLine();
+                standbyCommand = Pids.commandLine();
             } else if (standbyCommand.isEmpty()) {
                 throw new PairException("pair '" + name + "' was given an empty standby command: the primary could "
                         + "not start a standby; give the program and its arguments to standbyCommand, or leave it "
@@ -621,18 +621,6 @@ public final class PairConfig {
                         + "); choose a shorter one with --state-dir");
             }
             return config;
-        }
-
-        /** This process's own command line, as the system reports it; empty where it cannot be read. */
-        private static List<String> ownCommandLine() {
-            ProcessHandle.Info info = ProcessHandle.current().info();
-            if (info.command().isEmpty() || info.arguments().isEmpty()) {
-                return List.of();
-            }
-            List<String> out = new java.util.ArrayList<>();
-            out.add(info.command().get());
-            out.addAll(List.of(info.arguments().get()));
-            return List.copyOf(out);
         }
 
         /**

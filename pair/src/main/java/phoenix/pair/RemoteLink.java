@@ -236,7 +236,7 @@ final class RemoteLink {
             int port = (int) OtherHosts.portOf(ownerEntry, config.port());
             String who = "primary pid " + owner.pid() + " on host " + owner.host() + " at " + owner.bind() + ":"
                     + port;
-            Attempt a = connect(owner.bind(), port, codec, ProcessHandle.current().pid(),
+            Attempt a = connect(owner.bind(), port, codec, Pids.self(),
                     PairMember.localHost(), (int) Math.min(wait.toMillis(), 2000));
             if (a.outcome() != Outcome.CONNECTED) {
                 throw new PairException("cannot ask " + who + " to stop the pair: " + a.detail() + (a.outcome()

@@ -296,7 +296,7 @@ final class StandbyKeeper {
      * one (0): when the standby ends, the spare is the next standby.
      */
     void onSpare(long pid) {
-        if (pid == ProcessHandle.current().pid() || pid == standbyPid) {
+        if (pid == Pids.self() || pid == standbyPid) {
             // Not a spare: this primary, or the standby itself (a standby that says so is wrong, and is ignored).
             pid = 0;
         }

@@ -188,11 +188,27 @@ final class StateDir implements EpochStore {
         return epochs;
     }
 
+    /**
+     * The files whose names begin with a prefix. A class, not a lambda: a person's start lists the directory before
+     * its first number, and a JVM's first lambda costs it the method-handle machinery's set-up (see NanoClock).
+     */
+    private static final class Prefixed implements DirectoryStream.Filter<Path> {
+        private final String prefix;
+
+        Prefixed(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public boolean accept(Path f) {
+            return f.getFileName().toString().startsWith(prefix);
+        }
+    }
+
     private List<Path> checkpointLike() {
         List<Path> out = new ArrayList<>();
         // A filter, not a glob: a glob is compiled to a regular expression on every call.
-        DirectoryStream.Filter<Path> named = f -> f.getFileName().toString().startsWith(CHECKPOINT_PREFIX);
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, named)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, new Prefixed(CHECKPOINT_PREFIX))) {
             for (Path f : files) {
                 out.add(f);
             }
@@ -249,8 +265,7 @@ final class StateDir implements EpochStore {
 
     /** Removes the sockets that members which have ended left under their own names ({@link #SOCKET_PREFIX}). */
     void removeStaleSockets() {
-        DirectoryStream.Filter<Path> named = f -> f.getFileName().toString().startsWith(SOCKET_PREFIX);
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, named)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, new Prefixed(SOCKET_PREFIX))) {
             for (Path f : files) {
                 String pid = f.getFileName().toString().substring(SOCKET_PREFIX.length());
                 if (pid.endsWith(AHEAD_SUFFIX)) {
@@ -350,7 +365,7 @@ final class StateDir implements EpochStore {
 
     /** Writes an owner-only file whole (a temporary file linked into place); false when it exists or fails. */
     private boolean writeQuietly(Path file, String text) {
-        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = dir.resolve("." + file.getFileName() + "." + Pids.self() + ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
@@ -415,7 +430,7 @@ final class StateDir implements EpochStore {
         try {
             if (!Files.exists(file)) {
                 byte[] fresh = randomBytes(40);
-                Path tmp = dir.resolve("secret." + ProcessHandle.current().pid() + ".tmp");
+                Path tmp = dir.resolve("secret." + Pids.self() + ".tmp");
                 Files.write(tmp, (HEX.formatHex(fresh) + "\n").getBytes(StandardCharsets.US_ASCII),
                         StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
@@ -645,7 +660,7 @@ final class StateDir implements EpochStore {
     }
 
     private Path writeTemporary(PairState state) throws IOException {
-        Path tmp = dir.resolve(".checkpoint." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = dir.resolve(".checkpoint." + Pids.self() + ".tmp");
         Files.writeString(tmp, formatCheckpoint(state), StandardCharsets.US_ASCII);
         return tmp;
     }
@@ -668,7 +683,7 @@ final class StateDir implements EpochStore {
     @Override
     public void markStopped() {
         try {
-            Files.writeString(dir.resolve("stopped"), ProcessHandle.current().pid() + "\n");
+            Files.writeString(dir.resolve("stopped"), Pids.self() + "\n");
         } catch (IOException e) {
             throw new PairException("cannot write " + dir.resolve("stopped") + ": " + describe(e));
         }

@@ -58,7 +58,7 @@ final class Takeover {
         // Started by prepareTakeover already (before READY), unless the takeover came first.
         m.steps.startIfNeeded();
         m.primaryRole = true;
-        if (config.handleSignals()) {
+        if (config.handleSignals() && !m.startsAlone) {
             // The primary's handling of signals, raised before the claim (by the standby's loop already, as it found
             // its primary gone, unless across hosts: Member#primaryGone) and awaited before the control socket and
             // the first number: a SIGTERM or SIGINT that reached this member before it saw its primary gone (pkill
@@ -100,11 +100,16 @@ final class Takeover {
         // and status and stop must find the pair from its first step on. What shows nothing yet (the standby's
         // socket closed, the one bound ahead taken and checked) comes before the wait for the signal handling;
         // its rename onto the pair's path, which shows this member as the primary, after it.
-        m.channels.closeServer();
-        m.channels.serverPath = config.controlSocket();
-        m.channels.prepareListen(m.channels.serverPath);
+        // A start that found no member running (Member#startAlone) shows itself after its first number instead
+        // (Member#showAlone): it has no standby's handlers that a signal could meet, and nobody to answer but status
+        // and stop, which ask again for half a second.
+        if (!m.startsAlone) {
+            m.channels.closeServer();
+            m.channels.serverPath = config.controlSocket();
+            m.channels.prepareListen(m.channels.serverPath);
+        }
         times.preparedNs = clock.nanoTime();
-        if (config.handleSignals() && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
+        if (config.handleSignals() && !m.startsAlone && !Signals.awaitPrimary(SIGNALS_WAIT_MS)) {
             // Its barrier never ran (a signal mask that blocks it, say): installed now, so that this primary does
             // not ignore SIGTERM for good.
             Signals.installPrimaryNow();
@@ -112,7 +117,9 @@ final class Takeover {
                     + "further", SIGNALS_WAIT_MS);
         }
         times.signalsNs = clock.nanoTime();
-        m.channels.listen(m.channels.serverPath);
+        if (!m.startsAlone) {
+            m.channels.listen(m.channels.serverPath);
+        }
         times.listenedNs = clock.nanoTime();
         m.listenForOtherHosts();
         PrimaryLoop loop = new PrimaryLoop(m);
@@ -126,6 +133,9 @@ final class Takeover {
                 Log.LOG.warn("{}; a spare still starting may try once more", e.getMessage());
             }
             m.spares.stop("the pair gives up");
+            if (m.startsAlone) {
+                m.showAlone();
+            }
             finish(start, takeover, false);
             m.healer.writeCheckpoint(start);
             // "At step" names the step that keeps failing, as the "crash loop suspected" lines before it do.
@@ -144,6 +154,9 @@ final class Takeover {
         if (loop.primary.state() == Primary.State.RUNNING && m.store.mayAct(clock.nanoTime())) {
             loop.primary.doWork(clock.nanoTime(), false);
             m.steps.awaitFirstStep(FIRST_STEP_WAIT_NS);
+        }
+        if (m.startsAlone) {
+            m.showAlone();
         }
         finish(start, takeover, true);
         return true;

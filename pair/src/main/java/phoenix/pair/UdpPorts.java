@@ -91,6 +91,73 @@ final class UdpPorts {
     }
 
     /**
+     * Whether a socket of this network namespace holds UDP {@code port} on 127.0.0.1 or on every IPv4 address, so
+     * that a bind of 127.0.0.1:{@code port} would fail, from the kernel's tables ({@code /proc/net/udp} and
+     * {@code udp6}).
+     *
+     * @return whether it is held; null when the tables cannot tell: not Linux, or only an IPv6 socket on every
+     *     address holds it, which blocks 127.0.0.1 unless it is IPv6-only (the tables do not say)
+     */
+    static Boolean heldOnLoopback(int port) {
+        try {
+            String v4 = table("/proc/net/udp");
+            if (v4 == null) {
+                return null;
+            }
+            if (holds(v4, port, "0100007F") || holds(v4, port, "00000000")) {
+                return true;
+            }
+            String v6 = table("/proc/net/udp6");
+            if (v6 != null && (holds(v6, port, "0000000000000000FFFF00000100007F")
+                    || holds(v6, port, "0000000000000000FFFF000000000000"))) {
+                return true;
+            }
+            if (v6 != null && holds(v6, port, "00000000000000000000000000000000")) {
+                return null;
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** @return the kernel's table at {@code path}, or null when it cannot be read */
+    private static String table(String path) {
+        try (java.io.InputStream in = new java.io.FileInputStream(path)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param table a {@code /proc/net/udp} table: a heading line, then per socket "sl local_address rem_address
+     *     ...", the address and port in hexadecimal
+     * @return whether a socket in it is bound to {@code address} (hexadecimal, as the table writes it) and
+     *     {@code port}; read by hand, not split on a regular expression (see {@link #rangeIn})
+     */
+    static boolean holds(String table, int port, String address) {
+        String hex = Integer.toHexString(port).toUpperCase(java.util.Locale.ROOT);
+        String wanted = address + ":" + "0000".substring(Math.min(4, hex.length())) + hex;
+        int line = table.indexOf('\n');
+        while (line >= 0 && line + 1 < table.length()) {
+            int from = line + 1;
+            line = table.indexOf('\n', from);
+            String row = table.substring(from, line < 0 ? table.length() : line).strip();
+            int first = row.indexOf(' ');
+            if (first < 0) {
+                continue;
+            }
+            String rest = row.substring(first).strip();
+            int end = rest.indexOf(' ');
+            if ((end < 0 ? rest : rest.substring(0, end)).equalsIgnoreCase(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param port the UDP port
      * @return {@code " (pid N: COMMAND)"} for each process found holding the port, or {@code ""} when none is found
      */

@@ -48,6 +48,40 @@ class UdpPortsTest {
     }
 
     @Test
+    void aTableHoldsAPortOnlyOnTheAddressItNames() {
+        String table = String.join("\n",
+                "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref",
+                "  101: 0100007F:B9FE 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2",
+                "  102: 00000000:00FF 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4343 2",
+                "  103: 0200007F:1F90 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4444 2");
+        assertTrue(UdpPorts.holds(table, 0xB9FE, "0100007F"));
+        assertTrue(!UdpPorts.holds(table, 0xB9FE, "00000000"), "another address");
+        assertTrue(UdpPorts.holds(table, 0xFF, "00000000"), "a port below 0x1000, written with leading zeros");
+        assertTrue(!UdpPorts.holds(table, 0x1F90, "0100007F"), "127.0.0.2 is not 127.0.0.1");
+        assertTrue(!UdpPorts.holds(table, 0xB9FF, "0100007F"), "another port");
+        assertTrue(!UdpPorts.holds("   sl  local_address rem_address", 0xB9FE, "0100007F"), "the heading alone");
+        assertTrue(!UdpPorts.holds("", 0xB9FE, "0100007F"));
+    }
+
+    @Test
+    void aPortBoundOnLoopbackIsFoundHeldAndRefusedBeforeABind() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(UdpPorts.ephemeralRange() != null,
+                "not Linux: /proc tells nothing");
+        int port;
+        try (DatagramChannel holder = boundOnLoopback()) {
+            port = portOf(holder);
+            assertEquals(Boolean.TRUE, UdpPorts.heldOnLoopback(port));
+            PairException e = assertThrows(PairException.class, () -> Channels.requireFreePort(port));
+            assertTrue(e.getMessage().startsWith("port " + port + " on 127.0.0.1 is held by another program (pid "
+                    + ProcessHandle.current().pid() + ": "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; choose another with --port"), e.getMessage());
+        }
+        // Free again once its holder closed it: not refused.
+        assertEquals(Boolean.FALSE, UdpPorts.heldOnLoopback(port));
+        Channels.requireFreePort(port);
+    }
+
+    @Test
     void theEphemeralRangeIsTwoNumbersApartByWhiteSpace() {
         assertArrayEquals(new int[] {32768, 60999}, UdpPorts.rangeIn("32768\t60999"));
         assertArrayEquals(new int[] {1024, 65535}, UdpPorts.rangeIn(" 1024   65535\n"));
