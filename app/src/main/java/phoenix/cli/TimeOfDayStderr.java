@@ -62,7 +62,7 @@ final class TimeOfDayStderr extends OutputStream {
     /**
      * Makes {@code System.err} stamp its lines, written to the stderr in place (a line goes out in one {@code
      * write(2)} up to 8 KB, as before), until the returned stream is put back with {@link System#setErr}. The time
-     * zone is looked up ahead on a daemon thread: a person's start logs before its first number.
+     * zone is looked up ahead on a daemon thread: a standby logs before it says READY.
      *
      * @return the stderr that was in place
      */
