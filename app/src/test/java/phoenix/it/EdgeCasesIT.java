@@ -243,6 +243,30 @@ class EdgeCasesIT extends WithPair {
     }
 
     @Test
+    void aStoppedPairLeavesNoSocketAndItsNextStartGoesOnFromWhereItStopped() throws Exception {
+        pair = new PairHarness().start("--interval", "20ms");
+        pair.awaitProtected();
+        PairHarness.Result r = pair.runOnce("stop");
+        assertEquals(0, r.exit(), "stop succeeds: " + r.err());
+        List<String> left = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(pair.stateDir)) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sock")).forEach(left::add);
+        }
+        assertEquals(List.of(), left, "no member's socket is left: the next start counts at once");
+        String said = r.err().substring(r.err().indexOf("stopped at count ") + "stopped at count ".length()).strip();
+        long last = Long.parseLong(said);
+        pair.start("--interval", "20ms");
+        Awaits.await("the second start's numbers", Duration.ofSeconds(30))
+                .until(() -> pair.linesOfStart(1).size() >= 10);
+        assertEquals(String.valueOf(last + 1), pair.linesOfStart(1).get(0), "the second start goes on after the "
+                + "stop's last number");
+        Sequence seq = Sequence.of(pair.lines());
+        assertTrue(seq.ok(), seq.problem());
+        pair.awaitLog("resuming after step " + last);
+        pair.awaitProtected();
+    }
+
+    @Test
     void aStartWithNoPairRunningCountsAtOnceRatherThanAfterTheTakeoverTimeout() throws Exception {
         long started = System.nanoTime();
         pair = new PairHarness().start("--interval", "20ms", "--heartbeat", "1s", "--misses", "10");

@@ -723,6 +723,18 @@ final class Channels {
      * and binds this path anew), then the clients, the watch connection and the heartbeat port.
      */
     void closeAllButStopRequester() {
+        closeAllButStopRequester(false);
+    }
+
+    /**
+     * As {@link #closeAllButStopRequester()}; for a member of a pair that was stopped, its socket's file is removed
+     * too while it is still its own: nobody succeeds it, and the next start that finds no member's socket counts at
+     * once (Member#startsAlone) instead of asking a socket nobody listens on. Should a start's new socket take the
+     * path in the instant between the check and the removal, its member puts it back, as for any removed socket.
+     *
+     * @param stopped whether the pair was stopped
+     */
+    void closeAllButStopRequester(boolean stopped) {
         closeAhead();
         if (prepared != null) {
             // Taken for a listen that never came.
@@ -730,10 +742,18 @@ final class Channels {
         }
         if (server != null) {
             // A member whose path names another's socket (a successor's) leaves it alone.
+            boolean remove = stopped && serverPath != null && ownsServer();
             try {
                 closeServer();
             } catch (IOException ignored) {
                 // Best effort: a stale socket file is replaced by the next member anyway.
+            }
+            if (remove) {
+                try {
+                    Files.deleteIfExists(serverPath);
+                } catch (IOException ignored) {
+                    // Left: the next start asks it, and finds nobody.
+                }
             }
         }
         for (Connection c : new ArrayList<>(clients)) {

@@ -72,6 +72,8 @@ final class Member {
     boolean startsAlone;
     /** What the checkpoints held at such a start, said once it has counted. */
     private Optional<PairState> aloneHeld = Optional.empty();
+    /** The step such a start resumed after, said once it has counted; 0 for none. */
+    long resumedAfter;
     /** Whether this standby's watch connection is to a primary on its own host (the control socket). */
     boolean watchedLocally;
     private boolean listenFailed;
@@ -130,6 +132,17 @@ final class Member {
     }
 
     Ending run() {
+        Ending ending = null;
+        try {
+            ending = runRoles();
+            return ending;
+        } finally {
+            signals.logIgnored();
+            closeAll(ending == Ending.STOPPED);
+        }
+    }
+
+    private Ending runRoles() {
         tag = Thread.currentThread().getName();
         signals.tag(tag);
         startsAlone = startsAlone();
@@ -142,7 +155,13 @@ final class Member {
             if (!startsAlone) {
                 channels.open();
             }
-            if (!(startsAlone ? startAlone() : startStandby())) {
+            if (startsAlone && !startAlone()) {
+                // A member's socket appeared meanwhile: this start goes the way every other start goes.
+                startsAlone = false;
+                setUpLogger();
+                channels.open();
+            }
+            if (!startsAlone && !startStandby()) {
                 return spareEnding != null ? spareEnding : Ending.NOT_NEEDED;
             }
             while (true) {
@@ -219,9 +238,6 @@ final class Member {
             }
         } catch (IOException e) {
             throw new PairException("pair '" + config.name() + "' failed: " + e, e);
-        } finally {
-            signals.logIgnored();
-            closeAll();
         }
     }
 
@@ -238,11 +254,15 @@ final class Member {
      * either member in the state directory (a running primary listens on the control socket, a standby on its own,
      * and they put back a removed file within a second), and nothing that needs a coordinator, another host or a
      * standby of its own. Such a start claims and counts first and sets up the rest after its first number (see
-     * {@link #startAlone}); the standby slot, taken before the claim, keeps a second start from doing the same.
+     * {@link #startAlone}), and looks again once it holds the standby slot.
      */
     private boolean startsAlone() {
         return config.spawnedBy() == 0 && config.spareOf() == 0 && config.coordinator() == null
-                && config.bind() == null && !Files.exists(config.controlSocket(), LinkOption.NOFOLLOW_LINKS)
+                && config.bind() == null && noMemberSocket();
+    }
+
+    private boolean noMemberSocket() {
+        return !Files.exists(config.controlSocket(), LinkOption.NOFOLLOW_LINKS)
                 && !Files.exists(config.standbySocket(), LinkOption.NOFOLLOW_LINKS);
     }
 
@@ -255,7 +275,10 @@ final class Member {
      * ({@link #showAlone}), so that no JDK code that a new JVM runs for the first time (the method-handle machinery,
      * the Unix-domain sockets' set-up, SLF4J's) stands between the start and the first number.
      *
-     * @return true: this member goes on to take over
+     * @return true when this member goes on to take over; false when, once it held the standby slot, a member's
+     *     socket was there after all (a start that looked before another start showed itself and freed the slot):
+     *     the slot is given back, and the start goes the way every start goes ({@link #startStandby}), which asks
+     *     that socket first
      */
     private boolean startAlone() {
         dir = StateDir.prepare(config.stateDir());
@@ -272,9 +295,19 @@ final class Member {
             }
         }
         standbySlot = takeStandbySlot(false);
+        // Looked at again with the slot held, as the standby's start asks the control socket only once it holds
+        // the slot: another start that looked at the same moment has the slot until its control socket listens.
+        if (!noMemberSocket()) {
+            Channels.closeQuietly(standbySlot.channel());
+            standbySlot = null;
+            aloneHeld = Optional.empty();
+            return false;
+        }
         // The port the pair's standbys will listen on: held by another program, the start is refused now, before
-        // it counts, as a standby's start is when it cannot bind it.
+        // it counts, as a standby's start is when it cannot bind it. And the secret its heartbeats are signed
+        // with, read or made now: one that is not the owner's alone refuses the start before it counts.
         Channels.requireFreePort(config.port());
+        codec = dir.codec(0);
         alone = true;
         standbyLoop = new StandbyLoop(this, new Standby(null, timeoutNs, PairState.NONE, clock.nanoTime()));
         return true;
@@ -294,7 +327,6 @@ final class Member {
         }
         channels.serverPath = config.controlSocket();
         channels.listen(channels.serverPath);
-        codec = dir.codec(0);
         setUpLogger();
         if (config.fresh()) {
             Log.LOG.info("fresh start: the steps begin again at 1; older checkpoints in {} are no longer read",
@@ -302,6 +334,9 @@ final class Member {
         } else {
             aloneHeld.ifPresent(c -> Log.LOG.info("the checkpoint in {} holds step {} (epoch {})", store.where(),
                     c.snapshot().step(), c.epoch()));
+            if (resumedAfter > 0) {
+                Log.LOG.info("resuming after step {} from the checkpoint in {}", resumedAfter, store.where());
+            }
         }
         warnOfEphemeralPort();
         dir.removeStaleSockets();
@@ -1140,7 +1175,8 @@ final class Member {
     }
 
     /** Closes in order: the control socket before the watch connection, the stop requester last. */
-    private void closeAll() {
+    /** @param stopped whether the pair was stopped: this member's socket file goes too (see Channels) */
+    private void closeAll(boolean stopped) {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
         if (standbyLoop != null) {
@@ -1153,7 +1189,7 @@ final class Member {
             healer.closeCheckpoints();
             store.close();
         }
-        channels.closeAllButStopRequester();
+        channels.closeAllButStopRequester(stopped);
         if (primaryLoop != null) {
             Channels.closeQuietly(primaryLoop.sender);
         }

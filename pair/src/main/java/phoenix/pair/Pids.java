@@ -20,9 +20,11 @@ final class Pids {
     }
 
     /**
-     * This process's pid: where {@code /proc} is there, read from its {@code self} link. A JVM's first use of
-     * {@link ProcessHandle} starts its process reaper's set-up, whose lambdas are the JVM's first (about 10 ms of
-     * the method-handle machinery on JDK 17), on a person's start before its first number.
+     * This process's pid: where {@code /proc} is there, the last of the pids in {@code self/status}'s {@code NSpid}
+     * line, which is the pid in this process's own namespace, as getpid(2) and ProcessHandle give it, even where
+     * {@code /proc} is another namespace's. A JVM's first use of {@link ProcessHandle} starts its process reaper's
+     * set-up, whose lambdas are the JVM's first (about 10 ms of the method-handle machinery on JDK 17), on a
+     * person's start before its first number.
      */
     static long self() {
         long known = self;
@@ -30,15 +32,34 @@ final class Pids {
             return known;
         }
         try {
-            String link = Files.readSymbolicLink(PROC.resolve("self")).toString();
-            if (StateDir.isPid(link)) {
-                known = Long.parseLong(link);
-            }
+            known = ownPidIn(new String(Files.readAllBytes(PROC.resolve("self").resolve("status")),
+                    java.nio.charset.StandardCharsets.US_ASCII));
         } catch (IOException | RuntimeException e) {
             // Not Linux, or no /proc mounted: the JDK's answer.
         }
         self = known != 0 ? known : ProcessHandle.current().pid();
         return self;
+    }
+
+    /**
+     * @param status the text of {@code /proc/PID/status}
+     * @return the last pid of its {@code NSpid} line (the pid in the process's own namespace), or 0 when it has
+     *     none (a kernel before 4.1)
+     */
+    static long ownPidIn(String status) {
+        int at = status.startsWith("NSpid:") ? 0 : status.indexOf("\nNSpid:");
+        if (at < 0) {
+            return 0;
+        }
+        int from = status.indexOf(':', at) + 1;
+        int end = status.indexOf('\n', from);
+        String pids = status.substring(from, end < 0 ? status.length() : end).strip();
+        int cut = pids.length();
+        while (cut > 0 && !Character.isWhitespace(pids.charAt(cut - 1))) {
+            cut--;
+        }
+        String last = pids.substring(cut);
+        return StateDir.isPid(last) ? Long.parseLong(last) : 0;
     }
 
     /**
@@ -51,27 +72,54 @@ final class Pids {
     static List<String> commandLine() {
         try {
             String program = Files.readSymbolicLink(PROC.resolve("self").resolve("exe")).toString();
-            byte[] raw = Files.readAllBytes(PROC.resolve("self").resolve("cmdline"));
-            List<String> out = new ArrayList<>();
-            out.add(program);
-            // NUL-terminated strings, argv[0] (the program as it was typed) first.
-            int from = 0;
-            boolean first = true;
-            for (int i = 0; i < raw.length; i++) {
-                if (raw[i] == 0) {
-                    if (!first) {
-                        out.add(new String(raw, from, i - from, java.nio.charset.StandardCharsets.UTF_8));
-                    }
-                    first = false;
-                    from = i + 1;
-                }
-            }
-            if (!first) {
+            List<String> arguments = argumentsIn(Files.readAllBytes(PROC.resolve("self").resolve("cmdline")),
+                    jnuCharset());
+            if (arguments != null) {
+                List<String> out = new ArrayList<>();
+                out.add(program);
+                out.addAll(arguments);
                 return List.copyOf(out);
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux, or no /proc mounted: the JDK's answer.
         }
+        return jdkCommandLine();
+    }
+
+    /**
+     * @param cmdline the bytes of {@code /proc/PID/cmdline}: NUL-terminated strings, argv[0] (the program as it was
+     *     typed) first
+     * @param charset what the strings are in: the JDK's encoding of file names and arguments
+     * @return the arguments after argv[0]; null when there is not even argv[0]
+     */
+    static List<String> argumentsIn(byte[] cmdline, java.nio.charset.Charset charset) {
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        boolean first = true;
+        for (int i = 0; i < cmdline.length; i++) {
+            if (cmdline[i] == 0) {
+                if (!first) {
+                    out.add(new String(cmdline, from, i - from, charset));
+                }
+                first = false;
+                from = i + 1;
+            }
+        }
+        return first ? null : out;
+    }
+
+    /** The encoding the JDK reads arguments and file names in ({@code sun.jnu.encoding}), else the default. */
+    private static java.nio.charset.Charset jnuCharset() {
+        String name = System.getProperty("sun.jnu.encoding");
+        try {
+            return name != null ? java.nio.charset.Charset.forName(name) : java.nio.charset.Charset.defaultCharset();
+        } catch (IllegalArgumentException unknown) {
+            return java.nio.charset.Charset.defaultCharset();
+        }
+    }
+
+    /** This process's command line as {@link ProcessHandle} tells it; empty where it does not. */
+    static List<String> jdkCommandLine() {
         ProcessHandle.Info info = ProcessHandle.current().info();
         if (info.command().isEmpty() || info.arguments().isEmpty()) {
             return List.of();

@@ -46,9 +46,11 @@ final class Takeover {
     /**
      * Takes over: claim, fence, read, and the first step handed to the step thread, with nothing else on the way
      * (the model's PROMOTE, CLM, PR1, PR2), and the control socket bound, so that a step, status and stop find
-     * the pair from its first step on. Everything that can wait, the port, the spawner, the log, runs in
-     * {@link #finish} once the first step is done (or 100 ms have passed), so that on a busy machine it does
-     * not compete with the step for a core.
+     * the pair from its first step on; a person's start with no member running binds it and installs its signal
+     * handling right after its first step instead (Member#showAlone), where status and stop ask again and a
+     * signal ends the JVM as a kill would, with no standby yet. Everything that can wait, the port, the spawner,
+     * the log, runs in {@link #finish} once the first step is done (or 100 ms have passed), so that on a busy
+     * machine it does not compete with the step for a core.
      *
      * @return false when a crash loop has gone on too long to try again
      */
@@ -102,7 +104,8 @@ final class Takeover {
         // its rename onto the pair's path, which shows this member as the primary, after it.
         // A start that found no member running (Member#startAlone) shows itself after its first number instead
         // (Member#showAlone): it has no standby's handlers that a signal could meet, and nobody to answer but status
-        // and stop, which ask again for half a second.
+        // and stop, which ask again for half a second (a first step that asks the library for the status waits
+        // until then: at most the 100 ms this takeover lets the first step go first).
         if (!m.startsAlone) {
             m.channels.closeServer();
             m.channels.serverPath = config.controlSocket();
@@ -291,7 +294,10 @@ final class Takeover {
         } else {
             // A start by a person is a fresh attempt: it forgets any crash-loop streak.
             start = newest(held, false).started(epoch, false);
-            if (start.snapshot().step() > 0) {
+            if (start.snapshot().step() > 0 && m.startsAlone) {
+                // Said after the first number (Member#showAlone): SLF4J's set-up is not on its way.
+                m.resumedAfter = start.snapshot().step();
+            } else if (start.snapshot().step() > 0) {
                 Log.LOG.info("resuming after step {} from the checkpoint in {}", start.snapshot().step(),
                         m.store.where());
             }

@@ -99,15 +99,26 @@ final class UdpPorts {
      *     address holds it, which blocks 127.0.0.1 unless it is IPv6-only (the tables do not say)
      */
     static Boolean heldOnLoopback(int port) {
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            // The tables write addresses in the host's byte order; only little-endian ones are read here.
+            return null;
+        }
+        return heldIn(table("/proc/net/udp"), table("/proc/net/udp6"), port);
+    }
+
+    /**
+     * @param v4 the {@code udp} table of a little-endian host, or null when it cannot be read
+     * @param v6 its {@code udp6} table, or null
+     * @return as {@link #heldOnLoopback}
+     */
+    static Boolean heldIn(String v4, String v6, int port) {
         try {
-            String v4 = table("/proc/net/udp");
             if (v4 == null) {
                 return null;
             }
             if (holds(v4, port, "0100007F") || holds(v4, port, "00000000")) {
                 return true;
             }
-            String v6 = table("/proc/net/udp6");
             if (v6 != null && (holds(v6, port, "0000000000000000FFFF00000100007F")
                     || holds(v6, port, "0000000000000000FFFF000000000000"))) {
                 return true;

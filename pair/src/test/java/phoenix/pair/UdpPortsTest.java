@@ -64,6 +64,24 @@ class UdpPortsTest {
     }
 
     @Test
+    void onlyWhatBlocksABindOf127001CountsAsHeld() {
+        String head = "  sl  local_address rem_address   st\n";
+        String free = head + "  1: 0100007F:1F91 00000000:0000 07\n";
+        assertEquals(Boolean.FALSE, UdpPorts.heldIn(free, head, 0x1F90));
+        assertEquals(Boolean.TRUE, UdpPorts.heldIn(head + "  1: 0100007F:1F90 00000000:0000 07\n", head, 0x1F90));
+        assertEquals(Boolean.TRUE, UdpPorts.heldIn(head + "  1: 00000000:1F90 00000000:0000 07\n", head, 0x1F90),
+                "every IPv4 address");
+        assertEquals(Boolean.TRUE, UdpPorts.heldIn(free, head
+                + "  1: 0000000000000000FFFF00000100007F:1F90 00000000000000000000000000000000:0000 07\n", 0x1F90),
+                "127.0.0.1 as an IPv4-mapped IPv6 address");
+        assertEquals(null, UdpPorts.heldIn(free, head
+                + "  1: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 07\n", 0x1F90),
+                "every IPv6 address: blocks 127.0.0.1 unless IPv6-only, which the table does not say");
+        assertEquals(Boolean.FALSE, UdpPorts.heldIn(free, null, 0x1F90), "no IPv6 table");
+        assertEquals(null, UdpPorts.heldIn(null, head, 0x1F90), "no IPv4 table: not Linux");
+    }
+
+    @Test
     void aPortBoundOnLoopbackIsFoundHeldAndRefusedBeforeABind() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(UdpPorts.ephemeralRange() != null,
                 "not Linux: /proc tells nothing");
