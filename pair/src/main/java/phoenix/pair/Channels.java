@@ -249,8 +249,9 @@ final class Channels {
     /**
      * Listens on {@code path}. The socket is bound under a name of this member's own, made owner-only there, and
      * only then renamed onto {@code path} (atomically, replacing what was there): nobody ever finds the path
-     * without a listener that only the owner may use. A member never removes the path (see {@link #closeServer});
-     * {@link #ownsServer} tells whether it still names this member's socket. A socket bound ahead for this path
+     * without a listener that only the owner may use. A member removes the path only as a stopped pair ends, while
+     * it holds the standby slot (see {@link #closeServer} and Member#closeAll); {@link #ownsServer} tells whether it
+     * still names this member's socket. A socket bound ahead for this path
      * ({@link #bindAhead}) is only renamed, and checked first unless {@link #prepareListen} did.
      */
     void listen(Path path) throws IOException {
@@ -729,10 +730,10 @@ final class Channels {
     /**
      * As {@link #closeAllButStopRequester()}; for a member of a pair that was stopped, its socket's file is removed
      * too while it is still its own: nobody succeeds it, and the next start that finds no member's socket counts at
-     * once (Member#startsAlone) instead of asking a socket nobody listens on. Should a start's new socket take the
-     * path in the instant between the check and the removal, its member puts it back, as for any removed socket.
+     * once (Member#startsAlone) instead of asking a socket nobody listens on. The caller holds the standby slot, which
+     * a start holds whenever it renames a socket onto a member's path: the check and the removal meet no rename.
      *
-     * @param stopped whether the pair was stopped
+     * @param stopped whether the pair was stopped and the caller holds the standby slot
      */
     void closeAllButStopRequester(boolean stopped) {
         closeAhead();

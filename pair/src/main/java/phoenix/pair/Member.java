@@ -286,7 +286,6 @@ final class Member {
         dir.requireKnownNames();
         store = Coordinators.open(config, dir);
         steps = new StepThread(task, clock, tag, wakeup, null);
-        store.clearStopped();
         if (!config.fresh()) {
             aloneHeld = startState();
             if (aloneHeld.isPresent() && aloneHeld.get().snapshot().step() == Long.MAX_VALUE) {
@@ -303,6 +302,9 @@ final class Member {
             aloneHeld = Optional.empty();
             return false;
         }
+        // The stop mark cleared only now, with the slot held: a standby of the stopped pair still holding it must
+        // find the mark and not take over.
+        store.clearStopped();
         // The port the pair's standbys will listen on: held by another program, the start is refused now, before
         // it counts, as a standby's start is when it cannot bind it. And the secret its heartbeats are signed
         // with, read or made now: one that is not the owner's alone refuses the start before it counts.
@@ -1174,8 +1176,13 @@ final class Member {
                 clock.nanoTime()));
     }
 
-    /** Closes in order: the control socket before the watch connection, the stop requester last. */
-    /** @param stopped whether the pair was stopped: this member's socket file goes too (see Channels) */
+    /**
+     * Closes in order: the control socket before the watch connection, the stop requester last.
+     *
+     * @param stopped whether the pair was stopped: this member's socket file goes too, while it holds the standby
+     *     slot (its own, or taken for the moment: a start renames its socket onto a member's path only while it holds
+     *     the slot, so the check that the file is still this member's and its removal cannot meet such a rename)
+     */
     private void closeAll(boolean stopped) {
         // First: a fenced, failed or stopped primary's service must not answer anyone once the standby may.
         stopService("this member ends");
@@ -1189,7 +1196,18 @@ final class Member {
             healer.closeCheckpoints();
             store.close();
         }
-        channels.closeAllButStopRequester(stopped);
+        FileLock takenForRemoval = null;
+        if (stopped && dir != null && standbySlot == null) {
+            try {
+                takenForRemoval = dir.tryLockStandbySlot().orElse(null);
+            } catch (PairException e) {
+                // The directory cannot be locked: the file stays, and the next start asks it.
+            }
+        }
+        channels.closeAllButStopRequester(stopped && (standbySlot != null || takenForRemoval != null));
+        if (takenForRemoval != null) {
+            Channels.closeQuietly(takenForRemoval.channel());
+        }
         if (primaryLoop != null) {
             Channels.closeQuietly(primaryLoop.sender);
         }
