@@ -268,10 +268,10 @@ final class Member {
 
     /**
      * A person's start with no member of its pair running ({@link #startsAlone}): the checks a start makes (the
-     * directory's name and files, the checkpoint, the heartbeat port) and the standby slot, and nothing of a
-     * standby's (its port, its socket, its signal handling, its secret), which such a start would drop again at its
+     * directory's name and files, the checkpoint, the heartbeat port, the secret) and the standby slot, and nothing
+     * of a standby's (its port, its socket, its signal handling), which such a start would drop again at its
      * takeover a few milliseconds later. What the takeover needs only once it has counted, the loop's selector, the
-     * primary's signal handling, its control socket and secret, the logger and the warm-up, follows the first number
+     * primary's signal handling, its control socket, the logger and the warm-up, follows the first number
      * ({@link #showAlone}), so that no JDK code that a new JVM runs for the first time (the method-handle machinery,
      * the Unix-domain sockets' set-up, SLF4J's) stands between the start and the first number.
      *
@@ -311,7 +311,7 @@ final class Member {
         Channels.requireFreePort(config.port());
         codec = dir.codec(0);
         alone = true;
-        standbyLoop = new StandbyLoop(this, new Standby(null, timeoutNs, PairState.NONE, clock.nanoTime()));
+        standbyLoop = new StandbyLoop(this, new Standby(codec, timeoutNs, PairState.NONE, clock.nanoTime()));
         return true;
     }
 
@@ -319,8 +319,7 @@ final class Member {
      * What a start with no member running ({@link #startAlone}) does once its first step has run (or 100 ms have
      * passed): the loop's selector, the primary's signal handling (installed at once: there is no standby's), the
      * control socket, from which on status and stop find the pair (each asks again for half a second before it
-     * says that no pair runs), the secret its heartbeats are signed with, the logger, and the lines and warm-up a
-     * start says and does.
+     * says that no pair runs), the logger, and the lines and warm-up a start says and does.
      */
     void showAlone() throws IOException {
         channels.open();
