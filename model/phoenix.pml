@@ -693,9 +693,11 @@ end_member:
 
 /* ===================== (fresh) start ===================== */
 /* A person starts the pair when no member answers: every live member is paused
-   (Member.refuseIfRunning gets no answer) and nobody holds the standby slot
-   (Member.takeStandbySlot).  The started member waits the takeover timeout as
-   a standby of nobody, then claims (Takeover.promote), with no one to fence. */
+   (Member.refuseIfRunning gets no answer; or Member.startAlone finds no member's
+   socket file, before and again after it takes the slot) and nobody holds the
+   standby slot (Member.takeStandbySlot).  The started member waits the takeover
+   timeout as a standby of nobody, then claims (Takeover.promote), with no one to
+   fence. */
 active proctype Launcher()
 {
   byte s, e, b, c, pc0;
