@@ -32,8 +32,8 @@ final class UdpPorts {
 
     /**
      * @return the two numbers of {@code text} ("32768\t60999"), apart by white space; read by hand, not split on a
-     *     regular expression: a person's start reads it before its first number, and a JVM's first pattern costs
-     *     milliseconds of CPU
+     *     regular expression: a person's start that finds a member's socket reads it before its first number (one
+     *     that counts first, after it), and a JVM's first pattern costs milliseconds of CPU
      * @throws NumberFormatException when the text is not two numbers
      */
     static int[] rangeIn(String text) {
