@@ -155,6 +155,13 @@ if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 1
         tmp_archive="$archive.making/archive"
         member=("$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main)
         which=(--name cds-training --state-dir "$train/state")
+        # A socket file where a member of a pair killed would have left it: the trainer goes the way of a start that
+        # finds one (Member#startStandby), which is a standby's start and its takeover's rehearsal before it takes
+        # over from nobody, and the archive then holds their classes as well as all of a start that counts first
+        # (whose few others it loads too). Trained through a start that counts first, a spawned standby loaded 7
+        # classes of its own from the jars before READY, verified (OtherHosts, the rehearsal's, the heartbeat's, the
+        # signal handlers' lambda); trained so, 3 (those of a real primary's state frames), JDK 17, 2026-12-06.
+        mkdir -m 700 "$train/state" && : >"$train/state/standby.sock"
         # Only the trainer writes the archive: the standby it spawns runs its command without that flag (Main).
         "$java" "${flags[@]}" "$make=$tmp_archive" -cp "$cp" phoenix.cli.Main run "${which[@]}" \
           --port $((40000 + RANDOM % 20000)) --terminal none --interval 20ms </dev/null >/dev/null 2>&1 &
