@@ -735,10 +735,6 @@ final class Member {
             store.prepareClaim();
         }
         Spawners.commandFor("none", "", config.standbyCommand());
-        if (!alone && !primaryRole) {
-            // A standby's: the primary it becomes spawns at once (a person's start that takes over spawns now).
-            Spawners.rehearse();
-        }
         Pids.running(pid);
         if (alone) {
             Log.LOG.info("pid {} of pair '{}': no member of the pair is running; starting as the primary", pid,

@@ -183,25 +183,6 @@ final class Spawners implements StandbyKeeper.Spawner {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
-    /**
-     * Starts a process once the way {@link #spawn} does ({@code /bin/sh -c :}, which does nothing, with the same
-     * redirections and a copy of the environment), and does not wait for it: a JVM's first process start sets up
-     * the JDK's process machinery (its launcher, the reaper thread, the streams), which a standby's warm-up pays
-     * here rather than the primary it becomes, between its first number and its new standby's spawn. Measured on
-     * JDK 17 with the class-data archive: 12.4-13.2 ms for that spawn without it, 4.3 with it (p50, n=12 each).
-     */
-    static void rehearse() {
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", ":")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().remove(PairConfig.SPARE_OF_ENV);
-        try {
-            pb.start();
-        } catch (IOException e) {
-            Log.LOG.debug("the spawn was not rehearsed: {}", e.toString());
-        }
-    }
-
     @Override
     public StandbyKeeper.Spawned spawn() throws IOException {
         List<String> full = new ArrayList<>(commandFor(terminal, title, command));
