@@ -155,18 +155,20 @@ if [ "${PHOENIX_CDS:-1}" != 0 ] && [ -n "$java_major" ] && [ "$java_major" -ge 1
         tmp_archive="$archive.making/archive"
         member=("$java" "${flags[@]}" -cp "$cp" phoenix.cli.Main)
         which=(--name cds-training --state-dir "$train/state")
-        # JDK 17-24: a socket file where a member of a pair killed would have left it, so that the trainer goes the
-        # way of a start that finds one (Member#startStandby), a standby's start and its takeover's rehearsal before
-        # it takes over from nobody: the archive then holds their classes as well as all of a start that counts
-        # first (whose few others it loads too). Trained through a start that counts first, a spawned standby loaded
-        # 7 classes of its own from the jars before READY, verified (OtherHosts, the rehearsal's, the heartbeat's,
-        # the signal handlers' lambda); trained so, 3 (a real primary's state frames'). Two pairs side by side, JDK
-        # 17: re-protection 296.6 -> 278.9 ms p50 (n=40 each), SIGKILL -> next number 9.04 -> 8.90 and 8.47 -> 8.18
-        # ms 0 and 300 ms after PROTECTED (n=20 each), 2026-12-06. Not on JDK 25, whose AOT cache also keeps what the
-        # training ran (linked call sites, profiles): there re-protection took 204.4 -> 183.1 ms but the inside of a
-        # takeover 2.39 -> 2.91 and 2.45 -> 2.90 ms (the same runs on JDK 25), and the takeover goes first.
+        # JDK 17-24: an empty file named standby.sock, where a member of a killed pair would have left its socket,
+        # so that the trainer starts the way a start that finds one goes (Member#startStandby; Member#noMemberSocket
+        # asks only whether the name exists): a standby's start, its takeover from nobody, and its takeover's
+        # rehearsal on the warm-up thread beside it. The archive then holds their classes as well as all of a start
+        # that counts first (whose few others it loads too). Trained through a start that counts first, a spawned
+        # standby loaded 7 classes of its own from the jars before READY, verified (OtherHosts, the rehearsal's, the
+        # heartbeat's, the signal handlers' lambda); trained so, 3 (a real primary's state frames'). Two pairs side
+        # by side, JDK 17 (18-24 not measured): re-protection 296.6 -> 278.9 ms p50 (n=40 each), SIGKILL -> next
+        # number 9.04 -> 8.90 and 8.47 -> 8.18 ms 0 and 300 ms after PROTECTED (n=20 each), 2026-12-06. Not on JDK
+        # 25, whose AOT cache also keeps what the training ran (linked call sites, profiles): there re-protection
+        # took 204.4 -> 183.1 ms but the inside of a takeover 2.39 -> 2.91 and 2.45 -> 2.90 ms (one run), and the
+        # takeover goes first. Best effort, like the archive: a file that cannot be made leaves the old way.
         if [ "$java_major" -lt 25 ]; then
-          mkdir -m 700 "$train/state" && : >"$train/state/standby.sock"
+          { mkdir -m 700 "$train/state" && : >"$train/state/standby.sock"; } 2>/dev/null || true
         fi
         # Only the trainer writes the archive: the standby it spawns runs its command without that flag (Main).
         "$java" "${flags[@]}" "$make=$tmp_archive" -cp "$cp" phoenix.cli.Main run "${which[@]}" \

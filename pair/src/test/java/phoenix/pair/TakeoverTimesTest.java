@@ -49,4 +49,23 @@ class TakeoverTimesTest {
                 + "which control socket prepared 0, signal handling 0, control socket 0, handoff 0, first step "
                 + "1000; the rest of the takeover 1999 after it", t.describe(begin, start, done));
     }
+
+    @Test
+    void aRestThatEndedBeforeTheFirstStepReturnedIsNegative() {
+        // The loop finishes the takeover while the step thread still prints: the rest ended before the step did.
+        TakeoverTimes t = new TakeoverTimes();
+        t.detectedNs = 0;
+        t.promoteNs = 100_000;
+        t.claimedNs = 200_000;
+        t.fencedNs = 200_000;
+        t.readNs = 300_000;
+        long begin = 400_000;
+        long start = 450_000;
+        long done = 900_000;
+        t.finishedNs = 780_000;
+        assertEquals("900 us: detected->promote 100, of which stop mark 0, claim 100, of which listening 0, "
+                + "newest epoch 0, base 0, claim's transaction 100, fence 0, read 100, to step thread 100, of "
+                + "which control socket prepared 0, signal handling 0, control socket 0, handoff 50, first step "
+                + "450; the rest of the takeover -120 after it", t.describe(begin, start, done));
+    }
 }
