@@ -926,10 +926,7 @@ final class Member {
                 return null;
             }
             // The member that spawned us releases the slot as it takes over; give it a moment.
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pause(20)) {
                 return null;
             }
         }
@@ -1240,15 +1237,20 @@ final class Member {
                 // The directory cannot be locked: the file stays, and the next start asks it.
                 return null;
             }
-            if (System.nanoTime() - from >= REMOVAL_SLOT_WAIT_NS) {
+            if (System.nanoTime() - from >= REMOVAL_SLOT_WAIT_NS || !pause(2)) {
                 return null;
             }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
+        }
+    }
+
+    /** @return false when interrupted (the interrupt kept for the caller), true after {@code ms} */
+    private static boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
