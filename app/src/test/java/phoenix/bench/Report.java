@@ -404,15 +404,16 @@ final class Report {
     }
 
     /**
-     * The medians of the steps the new primaries report in their "takeover took" log lines.
+     * The steps of "takeover took" log lines, by name in their order, in ms: the total first, then each step. A step
+     * can be negative (a clock read in another order than the steps', see TakeoverTimes#describe), and is kept so.
      *
-     * @param takeoverTimes the lines
+     * @param takeoverTimes the lines' text from "takeover took" on
      * @param done what the first step's end is, for the total's name
      */
-    private void insideTakeover(List<String> takeoverTimes, String done) {
+    static Map<String, List<Double>> stepsOf(List<String> takeoverTimes, String done) {
         Map<String, List<Double>> steps = new LinkedHashMap<>();
         java.util.regex.Pattern step = java.util.regex.Pattern.compile(
-                "([^,;:]+?) (\\d+)(?: beside it| after it)?(?=[,;]|$)");
+                "([^,;:]+?) (-?\\d+)(?: beside it| after it)?(?=[,;]|$)");
         for (String text : takeoverTimes) {
             int from = text.indexOf("us: ");
             if (from < 0) {
@@ -426,6 +427,17 @@ final class Report {
                         .add(Double.parseDouble(m.group(2)) / 1000);
             }
         }
+        return steps;
+    }
+
+    /**
+     * The medians of the steps the new primaries report in their "takeover took" log lines.
+     *
+     * @param takeoverTimes the lines
+     * @param done what the first step's end is, for the total's name
+     */
+    private void insideTakeover(List<String> takeoverTimes, String done) {
+        Map<String, List<Double>> steps = stepsOf(takeoverTimes, done);
         if (steps.isEmpty()) {
             return;
         }
