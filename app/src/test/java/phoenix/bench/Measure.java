@@ -2,6 +2,10 @@ package phoenix.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -209,6 +213,40 @@ final class Measure {
     }
 
     /**
+     * A member's own death, measured as the death floor is: the pair's primary SIGKILLed 300 ms after the pair said it
+     * was protected, timed until a connection to its control socket, made just before and never written to, reads its
+     * end (or is reset: the same moment, for a connection the primary had not accepted yet). The kernel closes a killed
+     * process's sockets once it has unmapped its memory, and a member has more of it than the floor's idle JVM; the
+     * SIGKILL rows include this. The pair takes over, and is protected again before this returns.
+     */
+    private double memberDeath(BenchPair pair) throws IOException, InterruptedException {
+        PairStatus before = protectedAndSettled(pair, 300);
+        ProcessHandle old = primaryOf(pair, before);
+        long startNs;
+        long endNs;
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            // The primary's control socket, where status and stop find it (PairConfig#controlSocket).
+            c.connect(UnixDomainSocketAddress.of(pair.config().stateDir().resolve("primary.sock")));
+            ByteBuffer in = ByteBuffer.allocate(256);
+            startNs = System.nanoTime();
+            old.destroyForcibly();
+            try {
+                while (c.read(in.clear()) >= 0) {
+                    // Nothing is asked, so nothing should come; whatever does is read past.
+                }
+            } catch (IOException reset) {
+                // Reset rather than ended: the primary's end all the same.
+            }
+            endNs = System.nanoTime();
+        } catch (IOException e) {
+            throw new BenchException("cannot connect to the control socket of primary pid " + old.pid() + " of "
+                    + pair + ": " + e.getMessage());
+        }
+        awaitReprotected(pair, before, old.pid());
+        return ms(endNs - startNs);
+    }
+
+    /**
      * The floors, with the flags of the pair's own primary, and fresh starts with its command line: measured
      * once the pair runs, in the same run as the takeovers they are compared with.
      */
@@ -226,9 +264,13 @@ final class Measure {
         try {
             // Interleaved, so that a machine that gets busier skews every figure alike.
             int rounds = Math.max(options.deathFloors, Math.max(options.startFloors, options.freshStarts));
+            int memberDeaths = Math.max(3, options.deathFloors / 3);
             for (int i = 0; i < rounds; i++) {
                 if (i < options.deathFloors) {
                     results.deathFloorMs.addAll(floors.death(1, tmp));
+                }
+                if (i < memberDeaths) {
+                    results.memberDeathMs.add(memberDeath(pair));
                 }
                 if (i < options.startFloors) {
                     results.startFloorMs.addAll(floors.start(1));
@@ -249,10 +291,11 @@ final class Measure {
             floors.removeArchive();
             Files.deleteIfExists(tmp);
         }
-        progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d), start p50 %s ms (n=%d); Java's least takeover "
-                + "p50 %s ms (SIGTERM %s), least start p50 %s ms (n=%d each); fresh start -> first number p50 %s ms "
-                + "(n=%d)%n",
+        progress.printf(Locale.ROOT, "floors: death p50 %s ms (n=%d; a member's own: %s ms, n=%d), start p50 %s ms "
+                + "(n=%d); Java's least takeover p50 %s ms (SIGTERM %s), least start p50 %s ms (n=%d each); fresh "
+                + "start -> first number p50 %s ms (n=%d)%n",
                 Report.ms(Samples.of(results.deathFloorMs).median()), results.deathFloorMs.size(),
+                Report.ms(Samples.of(results.memberDeathMs).median()), results.memberDeathMs.size(),
                 Report.ms(Samples.of(results.startFloorMs).median()), results.startFloorMs.size(),
                 Report.ms(Samples.of(results.javaTakeoverMs).median()),
                 Report.ms(Samples.of(results.javaTermTakeoverMs).median()),

@@ -286,6 +286,9 @@ final class Report {
         line("| measure | n | p50 (ms) | p99 (ms) | max (ms) | goal | result |");
         line("|---|---:|---:|---:|---:|---|:-:|");
         floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
+        floorRow("a member's own death: the primary SIGKILLed -> EOF on a connection to its control socket (in turn "
+                + "with the death floor; more memory to unmap first; the SIGKILL rows below include it)",
+                Samples.of(r.memberDeathMs), "", null);
         floorRow("start floor: spawn -> first line of an empty main", start, "", null);
         floorRow("Java's least takeover: a JVM waiting in a selector on a Unix-domain connection (a byte every 10 ms) "
                 + "claims a file (O_CREAT|O_EXCL) and prints a line at its end-of-stream; kill -> line",
@@ -621,6 +624,7 @@ final class Report {
         floors.put("jvmFlags", r.floorFlags);
         floors.put("memberCommand", r.memberCommand);
         floors.put("deathFloorMs", stats(Samples.of(r.deathFloorMs)));
+        floors.put("memberDeathMs", stats(Samples.of(r.memberDeathMs)));
         floors.put("startFloorMs", stats(Samples.of(r.startFloorMs)));
         floors.put("javaTakeoverMs", stats(Samples.of(r.javaTakeoverMs)));
         floors.put("javaTermTakeoverMs", stats(Samples.of(r.javaTermTakeoverMs)));

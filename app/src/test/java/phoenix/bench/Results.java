@@ -27,6 +27,11 @@ final class Results {
     final List<Double> killCommandMs = new ArrayList<>();
     final List<Double> jvmStartMs = new ArrayList<>();
     final List<Double> deathFloorMs = new ArrayList<>();
+    /**
+     * A member's own death beside the death floor: the default pair's primary SIGKILLed -> EOF on a connection to its
+     * control socket (Measure#memberDeath).
+     */
+    final List<Double> memberDeathMs = new ArrayList<>();
     final List<Double> startFloorMs = new ArrayList<>();
     /** Java's least takeover and start ({@link FloorMain}), with the members' flags. */
     final List<Double> javaTakeoverMs = new ArrayList<>();
