@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,32 +214,49 @@ final class Measure {
                 results.spareCpuPct, results.spareRssMb);
     }
 
+    /** How long a member's own death may take to reach a connection to its control socket before the run fails. */
+    private static final long MEMBER_DEATH_WITHIN_MS = 5000;
+
     /**
-     * A member's own death, measured as the death floor is: the pair's primary SIGKILLed 300 ms after the pair said it
-     * was protected, timed until a connection to its control socket, made just before and never written to, reads its
-     * end (or is reset: the same moment, for a connection the primary had not accepted yet). The kernel closes a killed
-     * process's sockets once it has unmapped its memory, and a member has more of it than the floor's idle JVM; the
-     * SIGKILL rows include this. The pair takes over, and is protected again before this returns.
+     * A member's own death, measured as the death floor is but for a selector with a deadline where the floor's reader
+     * blocks (a few microseconds): the pair's primary SIGKILLed 300 ms after the pair said it was protected, timed
+     * until a connection to its control socket, made just before and never written to, reads its end (or is reset: the
+     * same moment, for a connection the primary had not accepted yet). The kernel closes a killed process's sockets
+     * once it has unmapped its memory, and a member has more of it than the floor's idle JVM; the SIGKILL rows include
+     * this. The pair takes over, and is protected again before this returns.
      */
     private double memberDeath(BenchPair pair) throws IOException, InterruptedException {
         PairStatus before = protectedAndSettled(pair, 300);
         ProcessHandle old = primaryOf(pair, before);
         long startNs;
-        long endNs;
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        long endNs = 0;
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                Selector selector = Selector.open()) {
             // The primary's control socket, where status and stop find it (PairConfig#controlSocket).
             c.connect(UnixDomainSocketAddress.of(pair.config().stateDir().resolve("primary.sock")));
+            c.configureBlocking(false);
+            c.register(selector, SelectionKey.OP_READ);
             ByteBuffer in = ByteBuffer.allocate(256);
             startNs = System.nanoTime();
             old.destroyForcibly();
-            try {
-                while (c.read(in.clear()) >= 0) {
-                    // Nothing is asked, so nothing should come; whatever does is read past.
+            while (endNs == 0) {
+                long leftMs = MEMBER_DEATH_WITHIN_MS - (System.nanoTime() - startNs) / 1_000_000;
+                if (leftMs <= 0) {
+                    throw new BenchException("the control socket of primary pid " + old.pid() + " of " + pair
+                            + " did not end within " + MEMBER_DEATH_WITHIN_MS + " ms of its SIGKILL");
                 }
-            } catch (IOException reset) {
-                // Reset rather than ended: the primary's end all the same.
+                selector.select(leftMs);
+                selector.selectedKeys().clear();
+                try {
+                    // Nothing is asked, so nothing should come; whatever does is read past.
+                    if (c.read(in.clear()) < 0) {
+                        endNs = System.nanoTime();
+                    }
+                } catch (IOException reset) {
+                    // Reset rather than ended: the primary's end all the same.
+                    endNs = System.nanoTime();
+                }
             }
-            endNs = System.nanoTime();
         } catch (IOException e) {
             throw new BenchException("cannot connect to the control socket of primary pid " + old.pid() + " of "
                     + pair + ": " + e.getMessage());
