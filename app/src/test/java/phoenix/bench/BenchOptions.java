@@ -20,7 +20,7 @@ final class BenchOptions {
             "                        turns, each value a row of its own (default 0,300,2000: right after",
             "                        \"protected\", a moment later, a pair in its steady state)",
             "  --floors N            samples of the death floor (default 30); the start floor and fresh starts",
-            "                        take N / 3, at least 11 and 7",
+            "                        take N / 3, at least 11 and 7; a member's own death N / 3, at least 3",
             "  --json FILE           where the raw samples go (default app/target/bench.json)",
             "  --replication         only the replication rows: a service pair's synchronous replicate latency",
             "                        (1 KiB, 1 MiB) and throughput",

@@ -29,6 +29,10 @@ import phoenix.testing.ProcStat;
 final class Measure {
     private static final Duration PROTECTED_WITHIN = Duration.ofSeconds(30);
     private static final Duration LINE_WITHIN = Duration.ofSeconds(5);
+    /** How long a member's own death may take to reach a connection to its control socket before the run fails. */
+    private static final Duration MEMBER_DEATH_WITHIN = Duration.ofSeconds(5);
+    /** How long a pair rests after a member's own death and its takeover before the next floor is measured. */
+    private static final long AFTER_MEMBER_DEATH_MS = 300;
     private static final long REPROTECT_POLL_NS = 5_000_000L;
     private static final long RESUME_END_NS = 2_000_000_000L;
     /** How long an idle pair runs before its CPU is measured: its heartbeat path is compiled by then. */
@@ -158,8 +162,10 @@ final class Measure {
             pair.start();
             progress.printf("%s: pair %s started (%s), %d SIGKILL and %d SIGTERM takeovers, %d SIGSTOP%n",
                     label, pair.name, String.join(" ", opts), perSignal, perSignal, hangs);
+            int memberDeaths = 0;
             if (s == Setup.DEFAULT && !spare) {
                 floors(pair);
+                memberDeaths = results.memberDeathMs.size();
             }
             if (spare) {
                 spareAlone(pair);
@@ -188,7 +194,10 @@ final class Measure {
             }
             pair.stop();
             out.sequences.add(pair.sequence(phase));
-            out.takeoverTimes.addAll(pair.takeoverTimes());
+            // Without the takeovers of the members' own deaths among the floors (the first ones): not signalled right
+            // after a number, they are not the takeovers the rows measure.
+            List<String> times = pair.takeoverTimes();
+            out.takeoverTimes.addAll(times.subList(Math.min(memberDeaths, times.size()), times.size()));
         }
     }
 
@@ -214,55 +223,64 @@ final class Measure {
                 results.spareCpuPct, results.spareRssMb);
     }
 
-    /** How long a member's own death may take to reach a connection to its control socket before the run fails. */
-    private static final long MEMBER_DEATH_WITHIN_MS = 5000;
-
     /**
      * A member's own death, measured as the death floor is but for a selector with a deadline where the floor's reader
      * blocks (a few microseconds): the pair's primary SIGKILLed 300 ms after the pair said it was protected, timed
      * until a connection to its control socket, made just before and never written to, reads its end (or is reset: the
      * same moment, for a connection the primary had not accepted yet). The kernel closes a killed process's sockets
      * once it has unmapped its memory, and a member has more of it than the floor's idle JVM; the SIGKILL rows include
-     * this. The pair takes over, and is protected again before this returns.
+     * this. The status is asked again once connected: a takeover between the first status and the connect (none is
+     * expected) would have the connection reach another member than the one killed, and is waited out. The pair takes
+     * over, is protected again and rests before this returns, so that the floors measured next do not run beside a
+     * new standby's start.
      */
     private double memberDeath(BenchPair pair) throws IOException, InterruptedException {
-        PairStatus before = protectedAndSettled(pair, 300);
-        ProcessHandle old = primaryOf(pair, before);
-        long startNs;
-        long endNs = 0;
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-                Selector selector = Selector.open()) {
-            // The primary's control socket, where status and stop find it (PairConfig#controlSocket).
-            c.connect(UnixDomainSocketAddress.of(pair.config().stateDir().resolve("primary.sock")));
-            c.configureBlocking(false);
-            c.register(selector, SelectionKey.OP_READ);
-            ByteBuffer in = ByteBuffer.allocate(256);
-            startNs = System.nanoTime();
-            old.destroyForcibly();
-            while (endNs == 0) {
-                long leftMs = MEMBER_DEATH_WITHIN_MS - (System.nanoTime() - startNs) / 1_000_000;
-                if (leftMs <= 0) {
-                    throw new BenchException("the control socket of primary pid " + old.pid() + " of " + pair
-                            + " did not end within " + MEMBER_DEATH_WITHIN_MS + " ms of its SIGKILL");
+        while (true) {
+            PairStatus before = protectedAndSettled(pair, 300);
+            ProcessHandle old = primaryOf(pair, before);
+            try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    Selector selector = Selector.open()) {
+                // The primary's control socket, where status and stop find it (PairConfig#controlSocket).
+                c.connect(UnixDomainSocketAddress.of(pair.config().stateDir().resolve("primary.sock")));
+                PairStatus now = pair.awaitProtected(PROTECTED_WITHIN);
+                if (now.primaryPid() != old.pid() || now.takeovers() != before.takeovers()) {
+                    continue;
                 }
-                selector.select(leftMs);
-                selector.selectedKeys().clear();
-                try {
-                    // Nothing is asked, so nothing should come; whatever does is read past.
-                    if (c.read(in.clear()) < 0) {
+                c.configureBlocking(false);
+                c.register(selector, SelectionKey.OP_READ);
+                ByteBuffer in = ByteBuffer.allocate(256);
+                long startNs = System.nanoTime();
+                if (!old.destroyForcibly()) {
+                    throw new BenchException("primary pid " + old.pid() + " of " + pair + " could not be SIGKILLed");
+                }
+                long endNs = 0;
+                while (endNs == 0) {
+                    long leftMs = MEMBER_DEATH_WITHIN.toMillis() - (System.nanoTime() - startNs) / 1_000_000;
+                    if (leftMs <= 0) {
+                        throw new BenchException("the control socket of primary pid " + old.pid() + " of " + pair
+                                + " did not end within " + MEMBER_DEATH_WITHIN.toMillis() + " ms of its SIGKILL (the "
+                                + "process is " + (old.isAlive() ? "still alive" : "gone") + ")");
+                    }
+                    selector.select(leftMs);
+                    selector.selectedKeys().clear();
+                    try {
+                        // Nothing is asked, so nothing should come; whatever does is read past.
+                        if (c.read(in.clear()) < 0) {
+                            endNs = System.nanoTime();
+                        }
+                    } catch (IOException reset) {
+                        // Reset rather than ended: the primary's end all the same.
                         endNs = System.nanoTime();
                     }
-                } catch (IOException reset) {
-                    // Reset rather than ended: the primary's end all the same.
-                    endNs = System.nanoTime();
                 }
+                awaitReprotected(pair, before, old.pid());
+                Thread.sleep(AFTER_MEMBER_DEATH_MS);
+                return ms(endNs - startNs);
+            } catch (IOException e) {
+                throw new BenchException("cannot watch the control socket of primary pid " + old.pid() + " of " + pair
+                        + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            throw new BenchException("cannot connect to the control socket of primary pid " + old.pid() + " of "
-                    + pair + ": " + e.getMessage());
         }
-        awaitReprotected(pair, before, old.pid());
-        return ms(endNs - startNs);
     }
 
     /**

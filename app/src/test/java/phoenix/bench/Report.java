@@ -287,7 +287,7 @@ final class Report {
         line("|---|---:|---:|---:|---:|---|:-:|");
         floorRow("death floor: idle JVM SIGKILLed -> EOF on its Unix-domain connection", death, "", null);
         floorRow("a member's own death: the primary SIGKILLed -> EOF on a connection to its control socket (in turn "
-                + "with the death floor; more memory to unmap first; the SIGKILL rows below include it)",
+                + "with the death floor; a larger process to end; the SIGKILL rows below include it)",
                 Samples.of(r.memberDeathMs), "", null);
         floorRow("start floor: spawn -> first line of an empty main", start, "", null);
         floorRow("Java's least takeover: a JVM waiting in a selector on a Unix-domain connection (a byte every 10 ms) "
